@@ -1,0 +1,7 @@
+.PHONY: run test lint
+run:  ## set up and serve the demo on http://127.0.0.1:8000
+	./scripts/run.sh
+test:  ## install test needs and run the suite
+	./scripts/test.sh
+lint:
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .

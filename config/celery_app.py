@@ -1,0 +1,30 @@
+"""The Celery application.
+
+With no ``CELERY_BROKER_URL`` set, settings make every task run eagerly in-process, so the app
+works on one machine with nothing else installed; with a Redis URL, tasks go to real workers.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("hallq")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every schedule lives here, as crontab entries, each with an expiry so a backlog never piles up.
+# django-celery-beat's DatabaseScheduler copies these into its tables, where HQ can pause them.
+from celery.schedules import crontab  # noqa: E402
+
+app.conf.beat_schedule = {
+    # The health endpoint reports the last time a worker ran this.
+    "worker-heartbeat": {
+        "task": "halls.worker_heartbeat",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 50},
+    },
+}

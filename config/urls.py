@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from halls import views as hall_views
+
+urlpatterns = [
+    path("", hall_views.home_view, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("halls/", include("halls.urls")),
+    path("inspections/", include("inspections.urls")),
+    path("surveys/", include("surveys.urls")),
+    path("scoring/", include("scoring.urls")),
+    path("incentives/", include("incentives.urls")),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "营业厅服务质量管理 · 后台"
+admin.site.site_title = "营业厅服务质量管理"

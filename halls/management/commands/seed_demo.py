@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from halls.demo import demo_org_build
+from inspections.services.tree import default_tree_load
+
+
+class Command(BaseCommand):
+    help = "Build the demo province (idempotent and deterministic for a given seed) and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--halls", type=int, default=120, help="number of halls (default 120)")
+        parser.add_argument("--months", type=int, default=6, help="months of evidence to generate (default 6)")
+        parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+
+    def handle(self, *args, halls: int, months: int, seed: int, **options):
+        today = timezone.localdate()
+        scheme, created = default_tree_load()
+        self.stdout.write(f"indicator scheme v{scheme.version} {'loaded' if created else 'present'}")
+        org = demo_org_build(hall_count=halls, seed=seed, today=today)
+        self.stdout.write(f"halls: {len(org.halls)}")
+        self.stdout.write(self.style.SUCCESS("Demo logins (username / password / who):"))
+        for username, password, who in org.logins:
+            self.stdout.write(f"  {username:<10} {password}  {who}")

@@ -1,0 +1,31 @@
+"""Months are stored as the first day of the month; these helpers keep that convention in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from halls.errors import ApplicationError
+
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def month_start(day: dt.date | dt.datetime) -> dt.date:
+    return dt.date(day.year, day.month, 1)
+
+
+def month_parse(text: str) -> dt.date:
+    """``"2026-03"`` → ``date(2026, 3, 1)``; anything else is a clear error."""
+    match = _MONTH_RE.match(text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ApplicationError(f"月份格式应为 YYYY-MM：{text!r}")
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def month_add(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + (month.month - 1) + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_label(month: dt.date) -> str:
+    return f"{month:%Y-%m}"

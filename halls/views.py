@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.views.generic import DetailView, ListView
+
+from halls.filters import HallFilter
+from halls.mixins import RoleRequiredMixin
+from halls.selectors import hall_get, hall_list, scope_for
+
+
+@login_required
+def home_view(request):
+    """Each role lands where its work is: a hall manager on his hall, the others on their halls."""
+    scope = scope_for(request.user)
+    if scope.is_hall_manager:
+        return redirect("halls:detail", pk=scope.hall_id)
+    if scope.role is None:
+        return render(request, "halls/no_role.html", status=403)
+    return redirect("halls:list")
+
+
+class HallListView(RoleRequiredMixin, ListView):
+    template_name = "halls/hall_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        halls = hall_list(user=self.request.user)
+        self.filterset = HallFilter(self.request.GET or None, queryset=halls, halls=halls)
+        return self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else halls
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_string"] = query.urlencode()
+        return context
+
+
+class HallDetailView(RoleRequiredMixin, DetailView):
+    template_name = "halls/hall_detail.html"
+    context_object_name = "hall"
+
+    def get_object(self, queryset=None):
+        return hall_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["staff"] = self.object.staff.order_by("active_to", "employee_no")
+        return context
+
+
+hall_list_view = HallListView.as_view()
+hall_detail_view = HallDetailView.as_view()

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# One command from a clean clone to a passing test suite: installs the test needs (Python packages,
+# and Debian's chromium for the browser tests where apt is available), then runs pytest.
+# Extra arguments go to pytest. DATABASE_URL / CELERY_BROKER_URL switch to PostgreSQL / Redis.
+set -euo pipefail
+source "$(dirname "$0")/_venv.sh" test
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing Debian's chromium for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "!! could not install chromium: browser tests will be skipped" >&2
+fi
+export DJANGO_ALLOW_ASYNC_UNSAFE=true
+exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from halls.models import Hall
+from tests.factories import (
+    DistrictFactory,
+    HallFactory,
+    UserFactory,
+    district_manager,
+    hall_manager,
+    hq_user,
+)
+
+
+@dataclass
+class World:
+    """Two districts of one city with two halls each, and one user per role and scope.
+
+    city C
+    ├── district A: hall a1 (managed by hall_a1), hall a2
+    └── district B: hall b1 (managed by hall_b1), hall b2
+    """
+
+    hall_a1: Hall
+    hall_a2: Hall
+    hall_b1: Hall
+    hall_b2: Hall
+    hq: object
+    district_a: object
+    district_b: object
+    manager_a1: object
+    manager_b1: object
+    no_role: object
+
+
+@pytest.fixture
+def world(db) -> World:
+    district_a = DistrictFactory()
+    district_b = DistrictFactory(city=district_a.city)
+    a1 = HallFactory(district=district_a)
+    a2 = HallFactory(district=district_a)
+    b1 = HallFactory(district=district_b)
+    b2 = HallFactory(district=district_b)
+    return World(
+        hall_a1=a1,
+        hall_a2=a2,
+        hall_b1=b1,
+        hall_b2=b2,
+        hq=hq_user(username="hq"),
+        district_a=district_manager(district_a, username="dm_a"),
+        district_b=district_manager(district_b, username="dm_b"),
+        manager_a1=hall_manager(a1, username="hm_a1"),
+        manager_b1=hall_manager(b1, username="hm_b1"),
+        no_role=UserFactory(username="norole"),
+    )
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -1,0 +1,59 @@
+"""The demo province is deterministic, idempotent, and gives each demo login its own scope."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from halls.models import Hall, Staff
+from halls.selectors import hall_list
+
+pytestmark = pytest.mark.django_db
+
+
+def _seed(halls=30, seed=7) -> str:
+    out = StringIO()
+    call_command("seed_demo", halls=halls, months=1, seed=seed, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_prints_a_login_per_role():
+    output = _seed()
+    for username in ("hq", "district", "hall"):
+        assert f"  {username} " in output
+    assert "hallq-demo-2026" in output
+
+
+def test_seed_demo_run_twice_adds_nothing():
+    _seed()
+    halls, staff = Hall.objects.count(), Staff.objects.count()
+    _seed()
+    assert (Hall.objects.count(), Staff.objects.count()) == (halls, staff) == (30, staff)
+
+
+def test_seed_demo_is_deterministic_for_a_seed(django_db_blocker):
+    _seed(seed=11)
+    first = list(Hall.objects.order_by("code").values_list("code", "name", "kind", "opened_on"))
+    staff = list(Staff.objects.order_by("employee_no").values_list("employee_no", "name", "kind"))
+    Staff.objects.all().delete()
+    get_user_model().objects.filter(profile__hall__isnull=False).delete()
+    Hall.objects.all().delete()
+    _seed(seed=11)
+    assert list(Hall.objects.order_by("code").values_list("code", "name", "kind", "opened_on")) == first
+    assert list(Staff.objects.order_by("employee_no").values_list("employee_no", "name", "kind")) == staff
+
+
+def test_each_demo_login_sees_its_own_scope():
+    _seed(halls=60)
+    users = {u.username: u for u in get_user_model().objects.all()}
+    everything = Hall.objects.count()
+    assert hall_list(user=users["hq"]).count() == everything
+    district_halls = hall_list(user=users["district"])
+    assert 0 < district_halls.count() < everything
+    assert {h.district_id for h in district_halls} == set(
+        users["district"].profile.districts.values_list("pk", flat=True)
+    )
+    assert list(hall_list(user=users["hall"])) == [users["hall"].profile.hall]
