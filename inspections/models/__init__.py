@@ -4,9 +4,19 @@ from inspections.models.inspection import (
     InspectionKind,
     InspectionState,
 )
+from inspections.models.rectification import (
+    OUTSTANDING_STATES,
+    EscalationLevel,
+    Rectification,
+    RectificationState,
+)
 from inspections.models.tree import Indicator, IndicatorKind, IndicatorScheme, SchemeState
 
 __all__ = [
+    "OUTSTANDING_STATES",
+    "EscalationLevel",
+    "Rectification",
+    "RectificationState",
     "Indicator",
     "IndicatorKind",
     "IndicatorScheme",

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from halls.demo import demo_org_build
 from inspections.services.tree import default_tree_load
+from scoring.services import default_policy_load
 
 
 class Command(BaseCommand):
@@ -19,6 +20,8 @@ class Command(BaseCommand):
         today = timezone.localdate()
         scheme, created = default_tree_load()
         self.stdout.write(f"indicator scheme v{scheme.version} {'loaded' if created else 'present'}")
+        policy, created = default_policy_load()
+        self.stdout.write(f"grading policy v{policy.version} {'loaded' if created else 'present'}")
         org = demo_org_build(hall_count=halls, seed=seed, today=today)
         self.stdout.write(f"halls: {len(org.halls)}")
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / who):"))

@@ -1,0 +1,72 @@
+"""Rectifications (整改): every submitted item that lost points, and every veto, must be fixed by the hall
+and verified by the district; overdue ones escalate level by level."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from halls.models import Hall
+from inspections.models.inspection import Inspection, InspectionItem
+from inspections.models.tree import Indicator
+
+
+class RectificationState(models.TextChoices):
+    OPEN = "open", _("待整改")
+    FIXED = "fixed", _("待验证")
+    VERIFIED = "verified", _("已验证")
+    REOPENED = "reopened", _("退回重改")
+
+
+# States in which the hall still owes a fix.
+OUTSTANDING_STATES = (RectificationState.OPEN, RectificationState.REOPENED)
+
+
+class EscalationLevel(models.IntegerChoices):
+    NONE = 0, _("未升级")
+    DISTRICT = 1, _("已预警区县主管")
+    CITY = 2, _("已升级地市客服部")
+
+
+class Rectification(models.Model):
+    item = models.OneToOneField(InspectionItem, on_delete=models.CASCADE, related_name="rectification")
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="rectifications")
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="rectifications")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(
+        _("状态"), max_length=16, choices=RectificationState.choices, default=RectificationState.OPEN
+    )
+    due_date = models.DateField(_("整改期限"))
+    escalation_level = models.PositiveSmallIntegerField(
+        _("升级级别"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
+    )
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    fix_note = models.TextField(_("整改说明"), blank=True)
+    fixed_at = models.DateTimeField(null=True, blank=True)
+    fixed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_note = models.TextField(_("验证意见"), blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords(excluded_fields=["lock_version"])
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("整改")
+        verbose_name_plural = _("整改")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=RectificationState.values), name="rectification_state_valid"),
+            models.CheckConstraint(
+                condition=Q(escalation_level__gte=0, escalation_level__lte=2), name="rectification_level_0_to_2"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "due_date"]), models.Index(fields=["hall", "state"])]
