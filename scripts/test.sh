@@ -9,5 +9,4 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
     || echo "!! could not install chromium: browser tests will be skipped" >&2
 fi
-export DJANGO_ALLOW_ASYNC_UNSAFE=true
 exec .venv/bin/python -m pytest "$@"
