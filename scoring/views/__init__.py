@@ -1,0 +1,1 @@
+"""Views for scoring: ``grading`` (HQ runs, review, publication) and ``reports`` (archive, rankings, dashboards)."""
