@@ -48,7 +48,14 @@ def rectifications_open_for(*, inspection_ids: list[int], due_days: int) -> int:
         )
         for item_id, inspection_id, hall_id, indicator_id, inspected_at in items.iterator(chunk_size=5000)
     ]
-    Rectification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    for start in range(0, len(rows), 2000):
+        chunk = rows[start : start + 2000]
+        Rectification.objects.bulk_create(chunk, ignore_conflicts=True)
+        # bulk_create bypasses simple-history: record the openings in bulk too, for the audit trail.
+        item_ids = [row.item_id for row in chunk]
+        recorded = Rectification.history.filter(item_id__in=item_ids).values("id")
+        opened = list(Rectification.objects.filter(item_id__in=item_ids).exclude(pk__in=recorded))
+        Rectification.history.bulk_history_create(opened, default_change_reason="opened")
     return len(rows)
 
 
