@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inspections.models import CoachingKind, Indicator, IndicatorKind
 from inspections.services.entry import ENTRY_KINDS, ItemEntry, entry_field
+from inspections.services.tree import points_text
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -59,9 +60,8 @@ class InspectionEntryForm(forms.Form):
                     label=_("得分"),
                     required=False,
                     max_digits=6,
-                    decimal_places=1,
                     widget=forms.NumberInput(
-                        attrs={"step": "0.5", "min": "0", "max": ind.points, "class": "form-control form-control-sm"}
+                        attrs={"step": "0.5", "min": "0", "max": points_text(ind.points), "class": "form-control form-control-sm"}
                     ),
                 )
             if ind.allow_na:
@@ -101,7 +101,7 @@ class RectificationReviewForm(forms.Form):
 
 
 class AppealForm(forms.Form):
-    requested_points = forms.DecimalField(label=_("申请改为(分)"), max_digits=6, decimal_places=1, min_value=0)
+    requested_points = forms.DecimalField(label=_("申请改为(分)"), max_digits=6, min_value=0)
     reason = forms.CharField(label=_("申诉理由"), widget=forms.Textarea(attrs={"rows": 3}))
     photos = photo_field(_("证据照片"))
 
@@ -112,7 +112,7 @@ class AppealDecisionForm(forms.Form):
         label=_("裁定"), choices=[("uphold", _("支持申诉")), ("reject", _("驳回申诉"))], widget=forms.RadioSelect
     )
     decided_points = forms.DecimalField(
-        label=_("裁定得分"), required=False, max_digits=6, decimal_places=1, min_value=0
+        label=_("裁定得分"), required=False, max_digits=6, min_value=0
     )
     decision_note = forms.CharField(label=_("裁定理由"), widget=forms.Textarea(attrs={"rows": 3}))
 
