@@ -61,7 +61,12 @@ class InspectionEntryForm(forms.Form):
                     required=False,
                     max_digits=6,
                     widget=forms.NumberInput(
-                        attrs={"step": "0.5", "min": "0", "max": points_text(ind.points), "class": "form-control form-control-sm"}
+                        attrs={
+                            "step": "0.5",
+                            "min": "0",
+                            "max": points_text(ind.points),
+                            "class": "form-control form-control-sm",
+                        }
                     ),
                 )
             if ind.allow_na:
@@ -111,9 +116,7 @@ class AppealDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("裁定"), choices=[("uphold", _("支持申诉")), ("reject", _("驳回申诉"))], widget=forms.RadioSelect
     )
-    decided_points = forms.DecimalField(
-        label=_("裁定得分"), required=False, max_digits=6, min_value=0
-    )
+    decided_points = forms.DecimalField(label=_("裁定得分"), required=False, max_digits=6, min_value=0)
     decision_note = forms.CharField(label=_("裁定理由"), widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from halls.errors import ApplicationError
 from inspections.models import Inspection, InspectionItem, InspectionState, Photo, Rectification
 from inspections.services.entry import CONFLICT_MESSAGE, ItemEntry, inspection_save, inspection_start
-from inspections.services.tree import scheme_copy_to_draft, scheme_activate
+from inspections.services.tree import scheme_activate, scheme_copy_to_draft
 from tests.inspections.conftest import FULL_MARKS
 from tests.inspections.factories import (
     at,
