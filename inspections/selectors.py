@@ -201,7 +201,11 @@ def coaching_list(
 
 
 def photo_get(*, user, pk: int) -> Photo:
-    return get_object_or_404(scope_for(user).filter(Photo.objects.all()), pk=pk)
+    scope = scope_for(user)
+    photos = Photo.objects.all()
+    if scope.is_hall_manager:  # not the photos of a draft he cannot see yet
+        photos = photos.filter(Q(inspection__isnull=True) | Q(inspection__state=InspectionState.SUBMITTED))
+    return get_object_or_404(scope.filter(photos), pk=pk)
 
 
 def notification_list(*, user) -> QuerySet[Notification]:

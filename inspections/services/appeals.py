@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from halls.errors import ApplicationError
+from halls.models import Role
 from halls.services import notification_send
 from inspections.models import Appeal, AppealState, IndicatorKind, InspectionItem, InspectionState
 from inspections.services.entry import HALF
@@ -81,6 +84,12 @@ def appeal_file(
     except IntegrityError as exc:
         raise ApplicationError("该项已有待裁定的申诉，请等待结果") from exc
     photos_store(photos=checked, user=user, hall_id=inspection.hall_id, appeal=appeal)
+    notification_send(
+        recipients=get_user_model().objects.filter(profile__role=Role.HQ, is_active=True),
+        title=f"新申诉待裁定：{inspection.hall.name} {item.indicator.name_zh}",
+        body=reason,
+        link=reverse("inspections:appeal_detail", args=[appeal.pk]),
+    )
     return appeal
 
 
@@ -124,6 +133,6 @@ def appeal_decide(
             recipients=[appeal.filed_by],
             title=f"申诉{appeal.get_state_display()}：{item.indicator.name_zh}",
             body=note,
-            link=f"/inspections/{inspection.pk}/",
+            link=reverse("inspections:detail", args=[inspection.pk]),
         )
     return appeal

@@ -10,8 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -212,8 +214,6 @@ def inspection_submit_finish(*, inspection: Inspection, user) -> None:
     policy = policy_in_force(month=inspection.month)
     opened = rectifications_open_for(inspection_ids=[inspection.pk], due_days=policy.rectification_due_days)
     if opened:
-        from django.contrib.auth import get_user_model
-
         managers = get_user_model().objects.filter(
             profile__role=Role.HALL_MANAGER, profile__hall_id=inspection.hall_id, is_active=True
         )
@@ -221,5 +221,5 @@ def inspection_submit_finish(*, inspection: Inspection, user) -> None:
             recipients=managers,
             title=f"{inspection.hall.name} 有 {opened} 项待整改",
             body=f"{inspection} 已提交，请在 {policy.rectification_due_days} 天内完成整改。",
-            link=f"/inspections/{inspection.pk}/",
+            link=reverse("inspections:detail", args=[inspection.pk]),
         )

@@ -137,6 +137,7 @@ def test_an_upheld_appeal_in_time_changes_the_item_and_the_total(world, lost_a11
     time_machine.move_to(dt.datetime(2026, 3, 13, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
     appeal = appeal_file(user=world.manager_a1, item=item, reason="当时正在整理", requested_points=Decimal("25"))
     assert appeal.deadline == dt.date(2026, 3, 13)
+    assert Notification.objects.filter(recipient=world.hq, title__startswith="新申诉待裁定").exists()
     assert refreshed(lost_a11).score == Decimal("95.00")  # 95 / 100 before the decision
     appeal_decide(
         user=world.hq, appeal_id=appeal.pk, lock_version=0, uphold=True, decided_points=Decimal("24"), note="部分支持"

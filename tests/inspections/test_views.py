@@ -120,6 +120,23 @@ def test_a_hall_manager_does_not_see_drafts(client, world, evidence):
     assert evidence["draft"] not in listed and evidence["inspection"] in listed
 
 
+def test_a_hall_manager_cannot_fetch_a_photo_of_a_draft(client, world, evidence, small_scheme):
+    from inspections.services.photos import photo_check, photos_store
+
+    (photo,) = photos_store(
+        photos=[photo_check(upload=image_upload())],
+        user=world.district_a,
+        hall_id=world.hall_a1.pk,
+        inspection=evidence["draft"],
+        indicator=codes(small_scheme)["A1.1"],
+    )
+    url = reverse("inspections:photo", args=[photo.pk])
+    client.force_login(world.manager_a1)
+    assert client.get(url).status_code == 404
+    client.force_login(world.district_a)
+    assert client.get(url).status_code == 200
+
+
 def test_the_photo_is_served_with_its_content_type(client, world, evidence):
     client.force_login(world.manager_a1)
     response = client.get(url_for("photo", world, evidence))
@@ -278,3 +295,14 @@ def test_saving_an_inspection_of_the_full_default_tree_takes_a_bounded_number_of
     assert draft.state == InspectionState.SUBMITTED
     assert InspectionItem.objects.filter(inspection=draft).count() == len(leaves)
     assert Rectification.objects.filter(inspection=draft).count() == len(leaves[::3])
+
+
+def test_the_admin_lists_inspections_read_only_with_their_history(client, world, evidence):
+    from tests.factories import UserFactory
+
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(reverse("admin:inspections_inspection_changelist")).status_code == 200
+    history = client.get(reverse("admin:inspections_inspection_history", args=[evidence["inspection"].pk]))
+    assert history.status_code == 200
+    assert client.get(reverse("admin:inspections_inspection_add")).status_code == 403
