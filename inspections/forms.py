@@ -48,6 +48,7 @@ class InspectionEntryForm(forms.Form):
     """One set of fields per leaf of the tree: points, N/A, veto, note, photos."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
+    note = forms.CharField(label=_("总体说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, indicators: list[Indicator], **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -138,7 +139,7 @@ def inspection_audit(*, inspection: Inspection) -> list[dict]:
             changes = []
             if before is not None:
                 delta = record.diff_against(before)
-                changes = [(c.field, c.old, c.new) for c in delta.changes]
+                changes = [(c.field, c.old, c.new, _field_label(record, c.field)) for c in delta.changes]
             previous[record.id] = record
             subject = label
             if hasattr(record, "indicator_id"):
@@ -154,6 +155,13 @@ def inspection_audit(*, inspection: Inspection) -> list[dict]:
             )
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
+
+
+def _field_label(record, name: str) -> str:
+    try:
+        return str(record.instance_type._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field since removed from the model keeps its raw name
+        return name
 
 
 def rectification_list(*, user, state: str = "", overdue: bool = False, today: dt.date | None = None):

@@ -158,7 +158,7 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
         return InspectionEntryForm(**self.get_form_kwargs(), indicators=indicators)
 
     def get_initial(self):
-        initial = {"lock_version": self.inspection.lock_version}
+        initial = {"lock_version": self.inspection.lock_version, "note": self.inspection.note}
         for item in self.inspection.items.all():
             pk = item.indicator_id
             initial.update(
@@ -184,6 +184,7 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
                 lock_version=form.cleaned_data["lock_version"],
                 entries=form.entries(),
                 submit=submit,
+                note=form.cleaned_data["note"],
             )
         except ApplicationError as exc:
             form_errors_apply(form, exc)

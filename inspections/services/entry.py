@@ -145,7 +145,13 @@ def _item_values(ind: Indicator, entry: ItemEntry) -> dict:
 
 @transaction.atomic
 def inspection_save(
-    *, inspection_id: int, user, lock_version: int, entries: dict[int, ItemEntry], submit: bool = False
+    *,
+    inspection_id: int,
+    user,
+    lock_version: int,
+    entries: dict[int, ItemEntry],
+    submit: bool = False,
+    note: str | None = None,
 ) -> Inspection:
     """Save the draft's items (and submit it when ``submit``). All or nothing: any error saves nothing.
 
@@ -174,6 +180,10 @@ def inspection_save(
     ).update(lock_version=F("lock_version") + 1)
     if not claimed:
         raise ApplicationError(CONFLICT_MESSAGE)
+    if note is not None and note.strip() != inspection.note:
+        inspection.note = note.strip()
+        inspection._history_user = user
+        inspection.save(update_fields=["note"])
 
     by_id = {ind.pk: ind for ind in indicators}
     existing = {item.indicator_id: item for item in InspectionItem.objects.filter(inspection=inspection)}

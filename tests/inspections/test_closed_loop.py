@@ -206,10 +206,10 @@ def test_the_audit_trail_records_who_changed_what_before_and_after(world, lost_a
     appeal_decide(user=world.hq, appeal_id=appeal.pk, lock_version=0, uphold=True, decided_points=25, note="ok")
     audit = inspection_audit(inspection=lost_a11)
     item_change = next(e for e in audit if str(e["subject"]) == "检查项 A1.1" and e["changes"])
-    assert ("points", Decimal("20.00"), Decimal("25.00")) in item_change["changes"]
+    assert ("points", Decimal("20.00"), Decimal("25.00"), "得分") in item_change["changes"]
     inspection_change = next(e for e in audit if str(e["subject"]) == "检查" and e["changes"])
-    assert any(name == "score" for name, _, _ in inspection_change["changes"])
+    assert any(name == "score" for name, _, _, _ in inspection_change["changes"])
     rect_change = next(e for e in audit if str(e["subject"]) == "整改 A1.1" and e["changes"])
     assert rect_change["who"] == world.manager_a1
-    assert any(name == "state" and new == "fixed" for name, _, new in rect_change["changes"])
+    assert any(name == "state" and new == "fixed" for name, _, new, _ in rect_change["changes"])
     assert any(str(e["subject"]) == "申诉" and e["who"] == world.hq for e in audit)

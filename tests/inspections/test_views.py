@@ -120,6 +120,18 @@ def test_a_hall_manager_does_not_see_drafts(client, world, evidence):
     assert evidence["draft"] not in listed and evidence["inspection"] in listed
 
 
+def test_the_start_form_shows_why_an_exempt_hall_cannot_get_an_overt_inspection(client, world, small_scheme):
+    from tests.inspections.factories import hall_make_exempt
+
+    hall_make_exempt(world.hall_a1, dt.date(2026, 3, 1))
+    client.force_login(world.district_a)
+    response = client.post(
+        reverse("inspections:start", args=[world.hall_a1.pk]), {"kind": "overt", "inspected_at": "2026-03-10T09:00"}
+    )
+    assert "免检厅" in response.context["form"].errors["kind"][0]
+    assert not Inspection.objects.exists()
+
+
 def test_a_hall_manager_cannot_fetch_a_photo_of_a_draft(client, world, evidence, small_scheme):
     from inspections.services.photos import photo_check, photos_store
 
@@ -178,12 +190,14 @@ def test_a_district_manager_starts_fills_and_submits_an_inspection_through_the_p
     data[f"points_{by_code['A2.1'].pk}"] = "18.5"
     data[f"note_{by_code['A2.1'].pk}"] = "地面有纸屑"
     data[f"photos_{by_code['A2.1'].pk}"] = image_upload("floor.png", "PNG")
+    data["note"] = "整体较好，环境卫生需加强"
     response = client.post(reverse("inspections:edit", args=[inspection.pk]), data)
     assert response.status_code == 302, response.context["form"].errors if response.context else ""
     inspection.refresh_from_db()
     assert inspection.state == InspectionState.SUBMITTED
     # (25 + 15 + 18.5 + 30 + 10) / 100 * 100 = 98.5
     assert inspection.score == Decimal("98.50")
+    assert inspection.note == "整体较好，环境卫生需加强"
     assert Photo.objects.filter(inspection=inspection, indicator=by_code["A2.1"]).count() == 1
     assert Rectification.objects.filter(inspection=inspection).count() == 1
 
