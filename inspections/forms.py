@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from inspections.models import CoachingKind, Indicator, IndicatorKind
+from inspections.models import CoachingKind, Indicator, IndicatorKind, InspectionKind, InspectionState
 from inspections.services.entry import ENTRY_KINDS, ItemEntry, entry_field
 from inspections.services.tree import points_text
 
@@ -131,3 +131,18 @@ class CoachingSearchForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False)
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class InspectionFilterForm(forms.Form):
+    hall_text = forms.CharField(label=_("营业厅编码或名称"), required=False)
+    kind = forms.ChoiceField(
+        label=_("检查类型"), required=False, choices=[("", _("全部类型")), *InspectionKind.choices]
+    )
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *InspectionState.choices])
+    month = forms.DateField(
+        label=_("所属月份"), required=False, input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"})
+    )
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        return month.replace(day=1) if month else None

@@ -62,10 +62,26 @@ def scheme_tree(*, scheme: IndicatorScheme) -> list[dict]:
 # --- Inspections, rectifications, appeals, coaching: every read goes through the user's scope ---------
 
 
-def inspection_list(*, user, hall_id: int | None = None) -> QuerySet[Inspection]:
+def inspection_list(
+    *,
+    user,
+    hall_id: int | None = None,
+    hall_text: str = "",
+    kind: str = "",
+    state: str = "",
+    month: dt.date | None = None,
+) -> QuerySet[Inspection]:
     qs = Inspection.objects.select_related("hall", "inspector", "scheme")
     if hall_id is not None:
         qs = qs.filter(hall_id=hall_id)
+    if hall_text:
+        qs = qs.filter(Q(hall__code__icontains=hall_text) | Q(hall__name__icontains=hall_text))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    if month:
+        qs = qs.filter(month=month)
     scope = scope_for(user)
     if scope.is_hall_manager:  # a draft is the inspector's work in progress, not yet a result
         qs = qs.filter(state=InspectionState.SUBMITTED)

@@ -21,6 +21,7 @@ from inspections.forms import (
     CoachingSearchForm,
     CoachingVisitForm,
     InspectionEntryForm,
+    InspectionFilterForm,
     InspectionStartForm,
     RectificationFixForm,
     RectificationReviewForm,
@@ -112,7 +113,14 @@ class InspectionListView(RoleRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return inspection_list(user=self.request.user)
+        self.filter_form = InspectionFilterForm(self.request.GET or None)
+        filters = self.filter_form.cleaned_data if self.filter_form.is_valid() else {}
+        return inspection_list(user=self.request.user, **{k: v for k, v in filters.items() if v})
+
+    def get_context_data(self, **kwargs):
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return super().get_context_data(filter_form=self.filter_form, query_string=query.urlencode(), **kwargs)
 
 
 class InspectionStartView(RoleRequiredMixin, LoadMixin, FormView):

@@ -36,3 +36,9 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-component-update",
         ],
     }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # Chinese first, as the users see it.
+    return {**browser_context_args, "locale": "zh-CN"}

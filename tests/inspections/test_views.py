@@ -149,6 +149,17 @@ def test_a_hall_manager_cannot_fetch_a_photo_of_a_draft(client, world, evidence,
     assert client.get(url).status_code == 200
 
 
+def test_the_inspection_list_filters_by_hall_kind_state_and_month(client, world, evidence):
+    client.force_login(world.hq)
+    url = reverse("inspections:list")
+    assert set(client.get(url).context["inspections"]) == {evidence["inspection"], evidence["draft"]}
+    assert list(client.get(url, {"kind": "remote"}).context["inspections"]) == [evidence["draft"]]
+    assert list(client.get(url, {"state": "submitted"}).context["inspections"]) == [evidence["inspection"]]
+    assert list(client.get(url, {"hall_text": world.hall_b1.code}).context["inspections"]) == []
+    assert list(client.get(url, {"month": "2026-02"}).context["inspections"]) == []
+    assert len(client.get(url, {"month": "2026-03"}).context["inspections"]) == 2
+
+
 def test_the_photo_is_served_with_its_content_type(client, world, evidence):
     client.force_login(world.manager_a1)
     response = client.get(url_for("photo", world, evidence))
