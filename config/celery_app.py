@@ -27,4 +27,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*"),
         "options": {"expires": 50},
     },
+    # Every morning at 07:30 (Asia/Shanghai), before the working day: overdue rectifications are raised
+    # one level (district managers, then HQ). Expires before the next day's run if no worker took it.
+    "rectifications-escalate": {
+        "task": "inspections.rectifications_escalate",
+        "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 20 * 60 * 60},
+    },
 }

@@ -4,10 +4,11 @@ read-only, because results point at them."""
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from halls.errors import ApplicationError
 from halls.months import month_add, month_start
-from inspections.models import Indicator, IndicatorScheme
+from inspections.models import Appeal, CoachingVisit, Indicator, IndicatorScheme, Inspection, Rectification
 from inspections.services.tree import scheme_activate, scheme_copy_to_draft
 
 
@@ -62,3 +63,46 @@ class IndicatorSchemeAdmin(admin.ModelAdmin):
             effective = month_add(month_start(timezone.localdate()), 1)
             draft = scheme_copy_to_draft(scheme=scheme, effective_from=effective, user=request.user)
             self.message_user(request, _("已创建草稿 v%(v)s") % {"v": draft.version})
+
+
+# Inspections and their closed loop are changed through the pages (services keep the rules); the admin
+# shows them read-only, with django-simple-history's change log per object.
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["hall", "kind", "inspected_at", "state", "score", "vetoed"]
+    list_filter = ["kind", "state", "month"]
+    search_fields = ["hall__code", "hall__name"]
+    list_select_related = ["hall"]
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["hall", "indicator", "state", "due_date", "escalation_level"]
+    list_filter = ["state", "escalation_level"]
+    list_select_related = ["hall", "indicator"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["hall", "item", "state", "requested_points", "decided_points", "filed_at"]
+    list_filter = ["state"]
+    list_select_related = ["hall", "item"]
+
+
+@admin.register(CoachingVisit)
+class CoachingVisitAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["hall", "kind", "visit_date", "author"]
+    list_filter = ["kind"]
+    search_fields = ["content", "hall__name"]
+    list_select_related = ["hall", "author"]

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
 
 from halls.errors import ApplicationError
+from halls.models import Notification
 from halls.months import month_start
-from inspections.models import Indicator, IndicatorScheme, SchemeState
+from halls.selectors import scope_for
+from inspections.models import (
+    OUTSTANDING_STATES,
+    Appeal,
+    CoachingVisit,
+    Indicator,
+    IndicatorKind,
+    IndicatorScheme,
+    Inspection,
+    InspectionItem,
+    InspectionState,
+    Photo,
+    Rectification,
+    SchemeState,
+)
 
 
 def scheme_in_force(*, on: dt.date) -> IndicatorScheme:
@@ -37,3 +57,186 @@ def scheme_tree(*, scheme: IndicatorScheme) -> list[dict]:
     for ind in indicators:
         (nodes[ind.parent_id]["children"] if ind.parent_id else roots).append(nodes[ind.pk])
     return roots
+
+
+# --- Inspections, rectifications, appeals, coaching: every read goes through the user's scope ---------
+
+
+def inspection_list(
+    *,
+    user,
+    hall_id: int | None = None,
+    hall_text: str = "",
+    kind: str = "",
+    state: str = "",
+    month: dt.date | None = None,
+) -> QuerySet[Inspection]:
+    qs = Inspection.objects.select_related("hall", "inspector", "scheme")
+    if hall_id is not None:
+        qs = qs.filter(hall_id=hall_id)
+    if hall_text:
+        qs = qs.filter(Q(hall__code__icontains=hall_text) | Q(hall__name__icontains=hall_text))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if state:
+        qs = qs.filter(state=state)
+    if month:
+        qs = qs.filter(month=month)
+    scope = scope_for(user)
+    if scope.is_hall_manager:  # a draft is the inspector's work in progress, not yet a result
+        qs = qs.filter(state=InspectionState.SUBMITTED)
+    return scope.filter(qs)
+
+
+def inspection_get(*, user, pk: int) -> Inspection:
+    return get_object_or_404(inspection_list(user=user), pk=pk)
+
+
+@dataclass
+class EntryRow:
+    """One row of the entry page or the inspection page: a node of the tree, its item and photos."""
+
+    indicator: Indicator
+    item: InspectionItem | None = None
+    photos: list = field(default_factory=list)
+    children: list[EntryRow] = field(default_factory=list)
+    rectification: Rectification | None = None
+    appeals: list = field(default_factory=list)
+
+
+def inspection_rows(*, inspection: Inspection) -> tuple[list[EntryRow], list[EntryRow]]:
+    """The scheme's tree with this inspection's items, photos, rectifications and appeals (five queries):
+    (scored level-1 rows with their children, special items)."""
+    items = {
+        item.indicator_id: item
+        for item in InspectionItem.objects.filter(inspection=inspection).select_related("rectification")
+    }
+    photos: dict[int, list[Photo]] = defaultdict(list)
+    for photo in Photo.objects.filter(inspection=inspection).order_by("pk"):
+        photos[photo.indicator_id].append(photo)
+    appeals: dict[int, list[Appeal]] = defaultdict(list)
+    for appeal in Appeal.objects.filter(inspection=inspection).order_by("filed_at"):
+        appeals[appeal.item_id].append(appeal)
+    scored, special = [], []
+    for node in scheme_tree(scheme=inspection.scheme):
+        row = _row(node, items, photos, appeals)
+        (scored if node["indicator"].kind == IndicatorKind.SCORED else special).append(row)
+    return scored, special
+
+
+def _row(node: dict, items: dict, photos: dict, appeals: dict) -> EntryRow:
+    ind = node["indicator"]
+    item = items.get(ind.pk)
+    return EntryRow(
+        indicator=ind,
+        item=item,
+        photos=photos.get(ind.pk, []),
+        children=[_row(kid, items, photos, appeals) for kid in node["children"]],
+        rectification=getattr(item, "rectification", None) if item else None,
+        appeals=appeals.get(item.pk, []) if item else [],
+    )
+
+
+def inspection_audit(*, inspection: Inspection) -> list[dict]:
+    """Every recorded change to the inspection, its items, rectifications and appeals, newest first:
+    who, when, what, and each changed field's before and after."""
+    histories = [
+        (_("检查"), Inspection.history.filter(id=inspection.pk)),
+        (_("检查项"), InspectionItem.history.filter(inspection_id=inspection.pk).select_related("indicator")),
+        (_("整改"), Rectification.history.filter(inspection_id=inspection.pk)),
+        (_("申诉"), Appeal.history.filter(inspection_id=inspection.pk)),
+    ]
+    entries = []
+    for label, qs in histories:
+        records = list(qs.select_related("history_user").order_by("id", "history_date", "history_id"))
+        previous: dict[int, object] = {}
+        for record in records:
+            before = previous.get(record.id)
+            changes = []
+            if before is not None:
+                delta = record.diff_against(before)
+                changes = [(c.field, c.old, c.new, _field_label(record, c.field)) for c in delta.changes]
+            previous[record.id] = record
+            subject = label
+            if hasattr(record, "indicator_id"):
+                subject = f"{label} {record.indicator.code}" if record.indicator_id else label
+            entries.append(
+                {
+                    "when": record.history_date,
+                    "who": record.history_user,
+                    "action": record.get_history_type_display(),
+                    "subject": subject,
+                    "changes": changes,
+                }
+            )
+    entries.sort(key=lambda e: e["when"], reverse=True)
+    return entries
+
+
+def _field_label(record, name: str) -> str:
+    try:
+        return str(record.instance_type._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field since removed from the model keeps its raw name
+        return name
+
+
+def rectification_list(*, user, state: str = "", overdue: bool = False, today: dt.date | None = None):
+    qs = Rectification.objects.select_related("hall", "indicator", "inspection")
+    if state:
+        qs = qs.filter(state=state)
+    if overdue:
+        qs = qs.filter(state__in=OUTSTANDING_STATES, due_date__lt=today)
+    return scope_for(user).filter(qs)
+
+
+def rectification_get(*, user, pk: int) -> Rectification:
+    return get_object_or_404(rectification_list(user=user).select_related("item"), pk=pk)
+
+
+def appeal_list(*, user, state: str = "") -> QuerySet[Appeal]:
+    qs = Appeal.objects.select_related("hall", "item__indicator", "inspection", "filed_by")
+    if state:
+        qs = qs.filter(state=state)
+    return scope_for(user).filter(qs)
+
+
+def appeal_get(*, user, pk: int) -> Appeal:
+    return get_object_or_404(appeal_list(user=user), pk=pk)
+
+
+def item_get(*, user, pk: int) -> InspectionItem:
+    qs = InspectionItem.objects.select_related("inspection__hall", "indicator").filter(
+        inspection__state=InspectionState.SUBMITTED
+    )
+    return get_object_or_404(scope_for(user).filter(qs, hall_path="inspection__hall"), pk=pk)
+
+
+def coaching_list(
+    *, user, hall_id: int, text: str = "", date_from: dt.date | None = None, date_to: dt.date | None = None
+) -> QuerySet[CoachingVisit]:
+    qs = CoachingVisit.objects.filter(hall_id=hall_id).select_related("author")
+    if text:
+        qs = qs.filter(content__icontains=text)
+    if date_from:
+        qs = qs.filter(visit_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(visit_date__lte=date_to)
+    return scope_for(user).filter(qs)
+
+
+def photo_get(*, user, pk: int) -> Photo:
+    scope = scope_for(user)
+    photos = Photo.objects.all()
+    if scope.is_hall_manager:  # not the photos of a draft he cannot see yet
+        photos = photos.filter(Q(inspection__isnull=True) | Q(inspection__state=InspectionState.SUBMITTED))
+    return get_object_or_404(scope.filter(photos), pk=pk)
+
+
+def notification_list(*, user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)
+
+
+def scheme_leaves(*, scheme_id: int) -> list[Indicator]:
+    """The indicators an inspection records: scored level-3 leaves and the special items."""
+    leaves = Q(kind=IndicatorKind.SCORED, level=3) | ~Q(kind=IndicatorKind.SCORED)
+    return list(Indicator.objects.filter(leaves, scheme_id=scheme_id).order_by("order", "code"))

@@ -1,9 +1,12 @@
+from inspections.models.appeal import Appeal, AppealState
+from inspections.models.coaching import CoachingKind, CoachingVisit
 from inspections.models.inspection import (
     Inspection,
     InspectionItem,
     InspectionKind,
     InspectionState,
 )
+from inspections.models.photo import Photo
 from inspections.models.rectification import (
     OUTSTANDING_STATES,
     EscalationLevel,
@@ -13,6 +16,11 @@ from inspections.models.rectification import (
 from inspections.models.tree import Indicator, IndicatorKind, IndicatorScheme, SchemeState
 
 __all__ = [
+    "Appeal",
+    "AppealState",
+    "CoachingKind",
+    "CoachingVisit",
+    "Photo",
     "OUTSTANDING_STATES",
     "EscalationLevel",
     "Rectification",

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
+from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
-from inspections.models import IndicatorKind, InspectionItem, Rectification
+from halls.errors import ApplicationError
+from halls.models import Role, UserProfile
+from halls.services import notification_send
+from inspections.models import (
+    OUTSTANDING_STATES,
+    EscalationLevel,
+    IndicatorKind,
+    InspectionItem,
+    Rectification,
+    RectificationState,
+)
+from inspections.services.photos import photos_check, photos_store
 
 
 def rectifications_open_for(*, inspection_ids: list[int], due_days: int) -> int:
@@ -32,5 +48,131 @@ def rectifications_open_for(*, inspection_ids: list[int], due_days: int) -> int:
         )
         for item_id, inspection_id, hall_id, indicator_id, inspected_at in items.iterator(chunk_size=5000)
     ]
-    Rectification.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
+    for start in range(0, len(rows), 2000):
+        chunk = rows[start : start + 2000]
+        Rectification.objects.bulk_create(chunk, ignore_conflicts=True)
+        # bulk_create bypasses simple-history: record the openings in bulk too, for the audit trail.
+        item_ids = [row.item_id for row in chunk]
+        recorded = Rectification.history.filter(item_id__in=item_ids).values("id")
+        opened = list(Rectification.objects.filter(item_id__in=item_ids).exclude(pk__in=recorded))
+        Rectification.history.bulk_history_create(opened, default_change_reason="opened")
     return len(rows)
+
+
+FIX_STATES = OUTSTANDING_STATES
+# An overdue rectification is raised to the district managers the day after its due date, and to the
+# city HQ once it is this many days overdue and still not fixed.
+CITY_ESCALATION_AFTER_DAYS = 3
+
+
+def _locked(rectification_id: int) -> Rectification:
+    return Rectification.objects.select_for_update().select_related("hall").get(pk=rectification_id)
+
+
+@transaction.atomic
+def rectification_fix(*, rectification_id: int, user, note: str, photos: list | None = None) -> Rectification:
+    """The hall records what it fixed (with photos); the district verifies it next."""
+    note = note.strip()
+    if not note:
+        raise ApplicationError("请写明整改情况", field_errors={"fix_note": ["请写明整改情况"]})
+    checked = photos_check(uploads=photos or [], field="photos")
+    rectification = _locked(rectification_id)
+    if rectification.state not in FIX_STATES:
+        raise ApplicationError(f"该整改当前为“{rectification.get_state_display()}”，不能再提交整改")
+    rectification.state = RectificationState.FIXED
+    rectification.fix_note = note
+    rectification.fixed_at = timezone.now()
+    rectification.fixed_by = user
+    rectification._history_user = user
+    rectification.save()
+    photos_store(photos=checked, user=user, hall_id=rectification.hall_id, rectification=rectification)
+    return rectification
+
+
+@transaction.atomic
+def rectification_review(*, rectification_id: int, user, accept: bool, note: str) -> Rectification:
+    """The district verifies a fix, or reopens it with a reason."""
+    note = note.strip()
+    if not accept and not note:
+        raise ApplicationError("退回重改须写明原因", field_errors={"review_note": ["退回重改须写明原因"]})
+    rectification = _locked(rectification_id)
+    if rectification.state != RectificationState.FIXED:
+        raise ApplicationError(f"该整改当前为“{rectification.get_state_display()}”，只有待验证的整改可以验证或退回")
+    rectification.review_note = note
+    rectification._history_user = user
+    if accept:
+        rectification.state = RectificationState.VERIFIED
+        rectification.verified_at = timezone.now()
+        rectification.verified_by = user
+    else:
+        rectification.state = RectificationState.REOPENED
+    rectification.save()
+    return rectification
+
+
+@transaction.atomic
+def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
+    """Raise overdue, still outstanding rectifications one level: to the hall's district managers, then
+    to HQ. Each level is reached once; a second run the same day finds nothing to do. Returns
+    {level: how many reached it}."""
+    outstanding = Rectification.objects.filter(state__in=OUTSTANDING_STATES, due_date__lt=today)
+    to_district = list(
+        outstanding.filter(escalation_level=EscalationLevel.NONE).select_for_update().select_related("hall")
+    )
+    to_city = list(
+        outstanding.filter(
+            escalation_level=EscalationLevel.DISTRICT,
+            due_date__lt=today - dt.timedelta(days=CITY_ESCALATION_AFTER_DAYS),
+        )
+        .select_for_update()
+        .select_related("hall")
+    )
+    now = timezone.now()
+    for level, rows in ((EscalationLevel.DISTRICT, to_district), (EscalationLevel.CITY, to_city)):
+        for row in rows:
+            row.escalation_level = level
+            row.escalated_at = now
+        if rows:
+            bulk_update_with_history(rows, Rectification, ["escalation_level", "escalated_at"])
+    _notify_district(to_district, today=today)
+    _notify_hq(to_city, today=today)
+    return {EscalationLevel.DISTRICT: len(to_district), EscalationLevel.CITY: len(to_city)}
+
+
+def _summary(rows: list[Rectification], today: dt.date) -> str:
+    lines = [f"{row.hall.name}：整改期限 {row.due_date}，已逾期 {(today - row.due_date).days} 天" for row in rows]
+    return "\n".join(lines)
+
+
+def _notify_district(rows: list[Rectification], *, today: dt.date) -> None:
+    if not rows:
+        return
+    by_district: dict[int, list[Rectification]] = defaultdict(list)
+    for row in rows:
+        by_district[row.hall.district_id].append(row)
+    profiles = UserProfile.objects.filter(
+        role=Role.DISTRICT_MANAGER, districts__in=by_district.keys(), user__is_active=True
+    ).values_list("user_id", "districts")
+    per_user: dict[int, list[Rectification]] = defaultdict(list)
+    for user_id, district_id in profiles:
+        per_user[user_id].extend(by_district[district_id])
+    users = get_user_model().objects.in_bulk(per_user.keys())
+    for user_id, items in per_user.items():
+        notification_send(
+            recipients=[users[user_id]],
+            title=f"整改逾期预警：{len(items)} 项未按期整改",
+            body=_summary(items, today),
+            link=reverse("inspections:rectification_list") + "?overdue=1",
+        )
+
+
+def _notify_hq(rows: list[Rectification], *, today: dt.date) -> None:
+    if not rows:
+        return
+    hq_users = get_user_model().objects.filter(profile__role=Role.HQ, is_active=True)
+    notification_send(
+        recipients=hq_users,
+        title=f"整改逾期升级：{len(rows)} 项逾期 {CITY_ESCALATION_AFTER_DAYS} 天以上仍未整改",
+        body=_summary(rows, today),
+        link=reverse("inspections:rectification_list") + "?overdue=1",
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -80,3 +81,19 @@ SMALL_TREE = [
 def small_scheme(db):
     """The small tree above, active from January 2026."""
     return scheme_create_from_spec(spec=SMALL_TREE, name="小树", effective_from=dt.date(2026, 1, 1), activate=True)
+
+
+FULL_MARKS = {"A1.1": 25, "A1.2": 15, "A2.1": 20, "B1.1": 30, "B1.2": 10}
+
+
+@pytest.fixture
+def policy(db):
+    from scoring.services import default_policy_load
+
+    return default_policy_load()[0]
+
+
+@pytest.fixture
+def march(time_machine):
+    """The clock at Tuesday 2026-03-10 12:00 in Shanghai: March is open for evidence."""
+    time_machine.move_to(dt.datetime(2026, 3, 10, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)

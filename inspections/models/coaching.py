@@ -1,0 +1,39 @@
+"""Coaching visits (辅导走访): a district lead's weekly plan (Monday) and visit report (Friday) per hall,
+kept searchable so that a hall's history survives staff turnover."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from halls.models import Hall
+
+
+class CoachingKind(models.TextChoices):
+    PLAN = "plan", _("周计划")
+    REPORT = "report", _("走访报告")
+
+
+class CoachingVisit(models.Model):
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="coaching_visits", verbose_name=_("营业厅"))
+    kind = models.CharField(_("类型"), max_length=8, choices=CoachingKind.choices)
+    week_start = models.DateField(_("所在周（周一）"))
+    visit_date = models.DateField(_("日期"))
+    content = models.TextField(_("内容"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-visit_date", "-pk"]
+        verbose_name = _("辅导走访")
+        verbose_name_plural = _("辅导走访")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CoachingKind.values), name="coaching_kind_valid"),
+            models.CheckConstraint(condition=Q(week_start__week_day=2), name="coaching_week_starts_monday"),
+        ]
+        indexes = [models.Index(fields=["hall", "visit_date"])]

@@ -1,0 +1,138 @@
+"""Appeals (申诉): filed by the hall within the policy's working days, decided by HQ."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from halls.errors import ApplicationError
+from halls.models import Role
+from halls.services import notification_send
+from inspections.models import Appeal, AppealState, IndicatorKind, InspectionItem, InspectionState
+from inspections.services.entry import HALF
+from inspections.services.photos import photos_check, photos_store
+from inspections.services.totals import inspection_totals_store
+from scoring.selectors import month_is_published, policy_in_force
+
+APPEALABLE_KINDS = (IndicatorKind.SCORED, IndicatorKind.DEDUCTION)
+DECISION_CONFLICT = "该申诉已被他人处理或修改，请刷新页面查看最新结果"
+
+
+def working_days_after(day: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days (Monday to Friday) after ``day``."""
+    current = day
+    while days > 0:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def appeal_deadline(*, item: InspectionItem) -> dt.date:
+    inspection = item.inspection
+    window = policy_in_force(month=inspection.month).appeal_window_days
+    return working_days_after(timezone.localtime(inspection.submitted_at).date(), window)
+
+
+def _points_check(points: Decimal | None, item: InspectionItem, field: str) -> None:
+    if points is None:
+        raise ApplicationError("请填写分数", field_errors={field: ["请填写分数"]})
+    if not (0 <= points <= item.max_points) or points % HALF:
+        message = f"分数应在 0 到 {item.max_points.normalize():f} 之间，且为 0.5 的整数倍"
+        raise ApplicationError(message, field_errors={field: [message]})
+
+
+@transaction.atomic
+def appeal_file(
+    *, user, item: InspectionItem, reason: str, requested_points: Decimal | None, photos: list | None = None
+) -> Appeal:
+    inspection = item.inspection
+    if inspection.state != InspectionState.SUBMITTED:
+        raise ApplicationError("只能对已提交的检查申诉")
+    if item.indicator.kind not in APPEALABLE_KINDS or item.not_applicable:
+        raise ApplicationError("只能对计分项或扣分项的得分申诉")
+    if month_is_published(month=inspection.month):
+        raise ApplicationError(f"{inspection.month:%Y-%m} 的评定已发布，该月已冻结，不能再申诉")
+    deadline = appeal_deadline(item=item)
+    if timezone.localdate() > deadline:
+        raise ApplicationError(f"申诉期限已过：须在提交后 {deadline:%Y-%m-%d} 之前（含当日）提出申诉")
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError("请写明申诉理由", field_errors={"reason": ["请写明申诉理由"]})
+    _points_check(requested_points, item, "requested_points")
+    checked = photos_check(uploads=photos or [], field="photos")
+    try:
+        with transaction.atomic():
+            appeal = Appeal(
+                inspection=inspection,
+                item=item,
+                hall_id=inspection.hall_id,
+                reason=reason,
+                requested_points=requested_points,
+                points_before=item.points,
+                filed_by=user,
+                deadline=deadline,
+            )
+            appeal._history_user = user
+            appeal.save()
+    except IntegrityError as exc:
+        raise ApplicationError("该项已有待裁定的申诉，请等待结果") from exc
+    photos_store(photos=checked, user=user, hall_id=inspection.hall_id, appeal=appeal)
+    notification_send(
+        recipients=get_user_model().objects.filter(profile__role=Role.HQ, is_active=True),
+        title=f"新申诉待裁定：{inspection.hall.name} {item.indicator.name_zh}",
+        body=reason,
+        link=reverse("inspections:appeal_detail", args=[appeal.pk]),
+    )
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(
+    *, user, appeal_id: int, lock_version: int, uphold: bool, decided_points: Decimal | None, note: str
+) -> Appeal:
+    """Uphold (the item's points change and the inspection's totals are recomputed) or reject with a reason."""
+    appeal = Appeal.objects.select_related("item__inspection__hall", "item__indicator").get(pk=appeal_id)
+    if appeal.state != AppealState.PENDING:
+        raise ApplicationError(f"该申诉已{appeal.get_state_display()}，不能再裁定")
+    note = note.strip()
+    if not note:
+        raise ApplicationError("请写明裁定理由", field_errors={"decision_note": ["请写明裁定理由"]})
+    item = appeal.item
+    inspection = item.inspection
+    if uphold:
+        if month_is_published(month=inspection.month):
+            raise ApplicationError(f"{inspection.month:%Y-%m} 的评定已发布，该月已冻结：支持申诉须先由总部发起重评")
+        _points_check(decided_points, item, "decided_points")
+    claimed = Appeal.objects.filter(pk=appeal.pk, lock_version=lock_version, state=AppealState.PENDING).update(
+        lock_version=F("lock_version") + 1
+    )
+    if not claimed:
+        raise ApplicationError(DECISION_CONFLICT)
+    appeal.state = AppealState.UPHELD if uphold else AppealState.REJECTED
+    appeal.decided_points = decided_points if uphold else None
+    appeal.decision_note = note
+    appeal.decided_by = user
+    appeal.decided_at = timezone.now()
+    appeal._history_user = user
+    appeal.save()
+    if uphold:
+        item.points = decided_points
+        item._history_user = user
+        item.save(update_fields=["points"])
+        inspection._history_user = user
+        inspection_totals_store(inspection=inspection)
+    if appeal.filed_by_id:
+        notification_send(
+            recipients=[appeal.filed_by],
+            title=f"申诉{appeal.get_state_display()}：{item.indicator.name_zh}",
+            body=note,
+            link=reverse("inspections:detail", args=[inspection.pk]),
+        )
+    return appeal

@@ -1,0 +1,16 @@
+"""Celery tasks for inspections: thin wrappers that call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="inspections.rectifications_escalate", acks_late=True, time_limit=600, soft_time_limit=540)
+def rectifications_escalate_task() -> dict:
+    """Daily: raise overdue rectifications one level. Safe to re-run (each level is reached once)."""
+    from django.utils import timezone
+
+    from inspections.services.rectification import rectifications_escalate
+
+    result = rectifications_escalate(today=timezone.localdate())
+    return {str(level): count for level, count in result.items()}

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django import template
+
+from halls.selectors import scope_for
+from inspections.selectors import coaching_list, inspection_list, rectification_list
+from inspections.services.tree import points_text
+
+register = template.Library()
+
+ENTRY_PREFIXES = ("points", "na", "veto", "note", "photos")
+
+
+@register.filter
+def entry_fields(form, indicator) -> dict:
+    """The bound fields of one indicator's row on the entry form, by prefix."""
+    return {
+        prefix: form[f"{prefix}_{indicator.pk}"]
+        for prefix in ENTRY_PREFIXES
+        if f"{prefix}_{indicator.pk}" in form.fields
+    }
+
+
+@register.filter
+def points(value) -> str:
+    return points_text(value)
+
+
+@register.inclusion_tag("inspections/_hall_panel.html", takes_context=True)
+def hall_quality_panel(context, hall) -> dict:
+    """The hall page's inspections, rectifications and coaching visits (latest of each)."""
+    user = context["request"].user
+    return {
+        "hall": hall,
+        "scope": scope_for(user),
+        "inspections": inspection_list(user=user, hall_id=hall.pk)[:10],
+        "rectifications": rectification_list(user=user).filter(hall_id=hall.pk)[:10],
+        "visits": coaching_list(user=user, hall_id=hall.pk)[:5],
+    }

@@ -1,0 +1,61 @@
+// Inspection entry: level subtotals and the running score while the inspector types.
+// The server recomputes everything on save and is authoritative; this is only a guide.
+(function () {
+  "use strict";
+  const form = document.getElementById("entry-form");
+  if (!form) return;
+
+  const leaves = Array.from(form.querySelectorAll("tr[data-leaf]"));
+
+  function leafState(row) {
+    const max = parseFloat(row.dataset.max) || 0;
+    const pointsInput = row.querySelector("td.entry-points input");
+    const na = row.querySelector('input[type="checkbox"][name^="na_"]');
+    const isNa = na ? na.checked : false;
+    if (pointsInput) {
+      pointsInput.disabled = isNa;
+      if (isNa) pointsInput.value = "";
+    }
+    const raw = pointsInput ? pointsInput.value.trim() : "";
+    const points = raw === "" ? null : parseFloat(raw);
+    const invalid = points !== null && (isNaN(points) || points < 0 || points > max || (points * 2) % 1 !== 0);
+    if (pointsInput) pointsInput.classList.toggle("is-invalid", invalid);
+    return { max: max, points: invalid ? null : points, na: isNa };
+  }
+
+  function format(value) {
+    return (Math.round(value * 100) / 100).toString();
+  }
+
+  function recompute() {
+    const sums = {};
+    let awarded = 0;
+    let applicable = 0;
+    let missing = 0;
+    leaves.forEach(function (row) {
+      const state = leafState(row);
+      if (state.na) return;
+      if (state.points === null) missing += 1;
+      [row.dataset.l1, row.dataset.l2].forEach(function (key) {
+        sums[key] = sums[key] || { awarded: 0, applicable: 0 };
+        sums[key].awarded += state.points || 0;
+        sums[key].applicable += state.max;
+      });
+      awarded += state.points || 0;
+      applicable += state.max;
+    });
+    form.querySelectorAll("[data-subtotal]").forEach(function (cell) {
+      const sum = sums[cell.dataset.subtotal];
+      cell.textContent = sum ? format(sum.awarded) + " / " + format(sum.applicable) : "—";
+    });
+    const total = document.getElementById("entry-total");
+    if (total) {
+      const score = applicable ? format((awarded / applicable) * 100) : "—";
+      total.textContent = format(awarded) + " / " + format(applicable) + " → " + score + (missing ? "（" + missing + " 项未填）" : "");
+    }
+  }
+
+  form.addEventListener("input", recompute);
+  form.addEventListener("change", recompute);
+  recompute();
+})();
