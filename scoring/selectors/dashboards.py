@@ -28,7 +28,7 @@ from inspections.models import Inspection, InspectionKind, InspectionState, Rect
 from inspections.models.inspection import ON_SITE_KINDS
 from inspections.models.rectification import OUTSTANDING_STATES
 from scoring.models import GradingRun, HallMonthResult, HallStatus, RunState
-from scoring.selectors.reports import GRADES, _items_in, _name_field, _q2, _share_lost, hall_statuses_in
+from scoring.selectors.reports import GRADES, hall_statuses_in, name_field, q2, scored_items_in, share_lost
 from surveys.models import ImportBatch, ImportState
 
 CONSISTENCY_MONTHS = 6
@@ -90,10 +90,10 @@ def _weak_item_heatmap(*, month: dt.date) -> dict:
     """Level-2 indicators × districts, the share of points lost in the month's inspections (one query)."""
     parent = "indicator__parent__"
     rows = list(
-        _items_in(months=[month])
+        scored_items_in(months=[month])
         .values(f"{parent}code", "inspection__hall__district_id")
         .annotate(
-            name=Min(_name_field(parent)),
+            name=Min(name_field(parent)),
             order=Min(f"{parent}order"),
             district=Min("inspection__hall__district__name"),
             district_code=Min("inspection__hall__district__code"),
@@ -110,7 +110,7 @@ def _weak_item_heatmap(*, month: dt.date) -> dict:
         [
             x_index[r["inspection__hall__district_id"]],
             y_index[r[f"{parent}code"]],
-            float(_share_lost(r["max_total"], r["awarded"]) or 0),
+            float(share_lost(r["max_total"], r["awarded"]) or 0),
         ]
         for r in rows
     ]
@@ -138,7 +138,7 @@ def _comparison(*, run: GradingRun, by: str) -> list[dict]:
         {
             "name": row[f"hall__{by}__name"],
             "halls": row["halls"],
-            "average": _q2(row["average"]),
+            "average": q2(row["average"]),
             "grades": [row[f"grade_{g}"] for g in GRADES],
         }
         for row in rows
@@ -192,10 +192,10 @@ def inspector_consistency(*, month: dt.date, months: int = CONSISTENCY_MONTHS) -
             "flag": "",
         }
         if n:
-            row["own"] = _q2(sum(own[key]) / n)
-            row["others"] = _q2(sum(others[key]) / n)
+            row["own"] = q2(sum(own[key]) / n)
+            row["others"] = q2(sum(others[key]) / n)
             bias = (sum(own[key]) - sum(others[key])) / n
-            row["bias"] = _q2(bias)
+            row["bias"] = q2(bias)
             if sigma:
                 z = bias / (sigma / math.sqrt(n))
                 row["z"] = round(z, 2)

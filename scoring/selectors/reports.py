@@ -42,20 +42,20 @@ STATUS_MEANING = {
 }
 
 
-def _q2(value: Decimal | float | None) -> Decimal | None:
+def q2(value: Decimal | float | None) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _share_lost(max_points, awarded) -> Decimal | None:
+def share_lost(max_points, awarded) -> Decimal | None:
     """Points lost as a percentage of points applicable: (max − awarded) / max × 100."""
     if not max_points:
         return None
-    return _q2((Decimal(max_points) - Decimal(awarded or 0)) / Decimal(max_points) * 100)
+    return q2((Decimal(max_points) - Decimal(awarded or 0)) / Decimal(max_points) * 100)
 
 
-def _name_field(prefix: str) -> str:
+def name_field(prefix: str) -> str:
     return f"{prefix}name_en" if (get_language() or "").startswith("en") else f"{prefix}name_zh"
 
 
@@ -161,7 +161,7 @@ def composite_explain(result: HallMonthResult) -> list[ExplanationLine]:
         (_("明查及远程检查"), result.inspection_score, result.inspection_weight),
         (_("投诉"), result.complaint_score, result.complaint_weight),
     ):
-        contribution = _q2(score * weight / 100) if score is not None and weight is not None else None
+        contribution = q2(score * weight / 100) if score is not None and weight is not None else None
         subtotal += contribution or 0
         lines.append(ExplanationLine(str(label), score, weight, contribution))
     lines.append(ExplanationLine(str(_("加权小计")), contribution=subtotal, kind="subtotal"))
@@ -174,7 +174,7 @@ def composite_explain(result: HallMonthResult) -> list[ExplanationLine]:
     return lines
 
 
-def _items_in(*, months: list[dt.date]) -> QuerySet:
+def scored_items_in(*, months: list[dt.date]) -> QuerySet:
     """Scored, applicable item results of submitted inspections in ``months``."""
     return InspectionItem.objects.filter(
         inspection__state=InspectionState.SUBMITTED,
@@ -190,11 +190,11 @@ def _dimensions_against_city(*, hall: Hall, month: dt.date) -> list[dict]:
     ancestor = "indicator__parent__parent__"
     in_hall = Q(inspection__hall_id=hall.pk)
     rows = (
-        _items_in(months=[month])
+        scored_items_in(months=[month])
         .filter(inspection__hall__district__city_id=hall.district.city_id)
         .values(f"{ancestor}code")
         .annotate(
-            name=Min(_name_field(ancestor)),
+            name=Min(name_field(ancestor)),
             order=Min(f"{ancestor}order"),
             hall_max=Sum("max_points", filter=in_hall),
             hall_awarded=Sum("points", filter=in_hall),
@@ -205,8 +205,8 @@ def _dimensions_against_city(*, hall: Hall, month: dt.date) -> list[dict]:
     )
     result = []
     for row in rows:
-        hall_share = _share_lost(row["hall_max"], row["hall_awarded"])
-        city_share = _share_lost(row["city_max"], row["city_awarded"])
+        hall_share = share_lost(row["hall_max"], row["hall_awarded"])
+        city_share = share_lost(row["city_max"], row["city_awarded"])
         result.append(
             {
                 "code": row[f"{ancestor}code"],
@@ -223,12 +223,12 @@ def _weakest_indicators(*, hall: Hall, month: dt.date) -> list[dict]:
     three months (one query): lost = Σ(max − awarded) / Σ max × 100."""
     months = [month_add(month, -offset) for offset in range(WEAK_MONTHS)]
     rows = (
-        _items_in(months=months)
+        scored_items_in(months=months)
         .filter(inspection__hall_id=hall.pk)
         .values("indicator__code")
         .annotate(
-            name=Min(_name_field("indicator__")),
-            parent=Min(_name_field("indicator__parent__")),
+            name=Min(name_field("indicator__")),
+            parent=Min(name_field("indicator__parent__")),
             max_total=Sum("max_points"),
             awarded=Sum("points"),
             checks=Count("pk"),
@@ -236,14 +236,14 @@ def _weakest_indicators(*, hall: Hall, month: dt.date) -> list[dict]:
     )
     weak = []
     for row in rows:
-        share = _share_lost(row["max_total"], row["awarded"])
+        share = share_lost(row["max_total"], row["awarded"])
         if share:
             weak.append(
                 {
                     "code": row["indicator__code"],
                     "name": row["name"],
                     "parent": row["parent"],
-                    "lost": _q2(row["max_total"] - row["awarded"]),
+                    "lost": q2(row["max_total"] - row["awarded"]),
                     "share_lost": share,
                     "checks": row["checks"],
                 }

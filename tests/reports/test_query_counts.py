@@ -84,3 +84,28 @@ def test_report_pages_cost_the_same_number_of_queries_for_5_and_50_halls(client,
         client.force_login(user)
         with django_assert_max_num_queries(MAX_QUERIES):
             client.get(url)
+
+
+@time_machine.travel(dt.datetime(2026, 7, 10, 10, 0, tzinfo=dt.UTC))
+def test_archive_and_rankings_cost_the_same_with_one_month_of_history_as_with_twelve(client):
+    district = DistrictFactory()
+    districts = [district, DistrictFactory(city=district.city)]
+    hq = hq_user(username="hq")
+    inspector = district_manager(*districts, username="dm")
+    halls = _add_halls(districts, [grading_run(LAST)], 5, inspector=inspector)
+    hm = hall_manager(halls[0], username="hm")
+    pages = [
+        (hm, reverse("halls:detail", args=[halls[0].pk])),
+        (hq, reverse("halls:detail", args=[halls[0].pk])),
+        (hq, reverse("scoring:ranking")),
+        (hq, reverse("scoring:dashboard")),
+    ]
+    one_month = [_count(client, user, url) for user, url in pages]
+    older = [grading_run(month) for month in MONTHS[1:]]
+    HallMonthResult.objects.bulk_create(
+        HallMonthResult(run=run, hall=hall, month=run.month, composite=d(80), grade="B", rank_city=i + 1)
+        for run in older
+        for i, hall in enumerate(halls)
+    )
+    twelve_months = [_count(client, user, url) for user, url in pages]
+    assert one_month == twelve_months
