@@ -243,6 +243,7 @@ def hq_dashboard(*, runs: dict[dt.date, GradingRun], month: dt.date | None) -> D
 class DistrictHome:
     month: dt.date
     result_month: dt.date | None
+    result_is_draft: bool
     rows: list[dict]
     inspections_due: list[dict]
     to_verify: list
@@ -290,6 +291,7 @@ def district_home(*, scope: Scope, halls: QuerySet, runs: dict[dt.date, GradingR
     return DistrictHome(
         month=month,
         result_month=result_month,
+        result_is_draft=result_month is not None and runs[result_month].state != RunState.PUBLISHED,
         rows=rows,
         inspections_due=due,
         to_verify=list(in_scope.filter(state=RectificationState.FIXED).order_by("fixed_at", "pk")[:50]),

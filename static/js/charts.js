@@ -46,7 +46,7 @@
       option.xAxis = { type: "category", data: d.categories, axisLabel: { interval: 0, rotate: d.categories.length > 6 ? 30 : 0 } };
       option.yAxis = { type: "value" };
       option.series = d.series.map(function (s) {
-        return { name: s.name, type: "bar", data: s.data, label: { show: d.categories.length <= 12, position: "top" } };
+        return { name: s.name, type: "bar", barMaxWidth: 48, data: s.data, label: { show: d.categories.length <= 12, position: "top" } };
       });
       return option;
     },

@@ -129,3 +129,16 @@ def test_hall_without_any_grading_shows_an_empty_archive(client, world):
     response = _archive(client, world.manager_a1, world.hall_a1)
     assert response.context["archive"].result is None
     assert 'id="archive-empty"' in response.content.decode()
+
+
+def test_what_if_gradings_never_reach_the_pages(client, world, gradings):
+    from scoring.models import GradingRun, RunState
+    from tests.reports.factories import HallMonthResultFactory
+
+    what_if = GradingRun.objects.create(
+        month=dt.date(2026, 8, 1), state=RunState.DRAFT, is_what_if=True, policy=gradings.june.policy
+    )
+    HallMonthResultFactory(run=what_if, hall=world.hall_a1, composite=d(11))
+    archive = _archive(client, world.hq, world.hall_a1).context["archive"]
+    assert archive.month == JULY
+    assert dt.date(2026, 8, 1) not in archive.months

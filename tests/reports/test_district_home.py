@@ -41,7 +41,7 @@ def test_district_home_lists_his_halls_due_inspections_and_rectifications(client
     assert [r.indicator.code for r in home.overdue] == ["Q1.2"]
     assert home.rows[1]["open_rectifications"] == 1
     # District managers see the July draft under review.
-    assert home.result_month == JULY
+    assert home.result_month == JULY and home.result_is_draft
     assert 'id="kpi-due">1<' in response.content.decode()
 
 
