@@ -18,6 +18,7 @@
   function base() {
     return {
       animation: false,
+      aria: { enabled: true },
       color: palette,
       tooltip: { trigger: "axis", confine: true },
       legend: { top: 0 },
@@ -54,6 +55,7 @@
     heatmap: function (d) {
       return {
         animation: false,
+        aria: { enabled: true },
         tooltip: {
           position: "top",
           confine: true,

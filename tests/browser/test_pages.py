@@ -106,6 +106,12 @@ def test_hall_manager_home_is_his_archive_with_its_charts(page, live_server, rep
     assert "95.00 × 40.00% = 38.00" in page.inner_text("#explanation")
     _assert_charts_drawn(page, ["chart-trend", "chart-dimensions"])
     _screenshot(page, "hall-manager")
+    # On paper: no navigation or month picker, the charts still drawn as SVG.
+    page.emulate_media(media="print")
+    assert not page.is_visible("nav.navbar") and not page.is_visible("#month-picker")
+    _assert_charts_drawn(page, ["chart-trend", "chart-dimensions"])
+    page.pdf(path=str(ARTIFACTS / "archive-hall-manager.pdf"))
+    _screenshot(page, "hall-manager-print")
     assert errors == []
 
 
