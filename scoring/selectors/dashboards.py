@@ -25,7 +25,6 @@ from django.utils.translation import gettext_lazy as _
 from halls.months import month_add, month_start
 from halls.selectors import Scope
 from inspections.models import Inspection, InspectionKind, InspectionState, Rectification, RectificationState
-from inspections.models.inspection import ON_SITE_KINDS
 from inspections.models.rectification import OUTSTANDING_STATES
 from scoring.models import GradingRun, HallMonthResult, HallStatus, RunState
 from scoring.selectors.reports import GRADES, hall_statuses_in, name_field, q2, scored_items_in, share_lost
@@ -251,8 +250,9 @@ class DistrictHome:
 
 
 def district_home(*, scope: Scope, halls: QuerySet, runs: dict[dt.date, GradingRun], today: dt.date) -> DistrictHome:
-    """The district manager's halls this month: last graded result, status carried this month, on-site
-    inspections done; the halls still due an inspection (exempt halls excluded), the rectifications
+    """The district manager's halls this month: last graded result, status carried this month, overt
+    inspections done; the halls still due an overt inspection (exempt halls, which are spared overt
+    inspection, excluded; remote checks and mystery visits do not count), the rectifications
     waiting for his verification and the overdue ones. Seven queries whatever the number of halls."""
     month = month_start(today)
     halls = list(halls)
@@ -264,7 +264,7 @@ def district_home(*, scope: Scope, halls: QuerySet, runs: dict[dt.date, GradingR
     statuses = hall_statuses_in(hall_ids=hall_ids, month=month)
     inspected = dict(
         Inspection.objects.filter(
-            hall_id__in=hall_ids, month=month, state=InspectionState.SUBMITTED, kind__in=ON_SITE_KINDS
+            hall_id__in=hall_ids, month=month, state=InspectionState.SUBMITTED, kind=InspectionKind.OVERT
         )
         .values("hall_id")
         .annotate(n=Count("pk"))

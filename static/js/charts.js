@@ -59,7 +59,11 @@
         tooltip: {
           position: "top",
           confine: true,
-          formatter: function (p) { return d.y[p.value[1]] + " · " + d.x[p.value[0]] + "：" + p.value[2] + "%"; }
+          // Names are data: escape them, the tooltip is HTML.
+          formatter: function (p) {
+            var esc = echarts.format.encodeHTML;
+            return esc(d.y[p.value[1]]) + " · " + esc(d.x[p.value[0]]) + "：" + p.value[2] + "%";
+          }
         },
         grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
         xAxis: { type: "category", data: d.x, splitArea: { show: true }, axisLabel: { interval: 0, rotate: d.x.length > 6 ? 30 : 0 } },

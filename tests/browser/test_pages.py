@@ -141,6 +141,7 @@ def test_hq_home_is_the_dashboard_with_heat_map_and_comparisons(page, live_serve
     assert page.inner_text("[data-status-count=exempt]") == "1"
     assert page.inner_text("#grade-table tr[data-grade=B] td:nth-child(3)") == "4"  # four B halls in May
     _assert_charts_drawn(page, ["chart-grades", "chart-heatmap", "chart-districts"])
+    assert page.evaluate("typeof echarts.format.encodeHTML") == "function"  # the heat map tooltip escapes names
     _screenshot(page, "hq")
     assert errors == []
 

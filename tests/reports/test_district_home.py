@@ -26,8 +26,9 @@ def test_district_home_lists_his_halls_due_inspections_and_rectifications(client
     rectification(inspection=june, code="Q1.2", due=dt.date(2026, 7, 10))
     other = inspection_submit(hall=world.hall_b1, month=JUNE, points={"S1.1": 10})
     rectification(inspection=other, code="S1.1", state=RectificationState.FIXED, due=dt.date(2026, 7, 1))
-    # A mystery visit to a2 this month does not count as the district manager's inspection.
+    # A mystery visit and a remote check of a2 this month do not count as the overt inspection it is due.
     inspection_submit(hall=world.hall_a2, month=JULY, kind=InspectionKind.MYSTERY, vendor="暗访甲")
+    inspection_submit(hall=world.hall_a2, month=JULY, kind=InspectionKind.REMOTE)
 
     client.force_login(world.district_a)
     response = client.get(reverse("scoring:district_home"))

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 LAST = dt.date(2026, 6, 1)
 MONTHS = [month_add(LAST, -offset) for offset in range(12)]
-MAX_QUERIES = 20
+MAX_QUERIES = 15
 
 
 def _add_halls(districts, runs, count: int, *, inspector) -> list:
