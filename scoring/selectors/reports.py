@@ -21,7 +21,7 @@ from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from halls.models import Hall
+from halls.models import CityCompany, DistrictCompany, Hall
 from halls.months import month_add, month_start
 from halls.selectors import Scope
 from inspections.models import IndicatorKind, InspectionItem, InspectionState, Rectification
@@ -256,7 +256,7 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
     """The hall's service archive for ``month`` (default: the newest month the user may see).
 
     ``hall`` comes from :func:`halls.selectors.hall_get`, which has checked the scope, and ``runs`` from
-    :func:`visible_runs` for the same user. Seven queries, whatever the hall's history.
+    :func:`visible_runs` for the same user. Six queries, whatever the hall's history.
     """
     chosen = month_choose(runs=runs, requested=month)
     archive = Archive(hall=hall, months=list(runs), month=chosen)
@@ -359,14 +359,10 @@ def ranking_movers(*, results: QuerySet, limit: int = 5) -> dict[str, list[HallM
 
 
 def ranking_scope_cities(*, scope: Scope) -> QuerySet:
-    from halls.models import CityCompany
-
     return CityCompany.objects.filter(pk__in=_scope_cities(scope))
 
 
 def ranking_scope_districts(*, scope: Scope) -> QuerySet:
-    from halls.models import DistrictCompany
-
     return DistrictCompany.objects.filter(city_id__in=_scope_cities(scope)).select_related("city")
 
 

@@ -112,3 +112,10 @@ def test_mystery_vendors_are_compared_as_raters_and_lone_raters_are_not_judged(w
     assert (report["暗访甲"]["own"], report["暗访甲"]["others"]) == (d("30.00"), d("0.00"))
     assert report["dm"]["inspections"] == 1
     assert report["alone"]["comparisons"] == 0 and report["alone"]["flag"] == ""
+
+
+def test_heat_map_names_indicators_in_english_for_english_readers(client, world, gradings):
+    inspection_submit(hall=world.hall_a1, month=JUNE, points={"S1.1": 5})
+    client.force_login(world.hq)
+    response = client.get(reverse("scoring:dashboard"), {"month": "2026-06"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.context["dashboard"].heatmap["y"] == ["Appearance", "Courtesy", "Waiting"]
