@@ -15,8 +15,7 @@ import pytest
 import time_machine
 
 from inspections.models import InspectionKind
-from tests.reports.conftest import JULY, JUNE, gradings_build
-from tests.reports.factories import inspection_submit
+from tests.reports.factories import JULY, JUNE, gradings_build, inspection_submit
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

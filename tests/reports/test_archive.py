@@ -12,8 +12,7 @@ from halls.selectors import scope_for
 from inspections.models import InspectionKind, RectificationState
 from scoring.selectors.reports import hall_archive, visible_runs
 from tests.factories import d
-from tests.reports.conftest import JULY, JUNE
-from tests.reports.factories import inspection_submit, rectification, repair_case
+from tests.reports.factories import JULY, JUNE, inspection_submit, rectification, repair_case
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from inspections.models import InspectionKind
 from scoring.selectors.dashboards import inspector_consistency
 from surveys.models import ImportBatch, ImportKind, ImportState
 from tests.factories import HallFactory, UserFactory, d
-from tests.reports.conftest import JUNE
-from tests.reports.factories import inspection_submit
+from tests.reports.factories import JUNE, inspection_submit
 
 pytestmark = pytest.mark.django_db
 

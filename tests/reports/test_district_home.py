@@ -12,8 +12,7 @@ from django.urls import reverse
 from inspections.models import InspectionKind, RectificationState
 from scoring.selectors import hall_status_in
 from scoring.selectors.reports import hall_statuses_in
-from tests.reports.conftest import JULY, JUNE
-from tests.reports.factories import inspection_submit, rectification
+from tests.reports.factories import JULY, JUNE, inspection_submit, rectification
 
 pytestmark = pytest.mark.django_db
 

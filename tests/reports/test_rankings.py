@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from scoring.exports import cell_safe
 from tests.factories import CityFactory, DistrictFactory, HallFactory, d, hall_manager
-from tests.reports.conftest import JULY, JUNE
-from tests.reports.factories import HallMonthResultFactory
+from tests.reports.factories import JULY, JUNE, HallMonthResultFactory
 
 pytestmark = pytest.mark.django_db
 
