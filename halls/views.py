@@ -2,22 +2,29 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView
 
 from halls.filters import HallFilter
 from halls.mixins import RoleRequiredMixin
 from halls.selectors import hall_get, hall_list, scope_for
+from scoring.report_forms import MonthForm
+from scoring.selectors.reports import hall_archive, visible_runs
 
 
 @login_required
 def home_view(request):
-    """Each role lands where its work is: a hall manager on his hall, the others on their halls."""
+    """Each role lands where its work is: HQ on the dashboard, a district manager on his district home,
+    a hall manager on his hall's service archive."""
     scope = scope_for(request.user)
     if scope.is_hall_manager:
         return redirect("halls:detail", pk=scope.hall_id)
-    if scope.role is None:
-        return render(request, "halls/no_role.html", status=403)
-    return redirect("halls:list")
+    if scope.is_district_manager:
+        return redirect("scoring:district_home")
+    if scope.is_hq:
+        return redirect("scoring:dashboard")
+    return render(request, "halls/no_role.html", status=403)
 
 
 class HallListView(RoleRequiredMixin, ListView):
@@ -39,6 +46,8 @@ class HallListView(RoleRequiredMixin, ListView):
 
 
 class HallDetailView(RoleRequiredMixin, DetailView):
+    """The hall's service archive (服务档案): the hall manager's home and every other role's hall page."""
+
     template_name = "halls/hall_detail.html"
     context_object_name = "hall"
 
@@ -47,8 +56,28 @@ class HallDetailView(RoleRequiredMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["staff"] = self.object.staff.order_by("active_to", "employee_no")
+        runs = visible_runs(scope=self.scope)
+        month_form = MonthForm(self.request.GET or None, months=list(runs))
+        archive = hall_archive(runs=runs, hall=self.object, month=month_form.month_value())
+        context.update(
+            archive=archive,
+            month_form=month_form,
+            trend_chart=archive.trend,
+            dimension_chart={
+                "categories": [d["name"] for d in archive.dimensions],
+                "series": [
+                    {"name": _("本厅"), "data": [_float(d["hall"]) for d in archive.dimensions]},
+                    {"name": _("全市平均"), "data": [_float(d["city"]) for d in archive.dimensions]},
+                ],
+            },
+            staff=self.object.staff.order_by("active_to", "employee_no"),
+            today=timezone.localdate(),
+        )
         return context
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 hall_list_view = HallListView.as_view()

@@ -5,8 +5,8 @@
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh" test
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "==> installing Debian's chromium for the browser tests"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+  echo "==> installing Debian's chromium (and a CJK font for screenshots) for the browser tests"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null) \
     || echo "!! could not install chromium: browser tests will be skipped" >&2
 fi
 exec .venv/bin/python -m pytest "$@"

@@ -1,0 +1,369 @@
+"""Reads for the pages people look at: the hall archive (服务档案), the rankings, the HQ dashboard and the
+district manager's home.
+
+Which month a user may see: a hall manager only published months; HQ and district managers also the
+draft under review where a month has no published run yet. Every read here costs a fixed number of
+queries, whatever the number of halls or months: aggregation happens in SQL, never in a loop of queries.
+
+Level-1 dimensions "against the city average" come from the item results of submitted inspections
+(overt, remote, special and mystery visits alike), grouped by their level-1 ancestor in the indicator
+tree: points awarded / points applicable. The grading dimensions (mystery, satisfaction, inspections,
+complaints) are shown separately, line by line, in the explanation of the composite.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from halls.models import CityCompany, DistrictCompany, Hall
+from halls.months import month_add, month_start
+from halls.selectors import Scope
+from inspections.models import IndicatorKind, InspectionItem, InspectionState, Rectification
+from inspections.models.rectification import OUTSTANDING_STATES
+from scoring.models import Grade, GradingRun, HallMonthResult, HallStatus, RunState
+from surveys.models import RepairCase, RepairState
+
+TREND_MONTHS = 12
+WEAK_MONTHS = 3
+WEAK_LIMIT = 5
+CENT = Decimal("0.01")
+
+STATUS_MEANING = {
+    HallStatus.NORMAL: _("按常规频次接受明查和暗访。"),
+    HallStatus.EXEMPT: _("免于明查和报送，暗访照常进行。"),
+    HallStatus.MONITORED: _("列为全方位监控厅，每日远程巡检。"),
+    HallStatus.SUPERVISED: _("列为督办厅，第三方团队驻点，直至退出末位。"),
+}
+
+
+def q2(value: Decimal | float | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def share_lost(max_points, awarded) -> Decimal | None:
+    """Points lost as a percentage of points applicable: (max − awarded) / max × 100."""
+    if not max_points:
+        return None
+    return q2((Decimal(max_points) - Decimal(awarded or 0)) / Decimal(max_points) * 100)
+
+
+def name_field(prefix: str) -> str:
+    return f"{prefix}name_en" if (get_language() or "").startswith("en") else f"{prefix}name_zh"
+
+
+# --- Months a user may see ---------------------------------------------------------------------
+
+
+def visible_runs(*, scope: Scope) -> dict[dt.date, GradingRun]:
+    """For every month the user may see, the run whose results he sees, newest month first (one query).
+
+    A published run wins; otherwise HQ and district managers see the latest draft under review.
+    """
+    states = [RunState.PUBLISHED] if scope.is_hall_manager else [RunState.PUBLISHED, RunState.DRAFT]
+    if scope.role is None:
+        return {}
+    runs = GradingRun.objects.filter(is_what_if=False, state__in=states).select_related("policy")
+    chosen: dict[dt.date, GradingRun] = {}
+    for run in runs.order_by("month", "revision"):
+        current = chosen.get(run.month)
+        if current is None or current.state != RunState.PUBLISHED:
+            chosen[run.month] = run
+    return dict(sorted(chosen.items(), reverse=True))
+
+
+def month_choose(*, runs: dict[dt.date, GradingRun], requested: dt.date | None) -> dt.date | None:
+    """The requested month, or the newest visible one."""
+    if requested is not None:
+        return requested
+    return next(iter(runs), None)
+
+
+def _scope_cities(scope: Scope) -> QuerySet:
+    halls = scope.filter(Hall.objects.all(), hall_path="")
+    return halls.values("district__city_id")
+
+
+def hall_statuses_in(*, hall_ids: list[int], month: dt.date) -> dict[int, str]:
+    """:func:`scoring.selectors.hall_status_in` for many halls in one query: the status each carries in
+    ``month``, set by the published grading of the month before (normal when there is none)."""
+    previous = month_add(month_start(month), -1)
+    rows = HallMonthResult.objects.filter(
+        hall_id__in=hall_ids, month=previous, run__state=RunState.PUBLISHED, run__is_what_if=False
+    ).values_list("hall_id", "next_status")
+    found = dict(rows)
+    return {hall_id: found.get(hall_id, HallStatus.NORMAL) for hall_id in hall_ids}
+
+
+# --- Hall archive --------------------------------------------------------------------------------
+
+
+@dataclass
+class ExplanationLine:
+    label: str
+    score: Decimal | None = None
+    weight: Decimal | None = None
+    contribution: Decimal | None = None
+    kind: str = "dimension"  # dimension, subtotal, bonus, deduction, veto, total
+
+
+@dataclass
+class Archive:
+    hall: Hall
+    months: list[dt.date]
+    month: dt.date | None
+    run: GradingRun | None = None
+    result: HallMonthResult | None = None
+    previous: HallMonthResult | None = None
+    district_size: int | None = None
+    kind_size: int | None = None
+    trend: dict = field(default_factory=dict)
+    dimensions: list[dict] = field(default_factory=list)
+    weak: list[dict] = field(default_factory=list)
+    explanation: list[ExplanationLine] = field(default_factory=list)
+    rectifications: list = field(default_factory=list)
+    repair_cases: list = field(default_factory=list)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.run is not None and self.run.state != RunState.PUBLISHED
+
+    @property
+    def status_meaning(self) -> str:
+        return str(STATUS_MEANING[self.result.next_status]) if self.result else ""
+
+    @property
+    def rank_change(self) -> int | None:
+        if self.result and self.previous and self.result.rank_city and self.previous.rank_city:
+            return self.previous.rank_city - self.result.rank_city
+        return None
+
+    @property
+    def rank_fall(self) -> int | None:
+        change = self.rank_change
+        return None if change is None else -change
+
+
+def composite_explain(result: HallMonthResult) -> list[ExplanationLine]:
+    """The composite line by line: dimension score × weight = contribution; bonus; deductions; veto cap."""
+    lines: list[ExplanationLine] = []
+    subtotal = Decimal("0")
+    for label, score, weight in (
+        (_("暗访"), result.mystery_score, result.mystery_weight),
+        (_("客户满意度"), result.satisfaction_score, result.satisfaction_weight),
+        (_("明查及远程检查"), result.inspection_score, result.inspection_weight),
+        (_("投诉"), result.complaint_score, result.complaint_weight),
+    ):
+        contribution = q2(score * weight / 100) if score is not None and weight is not None else None
+        subtotal += contribution or 0
+        lines.append(ExplanationLine(str(label), score, weight, contribution))
+    lines.append(ExplanationLine(str(_("加权小计")), contribution=subtotal, kind="subtotal"))
+    lines.append(ExplanationLine(str(_("加分（已按上限封顶）")), contribution=result.bonus_points, kind="bonus"))
+    lines.append(ExplanationLine(str(_("扣分")), contribution=-result.deduction_points, kind="deduction"))
+    if result.vetoed:
+        cap = result.run.policy.veto_cap
+        lines.append(ExplanationLine(str(_("一票否决：封顶")), contribution=cap, kind="veto"))
+    lines.append(ExplanationLine(str(_("综合得分")), contribution=result.composite, kind="total"))
+    return lines
+
+
+def scored_items_in(*, months: list[dt.date]) -> QuerySet:
+    """Scored, applicable item results of submitted inspections in ``months``."""
+    return InspectionItem.objects.filter(
+        inspection__state=InspectionState.SUBMITTED,
+        inspection__month__in=months,
+        indicator__kind=IndicatorKind.SCORED,
+        not_applicable=False,
+        points__isnull=False,
+    )
+
+
+def _dimensions_against_city(*, hall: Hall, month: dt.date) -> list[dict]:
+    """Per level-1 indicator: the hall's and the city's share of points awarded in the month (one query)."""
+    ancestor = "indicator__parent__parent__"
+    in_hall = Q(inspection__hall_id=hall.pk)
+    rows = (
+        scored_items_in(months=[month])
+        .filter(inspection__hall__district__city_id=hall.district.city_id)
+        .values(f"{ancestor}code")
+        .annotate(
+            name=Min(name_field(ancestor)),
+            order=Min(f"{ancestor}order"),
+            hall_max=Sum("max_points", filter=in_hall),
+            hall_awarded=Sum("points", filter=in_hall),
+            city_max=Sum("max_points"),
+            city_awarded=Sum("points"),
+        )
+        .order_by("order")
+    )
+    result = []
+    for row in rows:
+        hall_share = share_lost(row["hall_max"], row["hall_awarded"])
+        city_share = share_lost(row["city_max"], row["city_awarded"])
+        result.append(
+            {
+                "code": row[f"{ancestor}code"],
+                "name": row["name"],
+                "hall": None if hall_share is None else 100 - hall_share,
+                "city": None if city_share is None else 100 - city_share,
+            }
+        )
+    return result
+
+
+def _weakest_indicators(*, hall: Hall, month: dt.date) -> list[dict]:
+    """The level-3 indicators on which the hall lost the largest share of its points over the last
+    three months (one query): lost = Σ(max − awarded) / Σ max × 100."""
+    months = [month_add(month, -offset) for offset in range(WEAK_MONTHS)]
+    rows = (
+        scored_items_in(months=months)
+        .filter(inspection__hall_id=hall.pk)
+        .values("indicator__code")
+        .annotate(
+            name=Min(name_field("indicator__")),
+            parent=Min(name_field("indicator__parent__")),
+            max_total=Sum("max_points"),
+            awarded=Sum("points"),
+            checks=Count("pk"),
+        )
+    )
+    weak = []
+    for row in rows:
+        share = share_lost(row["max_total"], row["awarded"])
+        if share:
+            weak.append(
+                {
+                    "code": row["indicator__code"],
+                    "name": row["name"],
+                    "parent": row["parent"],
+                    "lost": q2(row["max_total"] - row["awarded"]),
+                    "share_lost": share,
+                    "checks": row["checks"],
+                }
+            )
+    weak.sort(key=lambda item: (-item["share_lost"], -item["lost"], item["code"]))
+    return weak[:WEAK_LIMIT]
+
+
+def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date | None = None) -> Archive:
+    """The hall's service archive for ``month`` (default: the newest month the user may see).
+
+    ``hall`` comes from :func:`halls.selectors.hall_get`, which has checked the scope, and ``runs`` from
+    :func:`visible_runs` for the same user. Six queries, whatever the hall's history.
+    """
+    chosen = month_choose(runs=runs, requested=month)
+    archive = Archive(hall=hall, months=list(runs), month=chosen)
+    archive.rectifications = list(
+        Rectification.objects.filter(hall=hall, state__in=OUTSTANDING_STATES)
+        .select_related("indicator")
+        .order_by("due_date")[:20]
+    )
+    archive.repair_cases = list(
+        RepairCase.objects.filter(hall=hall, state__in=[RepairState.OPEN, RepairState.CONTACTED])
+        .select_related("response")
+        .order_by("-response__responded_at")[:20]
+    )
+    if chosen is None:
+        return archive
+    trend_months = [month_add(chosen, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
+    run_ids = [runs[m].pk for m in trend_months if m in runs]
+    results = {
+        r.month: r for r in HallMonthResult.objects.filter(hall=hall, run_id__in=run_ids).select_related("run__policy")
+    }
+    archive.run = runs.get(chosen)
+    archive.result = results.get(chosen)
+    archive.previous = results.get(month_add(chosen, -1))
+    archive.trend = {
+        "months": [f"{m:%Y-%m}" for m in trend_months],
+        "composite": [
+            float(results[m].composite) if m in results and results[m].composite is not None else None
+            for m in trend_months
+        ],
+        "rank": [results[m].rank_city if m in results else None for m in trend_months],
+        "labels": {"composite": str(_("综合得分")), "rank": str(_("地市排名"))},
+    }
+    if archive.result is not None:
+        archive.explanation = composite_explain(archive.result)
+        sizes = HallMonthResult.objects.filter(run=archive.run, graded=True).aggregate(
+            district=Count("pk", filter=Q(hall__district_id=hall.district_id)),
+            kind=Count("pk", filter=Q(hall__kind=hall.kind, hall__district__city_id=hall.district.city_id)),
+        )
+        archive.district_size, archive.kind_size = sizes["district"], sizes["kind"]
+        archive.dimensions = _dimensions_against_city(hall=hall, month=chosen)
+        archive.weak = _weakest_indicators(hall=hall, month=chosen)
+    return archive
+
+
+# --- Rankings ------------------------------------------------------------------------------------
+
+RANKING_SORTS = {
+    "rank": (F("rank_city").asc(nulls_last=True), "hall__code"),
+    "-rank": (F("rank_city").desc(nulls_last=True), "hall__code"),
+    "composite": (F("composite").asc(nulls_last=True), "hall__code"),
+    "-composite": (F("composite").desc(nulls_last=True), "hall__code"),
+    "code": ("hall__code",),
+    "district": ("hall__district__code", F("rank_district").asc(nulls_last=True)),
+    "movement": (F("movement").desc(nulls_last=True), "rank_city"),
+    "-movement": (F("movement").asc(nulls_last=True), "rank_city"),
+}
+
+
+@dataclass
+class RankingFilter:
+    month: dt.date | None = None
+    city_id: int | None = None
+    district_id: int | None = None
+    kind: str = ""
+    sort: str = "rank"
+
+
+def ranking_results(*, scope: Scope, runs: dict[dt.date, GradingRun], criteria: RankingFilter) -> QuerySet:
+    """The graded results of the month among the cities the user's scope touches, filtered and sorted,
+    each with ``previous_rank`` (city rank the month before) and ``movement`` (places gained)."""
+    run = runs.get(criteria.month) if criteria.month else None
+    if run is None:
+        return HallMonthResult.objects.none()
+    previous_run = runs.get(month_add(criteria.month, -1))
+    previous_rank = HallMonthResult.objects.filter(
+        hall_id=OuterRef("hall_id"), run_id=previous_run.pk if previous_run else None, graded=True
+    ).values("rank_city")[:1]
+    qs = (
+        HallMonthResult.objects.filter(run=run, graded=True, hall__district__city_id__in=_scope_cities(scope))
+        .select_related("hall__district", "hall__marketing_unit")
+        .annotate(previous_rank=Subquery(previous_rank))
+        .annotate(movement=F("previous_rank") - F("rank_city"))
+    )
+    if criteria.city_id:
+        qs = qs.filter(hall__district__city_id=criteria.city_id)
+    if criteria.district_id:
+        qs = qs.filter(hall__district_id=criteria.district_id)
+    if criteria.kind:
+        qs = qs.filter(hall__kind=criteria.kind)
+    return qs.order_by(*RANKING_SORTS.get(criteria.sort, RANKING_SORTS["rank"]))
+
+
+def ranking_movers(*, results: QuerySet, limit: int = 5) -> dict[str, list[HallMonthResult]]:
+    """The halls that climbed and fell most against last month, among ``results`` (two queries)."""
+    moved = results.filter(movement__isnull=False).order_by()
+    return {
+        "up": list(moved.filter(movement__gt=0).order_by("-movement", "rank_city")[:limit]),
+        "down": list(moved.filter(movement__lt=0).order_by("movement", "rank_city")[:limit]),
+    }
+
+
+def ranking_scope_cities(*, scope: Scope) -> QuerySet:
+    return CityCompany.objects.filter(pk__in=_scope_cities(scope))
+
+
+def ranking_scope_districts(*, scope: Scope) -> QuerySet:
+    return DistrictCompany.objects.filter(city_id__in=_scope_cities(scope)).select_related("city")
+
+
+GRADES = [grade for grade, _label in Grade.choices]

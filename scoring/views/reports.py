@@ -1,0 +1,160 @@
+"""The report pages: rankings (and their export), the HQ dashboard, the district manager's home.
+The hall archive is the hall detail page (``halls.views.HallDetailView``)."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView, View
+
+from halls.mixins import RoleRequiredMixin
+from halls.models import Role
+from halls.selectors import hall_list
+from scoring.exports import xlsx_response
+from scoring.report_forms import MonthForm, RankingFilterForm
+from scoring.selectors.dashboards import district_home, hq_dashboard
+from scoring.selectors.reports import (
+    month_choose,
+    ranking_movers,
+    ranking_results,
+    ranking_scope_cities,
+    ranking_scope_districts,
+    visible_runs,
+)
+
+RANKING_PAGE_SIZE = 50
+
+
+class RankingMixin(RoleRequiredMixin):
+    def ranking(self):
+        runs = visible_runs(scope=self.scope)
+        form = RankingFilterForm(
+            self.request.GET or None,
+            months=list(runs),
+            cities=ranking_scope_cities(scope=self.scope),
+            districts=ranking_scope_districts(scope=self.scope),
+        )
+        criteria = form.criteria(default_month=month_choose(runs=runs, requested=None))
+        return runs, form, criteria, ranking_results(scope=self.scope, runs=runs, criteria=criteria)
+
+
+class RankingView(RankingMixin, TemplateView):
+    """Every role sees the rankings of the cities its scope touches; hall managers only published months."""
+
+    template_name = "scoring/ranking_list.html"
+
+    def get_context_data(self, **kwargs):
+        runs, form, criteria, results = self.ranking()
+        page = Paginator(results, RANKING_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        sortless = query.copy()
+        sortless.pop("sort", None)
+        return super().get_context_data(
+            form=form,
+            criteria=criteria,
+            run=runs.get(criteria.month),
+            page_obj=page,
+            movers=ranking_movers(results=results),
+            query_string=query.urlencode(),
+            sortless_query=sortless.urlencode(),
+            highlight_hall_ids=self._highlighted(page),
+            **kwargs,
+        )
+
+    def _highlighted(self, page) -> set[int]:
+        if self.scope.is_hq:
+            return set()
+        return {row.hall_id for row in page if self.scope.includes(row.hall)}
+
+
+class RankingExportView(RankingMixin, View):
+    """The rankings as on screen (same month, filters and order, every page) as XLSX."""
+
+    def get(self, request):
+        _runs, _form, criteria, results = self.ranking()
+        headers = [
+            _("地市排名"), _("区县排名"), _("同类排名"), _("营业厅编码"), _("营业厅"), _("区县"), _("营销单元"),
+            _("类型"), _("综合得分"), _("等级"), _("上月排名"), _("名次变化"), _("下月状态"),
+        ]  # fmt: skip
+        rows = (
+            [
+                r.rank_city,
+                r.rank_district,
+                r.rank_kind,
+                r.hall.code,
+                r.hall.name,
+                r.hall.district.name,
+                r.hall.marketing_unit.name,
+                r.hall.get_kind_display(),
+                r.composite,
+                r.grade,
+                r.previous_rank,
+                r.movement,
+                r.get_next_status_display(),
+            ]  # fmt: skip
+            for r in results.iterator(chunk_size=2000)
+        )
+        month = f"{criteria.month:%Y-%m}" if criteria.month else "none"
+        return xlsx_response(filename=f"ranking-{month}.xlsx", sheet=_("排名"), headers=headers, rows=rows)
+
+
+class DashboardView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.HQ,)
+    template_name = "scoring/dashboard_detail.html"
+
+    def get_context_data(self, **kwargs):
+        runs = visible_runs(scope=self.scope)
+        form = MonthForm(self.request.GET or None, months=list(runs))
+        month = month_choose(runs=runs, requested=form.month_value())
+        dashboard = hq_dashboard(runs=runs, month=month)
+        grades_chart = {
+            "categories": [g["grade"] for g in dashboard.grades],
+            "series": [
+                {"name": _("本月"), "data": [g["count"] for g in dashboard.grades]},
+                {"name": _("上月"), "data": [g["previous"] for g in dashboard.grades]},
+            ],
+        }
+        district_chart = {
+            "categories": [d["name"] for d in dashboard.districts],
+            "series": [{"name": _("平均综合得分"), "data": [float(d["average"] or 0) for d in dashboard.districts]}],
+        }
+        return super().get_context_data(
+            form=form,
+            dashboard=dashboard,
+            grades_chart=grades_chart,
+            district_chart=district_chart,
+            **kwargs,
+        )
+
+
+class DistrictHomeView(RoleRequiredMixin, TemplateView):
+    allowed_roles = (Role.DISTRICT_MANAGER,)
+    template_name = "scoring/district_home.html"
+
+    def get_context_data(self, **kwargs):
+        home = district_home(
+            scope=self.scope,
+            halls=hall_list(user=self.request.user),
+            runs=visible_runs(scope=self.scope),
+            today=timezone.localdate(),
+        )
+        chart = {
+            "categories": [row["hall"].name for row in home.rows if row["result"] and row["result"].composite],
+            "series": [
+                {
+                    "name": _("综合得分"),
+                    "data": [
+                        float(row["result"].composite) for row in home.rows if row["result"] and row["result"].composite
+                    ],
+                }
+            ],
+        }
+        return super().get_context_data(home=home, halls_chart=chart, **kwargs)
+
+
+ranking_view = RankingView.as_view()
+ranking_export_view = RankingExportView.as_view()
+dashboard_view = DashboardView.as_view()
+district_home_view = DistrictHomeView.as_view()

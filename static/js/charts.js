@@ -1,0 +1,99 @@
+/* Charts of the report pages, drawn with the vendored ECharts in SVG (sharp on paper).
+ *
+ * Markup: <div class="chart" data-chart="trend|bars|heatmap" data-source="ID"></div>, where ID is the
+ * id of a {{ data|json_script:"ID" }} element. No inline script: the CSP allows only 'self'.
+ * A drawn chart gets data-drawn="true" (the browser tests wait for it).
+ */
+(function () {
+  "use strict";
+
+  var palette = ["#0d6efd", "#adb5bd", "#198754", "#dc3545", "#fd7e14", "#6f42c1"];
+  var charts = [];
+
+  function readData(el) {
+    var source = document.getElementById(el.dataset.source);
+    return source ? JSON.parse(source.textContent) : null;
+  }
+
+  function base() {
+    return {
+      animation: false,
+      aria: { enabled: true },
+      color: palette,
+      tooltip: { trigger: "axis", confine: true },
+      legend: { top: 0 },
+      grid: { left: 8, right: 8, top: 40, bottom: 8, containLabel: true }
+    };
+  }
+
+  var builders = {
+    // 12-month trend: composite score on the left axis, city rank (1 at the top) on the right.
+    trend: function (d) {
+      var option = base();
+      option.xAxis = { type: "category", data: d.months };
+      option.yAxis = [
+        { type: "value", name: d.labels.composite, scale: true },
+        { type: "value", name: d.labels.rank, inverse: true, minInterval: 1, min: 1, splitLine: { show: false } }
+      ];
+      option.series = [
+        { name: d.labels.composite, type: "line", data: d.composite, label: { show: true }, symbolSize: 6 },
+        { name: d.labels.rank, type: "line", yAxisIndex: 1, data: d.rank, lineStyle: { type: "dashed" }, symbolSize: 6 }
+      ];
+      return option;
+    },
+    // Grouped bars: {categories: [...], series: [{name, data}]}.
+    bars: function (d) {
+      var option = base();
+      option.xAxis = { type: "category", data: d.categories, axisLabel: { interval: 0, rotate: d.categories.length > 6 ? 30 : 0 } };
+      option.yAxis = { type: "value" };
+      option.series = d.series.map(function (s) {
+        return { name: s.name, type: "bar", barMaxWidth: 48, data: s.data, label: { show: d.categories.length <= 12, position: "top" } };
+      });
+      return option;
+    },
+    // Weak-item heat map: x districts, y level-2 indicators, value = share of points lost (%).
+    heatmap: function (d) {
+      return {
+        animation: false,
+        aria: { enabled: true },
+        tooltip: {
+          position: "top",
+          confine: true,
+          // Names are data: escape them, the tooltip is HTML.
+          formatter: function (p) {
+            var esc = echarts.format.encodeHTML;
+            return esc(d.y[p.value[1]]) + " · " + esc(d.x[p.value[0]]) + "：" + p.value[2] + "%";
+          }
+        },
+        grid: { left: 8, right: 8, top: 8, bottom: 56, containLabel: true },
+        xAxis: { type: "category", data: d.x, splitArea: { show: true }, axisLabel: { interval: 0, rotate: d.x.length > 6 ? 30 : 0 } },
+        yAxis: { type: "category", data: d.y, inverse: true, splitArea: { show: true } },
+        visualMap: {
+          min: 0, max: Math.max(d.max, 1), calculable: true, orient: "horizontal", left: "center", bottom: 0,
+          text: [d.label, ""], inRange: { color: ["#f8f9fa", "#ffc107", "#dc3545"] }
+        },
+        series: [{ type: "heatmap", data: d.cells, label: { show: true }, emphasis: { itemStyle: { borderColor: "#333", borderWidth: 1 } } }]
+      };
+    }
+  };
+
+  function draw(el) {
+    var data = readData(el);
+    var build = builders[el.dataset.chart];
+    if (!data || !build || typeof echarts === "undefined") { return; }
+    var chart = echarts.init(el, null, { renderer: "svg" });
+    chart.setOption(build(data));
+    charts.push(chart);
+    el.dataset.drawn = "true";
+  }
+
+  function resizeAll() {
+    charts.forEach(function (chart) { chart.resize(); });
+  }
+
+  document.querySelectorAll("[data-chart]").forEach(draw);
+  window.addEventListener("resize", resizeAll);
+  // Printing changes the page width: redraw so the SVG fits the paper.
+  window.addEventListener("beforeprint", resizeAll);
+  window.addEventListener("afterprint", resizeAll);
+})();

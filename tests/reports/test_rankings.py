@@ -1,0 +1,143 @@
+"""The rankings page and its XLSX export: months per role, cities in scope, sorting, filters, movers,
+pagination, the user's own hall highlighted, and formula-looking cells escaped in the export."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from scoring.exports import cell_safe
+from tests.factories import CityFactory, DistrictFactory, HallFactory, d, hall_manager
+from tests.reports.factories import JULY, JUNE, HallMonthResultFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _ranking(client, user, **params):
+    client.force_login(user)
+    response = client.get(reverse("scoring:ranking"), params)
+    assert response.status_code == 200
+    return response
+
+
+def _codes(response) -> list[str]:
+    return [row.hall.code for row in response.context["page_obj"]]
+
+
+def _export_rows(client, user, **params) -> list[tuple]:
+    client.force_login(user)
+    response = client.get(reverse("scoring:ranking_export"), params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+def test_hall_manager_sees_the_published_city_ranking_with_his_hall_highlighted(client, world, gradings):
+    response = _ranking(client, world.manager_a1)
+    assert response.context["criteria"].month == JUNE
+    assert _codes(response) == [h.code for h in (world.hall_a1, world.hall_b1, world.hall_a2, world.hall_b2)]
+    assert response.context["highlight_hall_ids"] == {world.hall_a1.pk}
+    assert f'class="own-hall" data-hall="{world.hall_a1.code}"' in response.content.decode()
+
+
+def test_hall_manager_cannot_open_the_draft_month(client, world, gradings):
+    response = _ranking(client, world.manager_a1, month="2026-07")
+    assert "month" in response.context["form"].errors
+    assert response.context["criteria"].month == JUNE
+
+
+def test_hq_defaults_to_the_draft_under_review(client, world, gradings):
+    response = _ranking(client, world.hq)
+    assert response.context["criteria"].month == JULY
+    assert _codes(response) == [world.hall_a1.code]
+
+
+def test_movement_against_last_month_and_the_movers(client, world, gradings):
+    response = _ranking(client, world.hq, month="2026-06")
+    movement = {row.hall.code: row.movement for row in response.context["page_obj"]}
+    # May → June: b1 1 → 2, a1 2 → 1, b2 3 → 4, a2 4 → 3.
+    assert movement == {world.hall_a1.code: 1, world.hall_a2.code: 1, world.hall_b1.code: -1, world.hall_b2.code: -1}
+    movers = response.context["movers"]
+    assert [r.hall.code for r in movers["up"]] == [world.hall_a1.code, world.hall_a2.code]
+    assert [r.hall.code for r in movers["down"]] == [world.hall_b1.code, world.hall_b2.code]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        ("rank", ["a1", "b1", "a2", "b2"]),
+        ("-rank", ["b2", "a2", "b1", "a1"]),
+        ("composite", ["b2", "a2", "b1", "a1"]),
+        ("-composite", ["a1", "b1", "a2", "b2"]),
+        ("movement", ["a1", "a2", "b1", "b2"]),
+    ],
+)
+def test_rankings_sort_by_the_chosen_column(client, world, gradings, sort, expected):
+    response = _ranking(client, world.hq, month="2026-06", sort=sort)
+    assert _codes(response) == [getattr(world, f"hall_{key}").code for key in expected]
+
+
+def test_rankings_filter_by_district_and_kind(client, world, gradings):
+    response = _ranking(client, world.hq, month="2026-06", district=world.hall_b1.district_id)
+    assert _codes(response) == [world.hall_b1.code, world.hall_b2.code]
+    response = _ranking(client, world.hq, month="2026-06", kind="partner")
+    assert _codes(response) == []
+
+
+def test_halls_of_another_city_are_not_ranked_for_this_citys_manager(client, world, gradings):
+    other_city = DistrictFactory(city=CityFactory())
+    stranger = HallFactory(district=other_city, name="外市营业厅")
+    HallMonthResultFactory(run=gradings.june, hall=stranger, rank_city=1)
+    assert stranger.code not in _codes(_ranking(client, world.manager_a1))
+    assert stranger.code not in _codes(_ranking(client, world.district_a, month="2026-06"))
+    response = _ranking(client, world.district_a, month="2026-06", city=other_city.city_id)
+    assert "city" in response.context["form"].errors
+    assert stranger.code in _codes(_ranking(client, world.hq, month="2026-06"))
+    manager = hall_manager(stranger, username="stranger")
+    assert _codes(_ranking(client, manager)) == [stranger.code]
+
+
+def test_rankings_are_paginated(client, world, gradings):
+    for rank in range(5, 66):
+        HallMonthResultFactory(run=gradings.june, hall=HallFactory(district=world.hall_a1.district), rank_city=rank)
+    response = _ranking(client, world.hq, month="2026-06")
+    assert response.context["page_obj"].paginator.count == 65
+    assert len(response.context["page_obj"]) == 50
+    page_two = _ranking(client, world.hq, month="2026-06", page=2)
+    assert [row.rank_city for row in page_two.context["page_obj"]] == list(range(51, 66))
+
+
+def test_export_holds_what_is_on_screen_in_the_same_order(client, world, gradings):
+    rows = _export_rows(client, world.hq, month="2026-06", sort="-composite", district=world.hall_a1.district_id)
+    assert rows[0][:5] == ("地市排名", "区县排名", "同类排名", "营业厅编码", "营业厅")
+    assert [(r[3], r[8], r[11]) for r in rows[1:]] == [(world.hall_a1.code, 92.5, 1), (world.hall_a2.code, 75, 1)]
+
+
+def test_export_for_a_hall_manager_has_only_published_months_of_his_city(client, world, gradings):
+    stranger = HallFactory(district=DistrictFactory(city=CityFactory()))
+    HallMonthResultFactory(run=gradings.june, hall=stranger, rank_city=1)
+    rows = _export_rows(client, world.manager_a1, month="2026-07")
+    codes = [r[3] for r in rows[1:]]
+    assert codes == [h.code for h in (world.hall_a1, world.hall_b1, world.hall_a2, world.hall_b2)]
+
+
+def test_export_escapes_cells_that_look_like_formulas(client, world, gradings):
+    world.hall_b2.name = '=HYPERLINK("http://evil.example","点我")'
+    world.hall_b2.save()
+    rows = _export_rows(client, world.hq, month="2026-06")
+    names = [r[4] for r in rows[1:]]
+    assert '\'=HYPERLINK("http://evil.example","点我")' in names
+    assert rows[1][8] == 92.5  # numbers stay numbers
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1+1", "'=1+1"), ("+86", "'+86"), ("-5", "'-5"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("正常", "正常"),
+     (d("-5.50"), -5.5), (3, 3), (None, "")],
+)  # fmt: skip
+def test_cell_safe_escapes_formula_prefixes_and_keeps_numbers(value, expected):
+    assert cell_safe(value) == expected
