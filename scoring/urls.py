@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from scoring.views import grading
 
 app_name = "scoring"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("policies/", grading.policy_list_view, name="policy_list"),
+    path("policies/<int:pk>/", grading.policy_update_view, name="policy_update"),
+    path("grading/", grading.grading_list_view, name="grading"),
+    path("grading/runs/<int:pk>/", grading.run_detail_view, name="run_detail"),
+    path("grading/runs/<int:pk>/progress/", grading.run_progress_view, name="run_progress"),
+    path("grading/runs/<int:pk>/publish/", grading.run_publish_view, name="run_publish"),
+    path("grading/runs/<int:pk>/export/", grading.run_export_view, name="run_export"),
+]

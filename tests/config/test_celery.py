@@ -9,6 +9,8 @@ from tests.worker import celery_worker, wait_for
 
 EXPECTED_TASKS = {
     "halls.worker_heartbeat",
+    "scoring.grade_month",
+    "scoring.grade_previous_month",
 }
 
 
