@@ -26,6 +26,15 @@ def month_is_published(*, month: dt.date) -> bool:
     return GradingRun.objects.filter(month=month_start(month), state=RunState.PUBLISHED, is_what_if=False).exists()
 
 
+FROZEN_MESSAGE = "{month} 的评定结果已发布，该月已冻结：不能再新增或修改该月的数据，也不能再申诉"
+
+
+def month_open_check(*, month: dt.date) -> None:
+    """For services that add or change evidence (or take appeals) for ``month``: refuse a frozen month."""
+    if month_is_published(month=month):
+        raise ApplicationError(FROZEN_MESSAGE.format(month=f"{month_start(month):%Y-%m}"))
+
+
 def policy_in_force(*, month: dt.date) -> GradingPolicy:
     """The grading policy governing ``month``: the latest non-draft one effective by then."""
     policy = (

@@ -146,11 +146,15 @@ def test_star_nominees_are_named_only_in_december(province):
     assert not HallMonthResult.objects.filter(run=runs[JAN], star_nominee=True).exists()
 
 
-def test_publishing_freezes_the_month_and_supersedes_nothing_the_first_time(province):
-    from scoring.selectors import month_is_published
+def test_publishing_freezes_the_month_for_evidence_and_appeals(province):
+    from halls.errors import ApplicationError
+    from scoring.selectors import month_is_published, month_open_check
 
     grade_month(month=JAN, user=province.hq)
-    assert not month_is_published(month=JAN)
+    month_open_check(month=JAN)  # a draft leaves the month open
     run = month_publish(month=JAN, user=province.hq)
     assert month_is_published(month=JAN)
     assert run.state == RunState.PUBLISHED and run.published_by == province.hq
+    with pytest.raises(ApplicationError, match="2026-01 的评定结果已发布，该月已冻结"):
+        month_open_check(month=JAN)
+    month_open_check(month=FEB)

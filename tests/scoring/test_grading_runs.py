@@ -218,3 +218,19 @@ def test_exports_escape_cells_that_look_like_formulas(province):
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet.cell(row=2, column=2).value == '\'=HYPERLINK("http://evil")'
     assert cell_safe(-3) == -3 and cell_safe("-3") == "'-3" and cell_safe("正常") == "正常"
+
+
+def test_the_demo_grades_each_month_and_leaves_the_latest_as_a_draft(world):
+    from inspections.services.tree import default_tree_load
+    from scoring.demo import demo_grading_run
+
+    default_tree_load()
+    demo_grading_run(months=3, today=dt.date(2026, 4, 15))
+    states = dict(GradingRun.objects.values_list("month", "state"))
+    assert states == {
+        dt.date(2026, 1, 1): RunState.PUBLISHED,
+        dt.date(2026, 2, 1): RunState.PUBLISHED,
+        dt.date(2026, 3, 1): RunState.DRAFT,
+    }
+    demo_grading_run(months=3, today=dt.date(2026, 4, 15))  # again: nothing published twice
+    assert GradingRun.objects.count() == 3

@@ -24,6 +24,11 @@ class Command(BaseCommand):
         self.stdout.write(f"grading policy v{policy.version} {'loaded' if created else 'present'}")
         org = demo_org_build(hall_count=halls, seed=seed, today=today)
         self.stdout.write(f"halls: {len(org.halls)}")
+        # Grading goes last: it reads the evidence the steps above generated.
+        from scoring.demo import demo_grading_run
+
+        runs = demo_grading_run(months=months, today=today)
+        self.stdout.write(f"grading: {len(runs)} month(s) graded, the latest left as a draft")
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / who):"))
         for username, password, who in org.logins:
             self.stdout.write(f"  {username:<10} {password}  {who}")
