@@ -158,3 +158,55 @@ def test_publishing_freezes_the_month_for_evidence_and_appeals(province):
     with pytest.raises(ApplicationError, match="2026-01 的评定结果已发布，该月已冻结"):
         month_open_check(month=JAN)
     month_open_check(month=FEB)
+
+
+def test_star_nominees_in_december_come_from_the_years_archive_not_the_month(db):
+    """Two halls, satisfaction only (weight 30 of 40 → 75 %, complaints 25 %), top share 50 % (one place).
+    November: A 90 → 67.5 + 25 = 92.50, B 80 → 60 + 25 = 85.00.
+    December: A 76 → 57 + 25 = 82.00, B 80 → 85.00: B leads the month,
+    but the year's average is A (92.50 + 82.00) / 2 = 87.25 against B 85.00, so A is the nominee."""
+    import datetime as dt
+
+    from scoring.models import GradingPolicy, PolicyState
+    from tests.factories import DistrictFactory, HallFactory
+    from tests.scoring.factories import response_add
+
+    GradingPolicy.objects.create(
+        version=1, effective_from=dt.date(2025, 1, 1), state=PolicyState.ACTIVE, top_share=50, bottom_share=50
+    )
+    district = DistrictFactory()
+    a, b = HallFactory(district=district), HallFactory(district=district)
+    nov, dec = dt.date(2026, 11, 1), dt.date(2026, 12, 1)
+    response_add(a, nov, overall=9)
+    response_add(b, nov, overall=8)
+    response_add(a, dec, overall="7.6")
+    response_add(b, dec, overall=8)
+    grade_month(month=nov)
+    month_publish(month=nov)
+    run = grade_month(month=dec)
+    rows = {r.hall_id: r for r in HallMonthResult.objects.filter(run=run)}
+    assert (rows[a.pk].composite, rows[b.pk].composite) == (Decimal("82.00"), Decimal("85.00"))
+    assert rows[b.pk].rank_city == 1
+    assert (rows[a.pk].star_nominee, rows[b.pk].star_nominee) == (True, False)
+
+
+def test_a_supervised_hall_stays_supervised_while_it_remains_in_the_bottom(province):
+    """March without h10's improvement: h10 scores 60.00 (bottom again) and stays supervised."""
+    from inspections.models import Inspection
+
+    _grade_and_publish(province, [JAN, FEB])
+    Inspection.objects.filter(hall=province.halls[10], month=MAR).delete()
+    # h10 in March now has satisfaction 80 and complaints 100 only: 80 × 30/40 + 100 × 10/40 = 85.00 —
+    # not bottom. Give it a deduction of 30 instead: 85 − 30 = 55.00, the lowest of the city.
+    from surveys.models import AdjustmentKind
+    from tests.scoring.factories import adjustment_add
+
+    adjustment_add(province.halls[10], MAR, kind=AdjustmentKind.DEDUCTION, points=30)
+    run = grade_month(month=MAR)
+    h10 = HallMonthResult.objects.get(run=run, hall=province.halls[10])
+    assert (h10.composite, h10.status, h10.in_bottom_share, h10.next_status) == (
+        Decimal("55.00"),
+        HallStatus.SUPERVISED,
+        True,
+        HallStatus.SUPERVISED,
+    )

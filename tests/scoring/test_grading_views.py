@@ -167,3 +167,26 @@ def test_hq_creates_a_draft_policy_from_the_list(client, world, graded):
     draft = GradingPolicy.objects.get(version=2)
     assert response["Location"] == reverse("scoring:policy_update", args=[draft.pk])
     assert draft.effective_from == dt.date(2026, 7, 1)
+
+
+def test_the_review_shows_distribution_movers_statuses_and_a_regradings_changes(client, province):
+    from scoring.services import month_publish
+    from tests.scoring.conftest import FEB
+    from tests.scoring.factories import complaint_add
+
+    grade_month(month=JAN)
+    month_publish(month=JAN)
+    feb = grade_month(month=FEB)
+    client.force_login(province.hq)
+    response = client.get(reverse("scoring:run_detail", args=[feb.pk]))
+    review = response.context["review"]
+    # February: A h1 h2; B h3 h4 h5 h6 h7 h12; C h8; D h9 h10
+    assert review["distribution"] == {"A": 2, "B": 6, "C": 1, "D": 2}
+    # h6 moved most: 59.00 → 85.20 (+26.20)
+    assert review["movers"][0]["result"].hall.code == "h06" and str(review["movers"][0]["delta"]) == "26.20"
+    assert {r.hall.code for r in review["status_changes"]} == {"h01", "h02", "h06", "h10"}
+    month_publish(month=FEB)
+    complaint_add(province.halls[2], FEB)  # 92.60 → 90.60
+    regrade = grade_month(month=FEB, reason="投诉补录")
+    page = client.get(reverse("scoring:run_detail", args=[regrade.pk])).content.decode()
+    assert "本次重评相对已发布结果的变化" in page and "92.60" in page and "90.60" in page
