@@ -19,7 +19,13 @@ from inspections.models import Indicator, InspectionItem
 from inspections.services.tree import scheme_copy_to_draft
 from scoring.models import GradingRun, HallMonthResult, PolicyState, ResultChange, RunState
 from scoring.selectors.grading import month_is_published, run_differences, run_live_for_month, run_review
-from scoring.services import grade_month, grading_previous_month_draft, grading_run_start, month_publish
+from scoring.services import (
+    grade_month,
+    grading_previous_month_draft,
+    grading_run_execute,
+    grading_run_start,
+    month_publish,
+)
 from scoring.services.export import cell_safe, results_export
 from scoring.services.policy import policy_draft_create
 from tests.factories import DistrictFactory, HallFactory
@@ -56,11 +62,28 @@ def test_a_run_that_dies_before_writing_leaves_the_month_as_it_was(province, mon
     def killed(**kwargs):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr("scoring.services.grading._results_write", killed)
-    with pytest.raises(SystemExit):
-        grade_month(month=JAN, user=province.hq)
+    with monkeypatch.context() as patch:
+        patch.setattr("scoring.services.grading._results_write", killed)
+        with pytest.raises(SystemExit):
+            grade_month(month=JAN, user=province.hq)
     after = list(HallMonthResult.objects.filter(run=first).order_by("hall_id").values_list("hall_id", "composite"))
     assert after == before
+    # The message is redelivered (acks_late): the run is still running, and executing it again finishes it.
+    assert GradingRun.objects.get(pk=first.pk).state == RunState.RUNNING
+    finished = grading_run_execute(run_id=first.pk)
+    assert finished.state == RunState.DRAFT
+    h1 = HallMonthResult.objects.get(run=first, hall=province.halls[1])
+    # satisfaction now the mean of 90 and 10 = 50: 38 + 15 + 19 + 10 = 82.00
+    assert h1.composite == Decimal("82.00")
+    assert grading_run_execute(run_id=first.pk).state == RunState.DRAFT  # a third delivery changes nothing
+
+
+def test_halls_closed_before_the_month_or_opened_after_it_are_left_out(province):
+    province.halls[3].closed_on = dt.date(2025, 12, 31)
+    province.halls[3].save()
+    run = grade_month(month=JAN)
+    graded_halls = set(HallMonthResult.objects.filter(run=run).values_list("hall__code", flat=True))
+    assert "h03" not in graded_halls and "h12" not in graded_halls and "h04" in graded_halls
 
 
 def test_a_published_month_cannot_be_regraded_without_a_reason(province):
