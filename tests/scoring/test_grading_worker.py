@@ -63,10 +63,10 @@ def _pool_children(pid: int) -> list[int]:
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_grading_leaves_the_month_as_it_was_and_the_redelivered_task_finishes():
-    """The test holds a lock on the run's earlier result rows, so the worker computes, reaches the write
-    step (progress 70) and waits there, inside its one transaction; its pool process is then killed. The draft from before is untouched, the message
-    goes back to the queue (acks_late, reject on worker lost), and once the lock is released the
-    redelivered task writes the new results."""
+    """The test holds a lock on the run's earlier result rows, so the worker computes, reaches the
+    write step (progress 70) and waits there, inside its one transaction; its pool process is then
+    killed. The draft from before is untouched, the message goes back to the queue (acks_late, reject
+    on worker lost), and once the lock is released the redelivered task writes the new results."""
     from django.db import transaction
 
     from inspections.services.tree import default_tree_load
