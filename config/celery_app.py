@@ -34,4 +34,10 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=30),
         "options": {"expires": 20 * 60 * 60},
     },
+    # Draft last month's grading at 02:00 on the 1st, for HQ to review and publish.
+    "grading-draft-previous-month": {
+        "task": "scoring.grade_previous_month",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }

@@ -196,6 +196,9 @@ class HallMonthResult(models.Model):
     status = models.CharField(max_length=16, choices=HallStatus.choices, default=HallStatus.NORMAL)
     next_status = models.CharField(max_length=16, choices=HallStatus.choices, default=HallStatus.NORMAL)
     star_nominee = models.BooleanField(default=False)
+    # Where the hall stood in its city this month; later months read these to find streaks.
+    in_top_share = models.BooleanField(default=False)
+    in_bottom_share = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["run", "rank_city", "hall__code"]
@@ -208,3 +211,17 @@ class HallMonthResult(models.Model):
             models.CheckConstraint(condition=Q(graded=True) | Q(rank_city__isnull=True), name="ungraded_not_ranked"),
         ]
         indexes = [models.Index(fields=["hall", "month"])]
+
+
+class ResultChange(models.Model):
+    """What a re-grading of a published month changed for one hall: one row per changed figure."""
+
+    run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="changes")
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="+")
+    field = models.CharField(max_length=32)
+    before = models.CharField(max_length=32, blank=True)
+    after = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["run", "hall__code", "field"]
+        constraints = [models.UniqueConstraint(fields=["run", "hall", "field"], name="one_change_per_field")]

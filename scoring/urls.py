@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scoring.views import reports
+from scoring.views import grading, reports
 
 app_name = "scoring"
 
@@ -9,4 +9,11 @@ urlpatterns = [
     path("rankings/export.xlsx", reports.ranking_export_view, name="ranking_export"),
     path("dashboard/", reports.dashboard_view, name="dashboard"),
     path("district/", reports.district_home_view, name="district_home"),
+    path("policies/", grading.policy_list_view, name="policy_list"),
+    path("policies/<int:pk>/", grading.policy_update_view, name="policy_update"),
+    path("grading/", grading.grading_list_view, name="grading"),
+    path("grading/runs/<int:pk>/", grading.run_detail_view, name="run_detail"),
+    path("grading/runs/<int:pk>/progress/", grading.run_progress_view, name="run_progress"),
+    path("grading/runs/<int:pk>/publish/", grading.run_publish_view, name="run_publish"),
+    path("grading/runs/<int:pk>/export/", grading.run_export_view, name="run_export"),
 ]

@@ -10,6 +10,8 @@ from tests.worker import celery_worker, wait_for
 EXPECTED_TASKS = {
     "halls.worker_heartbeat",
     "inspections.rectifications_escalate",
+    "scoring.grade_month",
+    "scoring.grade_previous_month",
 }
 
 

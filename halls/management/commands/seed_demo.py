@@ -6,6 +6,7 @@ from django.utils import timezone
 from halls.demo import demo_org_build
 from inspections.demo import demo_inspections_seed
 from inspections.services.tree import default_tree_load
+from scoring.demo import demo_grading_run
 from scoring.services import default_policy_load
 
 
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         self.stdout.write(f"halls: {len(org.halls)}")
         inspections = demo_inspections_seed(halls=org.halls, months=months, seed=seed, today=today)
         self.stdout.write(f"inspections: {inspections} added")
+        # Grading goes last: it reads the evidence the steps above generated.
+        runs = demo_grading_run(months=months, today=today)
+        self.stdout.write(f"grading: {len(runs)} month(s) graded, the latest left as a draft")
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / who):"))
         for username, password, who in org.logins:
             self.stdout.write(f"  {username:<10} {password}  {who}")

@@ -1,0 +1,185 @@
+"""Reading one month's evidence for grading in a handful of bulk queries, whatever the number of halls."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+from django.db.models import Count, Q, Sum
+
+from halls.models import Hall
+from halls.months import month_add
+from inspections.models import Indicator, IndicatorKind, IndicatorScheme, Inspection, InspectionItem, InspectionKind
+from inspections.models.inspection import InspectionState
+from scoring.models import HallMonthResult, RunState
+from scoring.services.compute import EVIDENCE_COLUMNS, HISTORY_COLUMNS
+from surveys.models import AdjustmentKind, Complaint, HallAdjustment
+from surveys.selectors import satisfaction_index_frame
+
+ZERO = Decimal("0")
+
+
+def month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def halls_open_frame(*, month: dt.date) -> pd.DataFrame:
+    """Halls open at some point in ``month`` (one query); halls opened later or closed before are left out."""
+    rows = (
+        Hall.objects.filter(opened_on__lte=month_end(month))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=month))
+        .values_list("pk", "district__city_id", "district_id", "kind")
+        .order_by("pk")
+    )
+    return pd.DataFrame.from_records(list(rows), columns=["hall_id", "city_id", "district_id", "kind"])
+
+
+def _inspection_totals(*, month: dt.date) -> pd.DataFrame:
+    """Stored totals of the month's submitted inspections and visits, summed per hall and mystery/on-site."""
+    rows = (
+        Inspection.objects.filter(month=month, state=InspectionState.SUBMITTED)
+        .values("hall_id", "kind")
+        .annotate(
+            awarded=Sum("points_awarded"),
+            applicable=Sum("points_applicable"),
+            bonus=Sum("bonus_points"),
+            deduction=Sum("deduction_points"),
+            vetoes=Count("pk", filter=Q(vetoed=True)),
+        )
+        .order_by()
+    )
+    return pd.DataFrame.from_records(
+        list(rows), columns=["hall_id", "kind", "awarded", "applicable", "bonus", "deduction", "vetoes"]
+    )
+
+
+def _inspection_totals_on_scheme(*, month: dt.date, scheme: IndicatorScheme) -> pd.DataFrame:
+    """What-if: the month's inspection items re-scored against ``scheme`` (matched by indicator code).
+
+    A scored item keeps its share of its points (8 of 10 becomes 12 of 15 when the item is worth 15),
+    items the scheme lacks drop out, and veto, bonus and deduction follow the scheme's kinds.
+    """
+    targets = {
+        code: (kind, points)
+        for code, kind, points in Indicator.objects.filter(scheme=scheme).values_list("code", "kind", "points")
+    }
+    items = (
+        InspectionItem.objects.filter(inspection__month=month, inspection__state=InspectionState.SUBMITTED)
+        .values_list(
+            "inspection_id",
+            "inspection__hall_id",
+            "inspection__kind",
+            "indicator__code",
+            "points",
+            "max_points",
+            "not_applicable",
+        )
+        .order_by("pk")
+    )
+    records = []
+    for inspection_id, hall_id, kind, code, points, max_points, not_applicable in items:
+        if code not in targets:
+            continue
+        target_kind, target_points = targets[code]
+        awarded = applicable = bonus = deduction = ZERO
+        veto = 0
+        if target_kind == IndicatorKind.SCORED and target_points and not not_applicable and points is not None:
+            applicable = target_points
+            awarded = points / max_points * target_points if max_points else ZERO
+        elif target_kind == IndicatorKind.VETO:
+            veto = 1
+        elif target_kind == IndicatorKind.BONUS:
+            bonus = points or ZERO
+        elif target_kind == IndicatorKind.DEDUCTION:
+            deduction = points or ZERO
+        records.append((inspection_id, hall_id, kind, awarded, applicable, bonus, deduction, veto))
+    frame = pd.DataFrame.from_records(
+        records, columns=["inspection_id", "hall_id", "kind", "awarded", "applicable", "bonus", "deduction", "veto"]
+    )
+    per_inspection = frame.groupby(["inspection_id", "hall_id", "kind"], as_index=False).agg(
+        awarded=("awarded", "sum"),
+        applicable=("applicable", "sum"),
+        bonus=("bonus", "sum"),
+        deduction=("deduction", "sum"),
+        vetoes=("veto", "max"),
+    )
+    return per_inspection.groupby(["hall_id", "kind"], as_index=False)[
+        ["awarded", "applicable", "bonus", "deduction", "vetoes"]
+    ].sum()
+
+
+def _complaint_counts(*, month: dt.date) -> pd.DataFrame:
+    rows = (
+        Complaint.objects.filter(month=month)
+        .values("hall_id")
+        .annotate(substantiated=Count("pk", filter=Q(substantiated=True)))
+        .order_by()
+    )
+    return pd.DataFrame.from_records(list(rows), columns=["hall_id", "substantiated"])
+
+
+def _adjustments(*, month: dt.date) -> pd.DataFrame:
+    rows = (
+        HallAdjustment.objects.filter(month=month)
+        .values("hall_id")
+        .annotate(
+            adj_bonus=Sum("points", filter=Q(kind=AdjustmentKind.BONUS)),
+            adj_deduction=Sum("points", filter=Q(kind=AdjustmentKind.DEDUCTION)),
+        )
+        .order_by()
+    )
+    return pd.DataFrame.from_records(list(rows), columns=["hall_id", "adj_bonus", "adj_deduction"])
+
+
+def evidence_frame(*, month: dt.date, scheme: IndicatorScheme | None = None) -> pd.DataFrame:
+    """One row per hall open in ``month`` with everything grading needs (``EVIDENCE_COLUMNS``).
+
+    Five queries (six with a what-if scheme): halls, inspection totals, satisfaction, complaints, adjustments.
+    """
+    halls = halls_open_frame(month=month)
+    totals = (
+        _inspection_totals(month=month) if scheme is None else _inspection_totals_on_scheme(month=month, scheme=scheme)
+    )
+    totals["is_mystery"] = totals["kind"] == InspectionKind.MYSTERY
+    numeric = ["awarded", "applicable", "bonus", "deduction", "vetoes"]
+    for column in numeric:
+        totals[column] = totals[column].astype(float)
+    mystery = totals[totals["is_mystery"]].groupby("hall_id")[numeric].sum()
+    on_site = totals[~totals["is_mystery"]].groupby("hall_id")[numeric].sum()
+
+    frame = halls.set_index("hall_id")
+    frame["mystery_awarded"] = mystery["awarded"]
+    frame["mystery_applicable"] = mystery["applicable"]
+    frame["inspection_awarded"] = on_site["awarded"]
+    frame["inspection_applicable"] = on_site["applicable"]
+    satisfaction = satisfaction_index_frame(month=month).set_index("hall_id")["index"]
+    frame["satisfaction"] = satisfaction.astype(float)
+    frame["substantiated"] = _complaint_counts(month=month).set_index("hall_id")["substantiated"]
+    adjustments = _adjustments(month=month).set_index("hall_id").astype(float)
+    inspection_bonus = mystery["bonus"].add(on_site["bonus"], fill_value=0)
+    inspection_deduction = mystery["deduction"].add(on_site["deduction"], fill_value=0)
+    frame["bonus"] = adjustments["adj_bonus"].add(inspection_bonus, fill_value=0)
+    frame["deduction"] = adjustments["adj_deduction"].add(inspection_deduction, fill_value=0)
+    frame["vetoes"] = mystery["vetoes"].add(on_site["vetoes"], fill_value=0)
+    for column in ("mystery_awarded", "mystery_applicable", "inspection_awarded", "inspection_applicable"):
+        frame[column] = frame[column].astype(float)
+    for column in ("substantiated", "bonus", "deduction", "vetoes"):
+        frame[column] = frame[column].astype(float).fillna(0)
+    return frame.reset_index()[EVIDENCE_COLUMNS]
+
+
+def history_frame(*, month: dt.date, months_back: int) -> pd.DataFrame:
+    """Published results of the ``months_back`` months before ``month`` and of ``month``'s year (one query)."""
+    since = min(month_add(month, -months_back), dt.date(month.year, 1, 1))
+    rows = (
+        HallMonthResult.objects.filter(
+            month__gte=since, month__lt=month, run__state=RunState.PUBLISHED, run__is_what_if=False
+        )
+        .values_list(*HISTORY_COLUMNS)
+        .order_by("month", "hall_id")
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=HISTORY_COLUMNS)
+    frame["composite"] = frame["composite"].astype(float)
+    return frame

@@ -1,0 +1,309 @@
+"""Grading runs: start (the database refuses a second running one), execute (compute first, then write
+everything in one transaction), publish (freezes the month), re-grade (a new revision with its changes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from decimal import Decimal
+
+import pandas as pd
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from halls.errors import ApplicationError
+from halls.months import month_add, month_label, month_start
+from inspections.models import IndicatorScheme, SchemeState
+from inspections.selectors import scheme_in_force
+from scoring.models import (
+    GradingPolicy,
+    GradingRun,
+    HallMonthResult,
+    PolicyState,
+    ResultChange,
+    RunState,
+)
+from scoring.selectors.grading import month_is_published, policy_in_force
+from scoring.services.compute import DIMENSIONS, PolicyFigures, city_scores, rank_and_status
+from scoring.services.evidence import evidence_frame, history_frame
+
+logger = logging.getLogger(__name__)
+
+RUNNING_MESSAGE = "{month} 的评定正在进行中，不能同时再启动一次，请等待其完成"
+REASON_REQUIRED_MESSAGE = "{month} 已发布，重评须填写原因"
+WHAT_IF_NEEDS_DRAFT_MESSAGE = "模拟评定须选择一个草稿评定规则或草稿指标体系"
+DRAFT_NOT_FOR_REAL_RUN_MESSAGE = "正式评定只能使用已生效的评定规则和指标体系；草稿请用模拟评定"
+NOTHING_TO_PUBLISH_MESSAGE = "{month} 没有待发布的评定草稿"
+STALE_MESSAGE = "评定任务超时未完成，已标记为失败"
+# Fields whose change a re-grading records per hall.
+CHANGE_FIELDS = ("graded", "composite", "grade", "rank_city", "next_status")
+
+
+def _stale_before() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 10 * 60)
+
+
+def grading_run_start(
+    *,
+    month: dt.date,
+    user=None,
+    policy: GradingPolicy | None = None,
+    scheme: IndicatorScheme | None = None,
+    what_if: bool = False,
+    reason: str = "",
+) -> GradingRun:
+    """A run of ``month`` in state *running*, ready for :func:`grading_run_execute`.
+
+    Re-running a month whose latest revision is a draft (or failed) reuses that revision; a published
+    month gets a new revision, and needs a reason. A what-if run replaces the month's earlier what-if.
+    """
+    month = month_start(month)
+    label = month_label(month)
+    reason = reason.strip()
+    if what_if and policy is None and scheme is None:
+        raise ApplicationError(WHAT_IF_NEEDS_DRAFT_MESSAGE)
+    if not what_if and (
+        (policy is not None and policy.state == PolicyState.DRAFT)
+        or (scheme is not None and scheme.state == SchemeState.DRAFT)
+    ):
+        raise ApplicationError(DRAFT_NOT_FOR_REAL_RUN_MESSAGE)
+    policy = policy or policy_in_force(month=month)
+    if scheme is None and not what_if:
+        try:
+            scheme = scheme_in_force(on=month)
+        except ApplicationError:
+            scheme = None
+    # A worker that died without the task being redelivered must not block the month forever.
+    GradingRun.objects.filter(month=month, state=RunState.RUNNING, started_at__lt=_stale_before()).update(
+        state=RunState.FAILED, message=STALE_MESSAGE
+    )
+    fields = {"policy": policy, "scheme": scheme, "started_by": user}
+    try:
+        with transaction.atomic():
+            if what_if:
+                GradingRun.objects.filter(month=month, is_what_if=True).exclude(state=RunState.RUNNING).delete()
+                return GradingRun.objects.create(month=month, revision=0, is_what_if=True, reason=reason, **fields)
+            latest = (
+                GradingRun.objects.select_for_update()
+                .filter(month=month, is_what_if=False)
+                .order_by("-revision")
+                .first()
+            )
+            if latest is not None and latest.state == RunState.RUNNING:
+                raise ApplicationError(RUNNING_MESSAGE.format(month=label))
+            if latest is not None and latest.state in (RunState.DRAFT, RunState.FAILED):
+                if latest.revision > 1 and not (reason or latest.reason):
+                    raise ApplicationError(REASON_REQUIRED_MESSAGE.format(month=label))
+                GradingRun.objects.filter(pk=latest.pk).update(
+                    state=RunState.RUNNING,
+                    progress=0,
+                    message="",
+                    finished_at=None,
+                    started_at=timezone.now(),
+                    reason=reason or latest.reason,
+                    policy=policy,
+                    scheme=scheme,
+                    started_by=user,
+                )
+                latest.refresh_from_db()
+                return latest
+            if latest is not None and not reason:
+                raise ApplicationError(REASON_REQUIRED_MESSAGE.format(month=label))
+            revision = latest.revision + 1 if latest is not None else 1
+            return GradingRun.objects.create(month=month, revision=revision, reason=reason, **fields)
+    except IntegrityError as exc:
+        # The partial unique index one_running_grading_per_month: another run of the month is under way.
+        raise ApplicationError(RUNNING_MESSAGE.format(month=label)) from exc
+
+
+def _progress(run: GradingRun, percent: int, message: str) -> None:
+    """Committed at once (outside the result transaction), so the grading page can show it."""
+    GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(progress=percent, message=message)
+
+
+def grading_compute(*, run: GradingRun) -> pd.DataFrame:
+    """Every hall's result for ``run``, computed in memory: nothing is written here."""
+    figures = PolicyFigures.of(run.policy)
+    rescore_on = run.scheme if run.is_what_if and run.scheme_id else None
+    evidence = evidence_frame(month=run.month, scheme=rescore_on)
+    # Per city, so that the cities can later be handed to separate workers; ranking needs them all.
+    per_city = [city_scores(group, figures) for _city, group in evidence.groupby("city_id", sort=True)]
+    if not per_city:
+        return pd.DataFrame()
+    scores = pd.concat(per_city, ignore_index=True)
+    history = history_frame(month=run.month, months_back=max(figures.consecutive_months, 1))
+    return rank_and_status(scores, history, figures, month=run.month)
+
+
+def grading_run_execute(*, run_id: int) -> GradingRun:
+    """Compute ``run``'s month and write its results. Safe to call again: a finished run is left alone."""
+    run = GradingRun.objects.select_related("policy", "scheme").get(pk=run_id)
+    if run.state != RunState.RUNNING:
+        logger.info("grading_run_skipped run=%s state=%s", run.pk, run.state)
+        return run
+    try:
+        _progress(run, 10, "正在读取本月数据")
+        results = grading_compute(run=run)
+        _progress(run, 70, "正在写入评定结果")
+        _results_write(run=run, results=results)
+    except ApplicationError as exc:
+        GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
+            state=RunState.FAILED, message=exc.message[:500], finished_at=timezone.now()
+        )
+        raise
+    except Exception:
+        GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
+            state=RunState.FAILED, message="评定计算出错，请联系系统管理员", finished_at=timezone.now()
+        )
+        logger.exception("grading_run_failed run=%s", run.pk)
+        raise
+    run.refresh_from_db()
+    logger.info("grading_run_finished run=%s graded=%s", run.pk, run.halls_graded)
+    return run
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    return Decimal(str(round(float(value), 2))).quantize(Decimal("0.01"))
+
+
+def _int(value) -> int | None:
+    return None if pd.isna(value) else int(value)
+
+
+def _result_rows(run: GradingRun, results: pd.DataFrame) -> list[HallMonthResult]:
+    rows = []
+    for rec in results.sort_values("hall_id").to_dict("records"):
+        dims = {}
+        for name in DIMENSIONS:
+            dims[f"{name}_score"] = _decimal(rec[f"{name}_score"])
+            dims[f"{name}_weight"] = _decimal(rec[f"{name}_weight"])
+        rows.append(
+            HallMonthResult(
+                run=run,
+                hall_id=int(rec["hall_id"]),
+                month=run.month,
+                graded=bool(rec["graded"]),
+                not_graded_reason=rec["not_graded_reason"],
+                bonus_points=_decimal(rec["bonus_points"]) or Decimal("0.00"),
+                deduction_points=_decimal(rec["deduction_points"]) or Decimal("0.00"),
+                vetoed=bool(rec["vetoed"]),
+                composite=_decimal(rec["composite"]),
+                grade=rec["grade"] or "",
+                rank_city=_int(rec["rank_city"]),
+                rank_district=_int(rec["rank_district"]),
+                rank_kind=_int(rec["rank_kind"]),
+                city_size=_int(rec["city_size"]),
+                status=str(rec["status"]),
+                next_status=str(rec["next_status"]),
+                star_nominee=bool(rec["star_nominee"]),
+                in_top_share=bool(rec["in_top_share"]),
+                in_bottom_share=bool(rec["in_bottom_share"]),
+                complaint_score=dims.pop("complaint_score"),
+                complaint_weight=dims.pop("complaint_weight"),
+                **dims,
+            )
+        )
+    return rows
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _changes(run: GradingRun, rows: list[HallMonthResult], against: GradingRun) -> list[ResultChange]:
+    before = {r.hall_id: r for r in HallMonthResult.objects.filter(run=against)}
+    changes = []
+    for row in rows:
+        old = before.get(row.hall_id)
+        for name in CHANGE_FIELDS:
+            old_value = _text(getattr(old, name)) if old else ""
+            new_value = _text(getattr(row, name))
+            if old_value != new_value:
+                changes.append(
+                    ResultChange(run=run, hall_id=row.hall_id, field=name, before=old_value, after=new_value)
+                )
+    return changes
+
+
+@transaction.atomic
+def _results_write(*, run: GradingRun, results: pd.DataFrame) -> None:
+    locked = GradingRun.objects.select_for_update().get(pk=run.pk)
+    if locked.state != RunState.RUNNING:  # another delivery of the task finished first
+        return
+    HallMonthResult.objects.filter(run=locked).delete()
+    ResultChange.objects.filter(run=locked).delete()
+    rows = _result_rows(locked, results) if not results.empty else []
+    HallMonthResult.objects.bulk_create(rows, batch_size=1000)
+    published = (
+        GradingRun.objects.filter(month=locked.month, state=RunState.PUBLISHED, is_what_if=False)
+        .exclude(pk=locked.pk)
+        .first()
+    )
+    if published is not None and not locked.is_what_if:
+        ResultChange.objects.bulk_create(_changes(locked, rows, published), batch_size=1000)
+    locked.state = RunState.DRAFT
+    locked.progress = 100
+    locked.message = ""
+    locked.finished_at = timezone.now()
+    locked.halls_graded = sum(1 for row in rows if row.graded)
+    locked.halls_not_graded = sum(1 for row in rows if not row.graded)
+    locked.save()
+
+
+def grade_month(
+    *,
+    month: dt.date,
+    user=None,
+    policy: GradingPolicy | None = None,
+    scheme: IndicatorScheme | None = None,
+    what_if: bool = False,
+    reason: str = "",
+) -> GradingRun:
+    """Grade ``month`` now, in this process (commands, schedules, tests): start a run and execute it."""
+    run = grading_run_start(month=month, user=user, policy=policy, scheme=scheme, what_if=what_if, reason=reason)
+    return grading_run_execute(run_id=run.pk)
+
+
+def grading_run_fail(*, run: GradingRun, message: str) -> None:
+    """Mark a run that never reached a worker (the broker was down) as failed, so it blocks nothing."""
+    GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
+        state=RunState.FAILED, message=message[:500], finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def month_publish(*, month: dt.date, user=None) -> GradingRun:
+    """Publish the month's draft: it becomes what hall managers see, and the month is frozen.
+    A revision published earlier is kept, as superseded."""
+    month = month_start(month)
+    label = month_label(month)
+    runs = list(GradingRun.objects.select_for_update().filter(month=month, is_what_if=False).order_by("-revision"))
+    if any(run.state == RunState.RUNNING for run in runs):
+        raise ApplicationError(RUNNING_MESSAGE.format(month=label))
+    draft = next((run for run in runs if run.state == RunState.DRAFT), None)
+    if draft is None:
+        raise ApplicationError(NOTHING_TO_PUBLISH_MESSAGE.format(month=label))
+    GradingRun.objects.filter(month=month, state=RunState.PUBLISHED, is_what_if=False).update(state=RunState.SUPERSEDED)
+    draft.state = RunState.PUBLISHED
+    draft.published_by = user
+    draft.published_at = timezone.now()
+    draft.save(update_fields=["state", "published_by", "published_at"])
+    logger.info("month_published month=%s run=%s revision=%s", label, draft.pk, draft.revision)
+    return draft
+
+
+def grading_previous_month_draft(*, today: dt.date) -> GradingRun | None:
+    """The schedule on the 1st: draft last month, unless it is published or being graded already."""
+    month = month_add(month_start(today), -1)
+    if month_is_published(month=month):
+        logger.info("grading_draft_skipped month=%s reason=published", month_label(month))
+        return None
+    try:
+        return grade_month(month=month)
+    except ApplicationError as exc:
+        logger.warning("grading_draft_skipped month=%s reason=%s", month_label(month), exc.message)
+        return None
