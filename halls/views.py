@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from halls.filters import HallFilter
+from halls.health import health_report
 from halls.mixins import RoleRequiredMixin
 from halls.selectors import hall_get, hall_list, scope_for
 
@@ -18,6 +22,14 @@ def home_view(request):
     if scope.role is None:
         return render(request, "halls/no_role.html", status=403)
     return redirect("halls:list")
+
+
+@never_cache
+@require_safe
+def health_view(request):
+    """For load balancers and monitoring: no login, nothing sensitive; 503 when the database or broker is down."""
+    report, healthy = health_report()
+    return JsonResponse(report, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False})
 
 
 class HallListView(RoleRequiredMixin, ListView):
