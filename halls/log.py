@@ -7,7 +7,8 @@ Two filters sit on every log handler (config/settings/base.py LOGGING):
   Celery or our own code.
 - :class:`RequestContextFilter` adds ``request_id`` and ``user_id`` to each record, set per request by
   :class:`RequestContextMiddleware` (``-`` outside a request). The request id is echoed in the
-  ``X-Request-ID`` response header so that a user's report can be matched to the log.
+  ``X-Request-ID`` response header so that a user's report can be matched to the log. While a Celery
+  task runs, the id is ``task-<task id>``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import contextvars
 import logging
 import re
 import uuid
+
+from celery.signals import task_postrun, task_prerun
 
 # An 11-digit mobile number (optionally +86/86 and separated 3-4-4), not part of a longer digit run.
 _MOBILE = re.compile(r"(?<![\d])((?:\+?86[-\s]?)?1[3-9]\d)[-\s]?\d{4}[-\s]?(\d{4})(?!\d)")
@@ -92,3 +95,21 @@ class RequestContextMiddleware:
             _current_request.reset(tokens[1])
         response["X-Request-ID"] = request_id
         return response
+
+
+# While a Celery task runs, its log lines carry its task id. Tokens restore the previous id afterwards,
+# so a task run eagerly inside a request hands the request its own id back.
+_task_tokens: dict[str, contextvars.Token] = {}
+
+
+@task_prerun.connect(weak=False)
+def _task_context_start(task_id=None, **kwargs) -> None:
+    if task_id:
+        _task_tokens[task_id] = _current_request_id.set(f"task-{task_id}")
+
+
+@task_postrun.connect(weak=False)
+def _task_context_end(task_id=None, **kwargs) -> None:
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        _current_request_id.reset(token)

@@ -112,3 +112,23 @@ def test_log_lines_name_the_signed_in_user_by_id_only(world):
     line = out.getvalue()
     assert f"user_id={world.hq.pk} page_viewed" in line
     assert world.hq.username not in line
+
+
+@pytest.mark.django_db
+def test_log_lines_of_a_task_carry_its_task_id_and_then_give_the_request_its_id_back(rf):
+    from celery import shared_task
+
+    @shared_task(name="tests.ops.logging_probe")
+    def logging_probe():
+        logger.warning("inside_task")
+
+    def view(request):
+        logging_probe.apply(task_id="3f2a9c1e-task")  # eager, as on one machine
+        logger.warning("after_task")
+        return HttpResponse()
+
+    with console_output() as out:
+        response = RequestContextMiddleware(view)(rf.get("/"))
+    lines = out.getvalue()
+    assert "request_id=task-3f2a9c1e-task user_id=- inside_task" in lines
+    assert f"request_id={response['X-Request-ID']} user_id=- after_task" in lines
