@@ -3,11 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from halls import views as hall_views
+from halls.forms import LoginForm
 
 urlpatterns = [
     path("", hall_views.home_view, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("health/", hall_views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("halls/", include("halls.urls")),
     path("inspections/", include("inspections.urls")),

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 
 from halls.filters import HallFilter
+from halls.health import health_report
 from halls.mixins import RoleRequiredMixin
 from halls.selectors import hall_get, hall_list, scope_for
 from scoring.report_forms import MonthForm
@@ -25,6 +29,14 @@ def home_view(request):
     if scope.is_hq:
         return redirect("scoring:dashboard")
     return render(request, "halls/no_role.html", status=403)
+
+
+@never_cache
+@require_safe
+def health_view(request):
+    """For load balancers and monitoring: no login, nothing sensitive; 503 when the database or broker is down."""
+    report, healthy = health_report()
+    return JsonResponse(report, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False})
 
 
 class HallListView(RoleRequiredMixin, ListView):

@@ -52,6 +52,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that drops packets fails a request (and the health check) in seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
 # --- Applications ---------------------------------------------------------------------------
@@ -84,6 +86,8 @@ LOCAL_APPS = [
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
+    # First, so that every log line of the request carries its id.
+    "halls.log.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -214,20 +218,37 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 55 * 60
 # Redis redelivers an unacknowledged task after this; it must exceed the longest job.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
+# A connection attempt to a broker that drops packets gives up after socket_connect_timeout instead of
+# the operating system's two minutes; workers retry, and web requests give up at once (halls.jobs).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60, "socket_connect_timeout": 5}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Logging --------------------------------------------------------------------------------
-# Log lines carry ids, never names or phone numbers.
+# Log lines carry ids, never names or phone numbers: every handler masks mobile and ID numbers
+# (halls.log.PersonalDataFilter) whoever logged them, and adds the request id and user id.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "structured": {"format": "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"},
+    "filters": {
+        "personal_data": {"()": "halls.log.PersonalDataFilter"},
+        "request_context": {"()": "halls.log.RequestContextFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+    "formatters": {
+        "structured": {
+            "format": "%(asctime)s level=%(levelname)s logger=%(name)s request_id=%(request_id)s "
+            "user_id=%(user_id)s %(message)s"
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "structured",
+            "filters": ["request_context", "personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -238,3 +259,8 @@ LOGGING = {
 # --- Product --------------------------------------------------------------------------------
 HALLQ_PHOTO_MAX_BYTES = env.int("HALLQ_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 HALLQ_IMPORT_MAX_BYTES = env.int("HALLQ_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Seconds a web request waits for the broker when it starts a job, and the health endpoint when it pings it.
+HALLQ_ENQUEUE_CONNECT_TIMEOUT = env.float("HALLQ_ENQUEUE_CONNECT_TIMEOUT", default=3.0)
+HALLQ_HEALTH_BROKER_TIMEOUT = env.float("HALLQ_HEALTH_BROKER_TIMEOUT", default=2.0)
+# A worker whose last heartbeat is older than this is reported as stale by the health endpoint.
+HALLQ_WORKER_STALE_AFTER = timedelta(minutes=env.int("HALLQ_WORKER_STALE_MINUTES", default=3))

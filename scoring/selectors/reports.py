@@ -327,10 +327,10 @@ class RankingFilter:
 def ranking_results(*, scope: Scope, runs: dict[dt.date, GradingRun], criteria: RankingFilter) -> QuerySet:
     """The graded results of the month among the cities the user's scope touches, filtered and sorted,
     each with ``previous_rank`` (city rank the month before) and ``movement`` (places gained)."""
+    # No run for the month gives an empty queryset that still carries the annotations, so that
+    # ranking_movers and the sorts work on it.
     run = runs.get(criteria.month) if criteria.month else None
-    if run is None:
-        return HallMonthResult.objects.none()
-    previous_run = runs.get(month_add(criteria.month, -1))
+    previous_run = runs.get(month_add(criteria.month, -1)) if criteria.month else None
     previous_rank = HallMonthResult.objects.filter(
         hall_id=OuterRef("hall_id"), run_id=previous_run.pk if previous_run else None, graded=True
     ).values("rank_city")[:1]

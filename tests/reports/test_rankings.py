@@ -141,3 +141,16 @@ def test_export_escapes_cells_that_look_like_formulas(client, world, gradings):
 )  # fmt: skip
 def test_cell_safe_escapes_formula_prefixes_and_keeps_numbers(value, expected):
     assert cell_safe(value) == expected
+
+
+def test_rankings_of_a_month_without_a_run_are_empty_and_have_no_movers(world):
+    import datetime as dt
+
+    from halls.selectors import scope_for
+    from scoring.selectors.reports import RankingFilter, ranking_movers, ranking_results
+
+    results = ranking_results(
+        scope=scope_for(world.hq), runs={}, criteria=RankingFilter(month=dt.date(2026, 5, 1), sort="movement")
+    )
+    assert list(results) == []
+    assert ranking_movers(results=results) == {"up": [], "down": []}

@@ -1,0 +1,84 @@
+"""One real object of every kind a URL can name, in the `world` of tests/conftest.py, built through the
+services as users would build them. Used by the page-wide tests (CSP, access matrix): every URL pattern
+that takes an argument gets a real id from :func:`sample_url_kwargs`, and a new pattern without an entry
+makes those tests fail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from inspections.models import Appeal, IndicatorScheme, Inspection, InspectionItem, Photo, Rectification
+from inspections.services.appeals import appeal_file
+from inspections.services.photos import photos_check, photos_store
+from inspections.services.tree import default_tree_load
+from scoring.models import GradingPolicy, GradingRun
+from scoring.services import default_policy_load
+from scoring.services.grading import grade_month
+from tests.inspections.factories import image_upload, inspection_enter
+
+SAMPLE_MONTH = dt.date(2026, 3, 1)
+
+
+@dataclass
+class Samples:
+    scheme: IndicatorScheme
+    policy: GradingPolicy
+    inspection: Inspection
+    item: InspectionItem
+    photo: Photo
+    rectification: Rectification
+    appeal: Appeal
+    run: GradingRun
+
+
+def samples_build(world) -> Samples:
+    """A submitted overt inspection of hall a1 by its district manager (SN1.1 lost a point, so a
+    rectification is open), a photo on it, the hall manager's appeal of that item, and a draft grading."""
+    scheme, _ = default_tree_load()
+    policy, _ = default_policy_load()
+    full_marks = {leaf.code: leaf.points for leaf in scheme.indicators.filter(kind="scored", level=3)}
+    values = {**full_marks, "SN1.1": 2}
+    inspection = inspection_enter(user=world.district_a, hall=world.hall_a1, scheme=scheme, values=values)
+    item = inspection.items.get(indicator__code="SN1.1")
+    photo = photos_store(
+        photos=photos_check(uploads=[image_upload()], field="photos"),
+        user=world.district_a,
+        hall_id=world.hall_a1.pk,
+        inspection=inspection,
+        indicator=item.indicator,
+    )[0]
+    appeal = appeal_file(user=world.manager_a1, item=item, reason="发型符合规范", requested_points=Decimal("3"))
+    run = grade_month(month=SAMPLE_MONTH, user=world.hq)
+    return Samples(
+        scheme=scheme,
+        policy=policy,
+        inspection=inspection,
+        item=item,
+        photo=photo,
+        rectification=Rectification.objects.get(item=item),
+        appeal=appeal,
+        run=run,
+    )
+
+
+def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
+    """Real ids for every URL pattern that takes arguments, all in district A / hall a1."""
+    return {
+        "halls:detail": {"pk": world.hall_a1.pk},
+        "inspections:scheme_detail": {"pk": samples.scheme.pk},
+        "inspections:start": {"hall_pk": world.hall_a1.pk},
+        "inspections:detail": {"pk": samples.inspection.pk},
+        "inspections:edit": {"pk": samples.inspection.pk},
+        "inspections:photo": {"pk": samples.photo.pk},
+        "inspections:rectification_detail": {"pk": samples.rectification.pk},
+        "inspections:appeal_create": {"item_pk": samples.item.pk},
+        "inspections:appeal_detail": {"pk": samples.appeal.pk},
+        "inspections:coaching_list": {"hall_pk": world.hall_a1.pk},
+        "scoring:policy_update": {"pk": samples.policy.pk},
+        "scoring:run_detail": {"pk": samples.run.pk},
+        "scoring:run_progress": {"pk": samples.run.pk},
+        "scoring:run_publish": {"pk": samples.run.pk},
+        "scoring:run_export": {"pk": samples.run.pk},
+    }
