@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from halls.demo import demo_org_build
+from incentives.demo import demo_bonus_seed
 from inspections.services.tree import default_tree_load
 from scoring.services import default_policy_load
 
@@ -27,3 +28,5 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / who):"))
         for username, password, who in org.logins:
             self.stdout.write(f"  {username:<10} {password}  {who}")
+        bonus = demo_bonus_seed(months=months, today=today)
+        self.stdout.write(f"bonus pools: {bonus.pools_created} new; splits: {bonus.splits_made} new")
