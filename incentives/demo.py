@@ -1,5 +1,6 @@
-"""Demo service bonus: pools for every unit and month, the volumes and staff points a split needs where no
-import brought them, and a split of every published month (all approved but the latest, left for HQ to review).
+"""Demo service bonus: pools for every unit and month; for each published month, the service volumes and staff
+points a split needs where no import brought them, and a split (all approved but the latest, left for HQ to
+review).
 
 Deterministic and idempotent: existing pools, volumes, points and splits are kept as they are.
 """
@@ -48,11 +49,11 @@ def demo_bonus_seed(*, months: int, today: dt.date) -> DemoBonus:
         before = BonusPool.objects.count()
         BonusPool.objects.bulk_create(pools, ignore_conflicts=True)
         summary.pools_created += BonusPool.objects.count() - before
-        _volumes_seed(month=month, halls=halls)
-        _points_seed(month=month, staff=staff)
 
     published = [month for month in month_list if published_run(month=month) is not None]
     for month in published:
+        _volumes_seed(month=month, halls=halls)
+        _points_seed(month=month, staff=staff)
         run = published_run(month=month)
         if BonusSplit.objects.filter(month=month, grading_run=run).exists():
             continue

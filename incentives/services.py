@@ -145,7 +145,10 @@ def _split_to_halls(*, split: BonusSplit, pools: list[BonusPool], table: Coeffic
     )
     notes: list[dict] = []
     unit_rows = UnitBonus.objects.bulk_create(
-        [UnitBonus(split=split, marketing_unit_id=unit_id, pool=pool.amount) for unit_id, pool in units.items()]
+        [
+            UnitBonus(split=split, marketing_unit_id=unit_id, pool=pool.amount, unallocated=pool.amount)
+            for unit_id, pool in units.items()
+        ]
     )
     hall_rows: list[HallBonus] = []
     for unit_row in unit_rows:
