@@ -89,8 +89,10 @@ def hall_staff_bonuses(*, user, hall_bonus: HallBonus) -> QuerySet[StaffBonus]:
 
 
 def split_staff(*, user, split: BonusSplit) -> QuerySet[StaffBonus]:
-    """Every staff amount of a split: HQ's, for the export."""
-    qs = StaffBonus.objects.filter(split=split).select_related("staff", "hall_bonus__hall", "hall_bonus__unit")
+    """Every staff amount of a split: HQ's only (the staff page and the export)."""
+    qs = StaffBonus.objects.filter(split=split).select_related(
+        "staff", "hall_bonus__hall__district", "hall_bonus__unit__marketing_unit"
+    )
     qs = qs.order_by("hall_bonus__unit__marketing_unit__code", "hall_bonus__hall__code", "staff__employee_no")
     return qs if scope_for(user).is_hq else qs.none()
 

@@ -40,7 +40,7 @@ from incentives.models import (
     UnitBonus,
 )
 from incentives.selectors import coefficients_in_force, month_is_frozen, published_run
-from scoring.models import Grade, HallMonthResult, HallStatus
+from scoring.models import Grade, GradingRun, HallMonthResult, HallStatus
 from surveys.models import ServiceVolume, StaffServicePoints
 
 DEFAULT_COEFFICIENTS_EFFECTIVE_FROM = dt.date(2025, 1, 1)
@@ -107,8 +107,9 @@ def split_bonus(*, month: dt.date, user=None, reason: str = "") -> BonusSplit:
     run = published_run(month=month)
     if run is None:
         raise ApplicationError(NOT_PUBLISHED.format(month=label))
-    # Lock the month's splits, so two splits of one month queue up instead of racing for the same revision.
-    existing = list(BonusSplit.objects.select_for_update().filter(month=month))
+    # Lock the month's published grading, so two splits of one month queue up instead of racing for a revision.
+    run = GradingRun.objects.select_for_update().get(pk=run.pk)
+    existing = list(BonusSplit.objects.filter(month=month))
     approved = next((split for split in existing if split.state == SplitState.APPROVED), None)
     if approved is not None and approved.grading_run_id == run.pk:
         raise ApplicationError(FROZEN.format(month=label))
@@ -250,7 +251,10 @@ def _split_to_staff(*, split: BonusSplit) -> None:
 @transaction.atomic
 def bonus_split_approve(*, split_id: int, user=None) -> BonusSplit:
     """Approve a draft: it freezes the month, and the split it replaces (if any) becomes superseded."""
-    split = BonusSplit.objects.select_for_update().select_related("grading_run").get(pk=split_id)
+    # The month's grading row is the lock that split_bonus takes too: approving and re-splitting never interleave.
+    run_id = BonusSplit.objects.values_list("grading_run_id", flat=True).get(pk=split_id)
+    GradingRun.objects.select_for_update().only("pk").get(pk=run_id)
+    split = BonusSplit.objects.select_for_update().get(pk=split_id)
     if split.state != SplitState.DRAFT:
         raise ApplicationError(NOT_A_DRAFT)
     current = published_run(month=split.month)

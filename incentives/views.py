@@ -130,6 +130,22 @@ class SplitDetailView(RoleRequiredMixin, DetailView):
         return context
 
 
+class SplitStaffView(RoleRequiredMixin, ListView):
+    """Every staff amount of a split, page by page: HQ only."""
+
+    allowed_roles = HQ_ONLY
+    template_name = "incentives/staffbonus_list.html"
+    context_object_name = "staff_bonuses"
+    paginate_by = 100
+
+    def get_queryset(self):
+        self.split = split_get(user=self.request.user, pk=self.kwargs["pk"])
+        return split_staff(user=self.request.user, split=self.split)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(split=self.split, **kwargs)
+
+
 class SplitApproveView(RoleRequiredMixin, View):
     allowed_roles = HQ_ONLY
 
@@ -184,6 +200,7 @@ pool_list_view = PoolListView.as_view()
 split_list_view = SplitListView.as_view()
 split_run_view = SplitRunView.as_view()
 split_detail_view = SplitDetailView.as_view()
+split_staff_view = SplitStaffView.as_view()
 split_approve_view = SplitApproveView.as_view()
 split_export_view = SplitExportView.as_view()
 hall_bonus_detail_view = HallBonusDetailView.as_view()

@@ -90,6 +90,8 @@ MANAGERS = {"hq": 200, "no_role": 403, "anonymous": 302, **dict.fromkeys(ROLES[1
         ("draft_detail", {**MANAGERS, **dict.fromkeys(ROLES[1:5], 404)}),
         ("approved_export", ONLY_HQ),
         ("draft_export", ONLY_HQ),
+        ("approved_staff", ONLY_HQ),
+        ("draft_staff", ONLY_HQ),
     ],
 )
 def test_each_bonus_page_answers_each_role(client, bonus, role, page, expected):
@@ -101,6 +103,8 @@ def test_each_bonus_page_answers_each_role(client, bonus, role, page, expected):
         "draft_detail": reverse("incentives:split_detail", args=[bonus.draft.pk]),
         "approved_export": reverse("incentives:split_export", args=[bonus.approved.pk]),
         "draft_export": reverse("incentives:split_export", args=[bonus.draft.pk]),
+        "approved_staff": reverse("incentives:split_staff", args=[bonus.approved.pk]),
+        "draft_staff": reverse("incentives:split_staff", args=[bonus.draft.pk]),
     }
     _expect(_client_as(client, bonus, role).get(urls[page]), expected[role])
 
@@ -171,6 +175,24 @@ def test_the_split_page_lists_the_halls_in_scope_and_units_only_for_hq(client, b
     page = response.content.decode()
     for staff in bonus.staff.values():
         assert not any(person.name in page for person in staff)
+
+
+def test_hq_sees_every_staff_amount_of_a_split(client, bonus, django_assert_max_num_queries):
+    client.force_login(bonus.world.hq)
+    with django_assert_max_num_queries(12):  # no query per row
+        response = client.get(reverse("incentives:split_staff", args=[bonus.approved.pk]))
+    rows = list(response.context["staff_bonuses"])
+    assert len(rows) == 8
+    assert sorted(row.amount for row in rows) == [Decimal("400.00")] * 4 + [Decimal("600.00")] * 4
+    page = response.content.decode()
+    assert all(person.name in page for staff in bonus.staff.values() for person in staff)
+
+
+def test_the_split_page_makes_no_query_per_hall(client, bonus, django_assert_max_num_queries):
+    client.force_login(bonus.world.hq)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("incentives:split_detail", args=[bonus.approved.pk]))
+    assert len(response.context["halls"]) == 4
 
 
 def test_managers_list_only_approved_splits(client, bonus):
