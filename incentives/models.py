@@ -21,6 +21,19 @@ def _money(name) -> models.DecimalField:
     return models.DecimalField(name, max_digits=14, decimal_places=2, default=Decimal("0"))
 
 
+# Money sums are checked within half a cent: on PostgreSQL (exact numeric, whole cents) that is equality, and on
+# SQLite, which stores decimals as floating point, 0.01 + 0.05 is not exactly 0.06.
+HALF_CENT = Decimal("0.005")
+
+
+def _balances(total: str, first: str, second: str, *, name: str) -> models.CheckConstraint:
+    """A check that ``total`` = ``first`` + ``second``."""
+    parts = F(first) + F(second)
+    return models.CheckConstraint(
+        condition=Q(**{f"{total}__gt": parts - HALF_CENT, f"{total}__lt": parts + HALF_CENT}), name=name
+    )
+
+
 def _coefficient(name, default: str) -> models.DecimalField:
     return models.DecimalField(name, max_digits=4, decimal_places=2, default=Decimal(default))
 
@@ -149,12 +162,8 @@ class BonusSplit(models.Model):
             models.CheckConstraint(
                 condition=~Q(state=SplitState.APPROVED) | Q(approved_at__isnull=False), name="split_approval_recorded"
             ),
-            models.CheckConstraint(
-                condition=Q(pool_total=F("hall_total") + F("unit_unallocated")), name="split_pool_balances"
-            ),
-            models.CheckConstraint(
-                condition=Q(hall_total=F("staff_total") + F("hall_unallocated")), name="split_halls_balance"
-            ),
+            _balances("pool_total", "hall_total", "unit_unallocated", name="split_pool_balances"),
+            _balances("hall_total", "staff_total", "hall_unallocated", name="split_halls_balance"),
         ]
 
     def __str__(self) -> str:
@@ -190,7 +199,7 @@ class UnitBonus(models.Model):
                 condition=Q(pool__gte=0, allocated__gte=0, unallocated__gte=0, weight_total__gte=0),
                 name="unit_bonus_nonneg",
             ),
-            models.CheckConstraint(condition=Q(pool=F("allocated") + F("unallocated")), name="unit_bonus_balances"),
+            _balances("pool", "allocated", "unallocated", name="unit_bonus_balances"),
         ]
 
 
@@ -239,9 +248,7 @@ class HallBonus(models.Model):
                 ),
                 name="hall_bonus_nonneg",
             ),
-            models.CheckConstraint(
-                condition=Q(amount=F("staff_allocated") + F("staff_unallocated")), name="hall_bonus_balances"
-            ),
+            _balances("amount", "staff_allocated", "staff_unallocated", name="hall_bonus_balances"),
         ]
 
 
