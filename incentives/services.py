@@ -99,25 +99,38 @@ def _month_end(month: dt.date) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
+def split_bonus_check(*, month: dt.date, reason: str = "") -> GradingRun:
+    """Whether ``month`` may be split now: its published grading run, or the refusal (beside its field)."""
+    month = month_start(month)
+    label = f"{month:%Y-%m}"
+
+    def refuse(message: str, field: str = "month"):
+        raise ApplicationError(message, field_errors={field: [message]})
+
+    run = published_run(month=month)
+    if run is None:
+        refuse(NOT_PUBLISHED.format(month=label))
+    approved = BonusSplit.objects.filter(month=month, state=SplitState.APPROVED).first()
+    if approved is not None and approved.grading_run_id == run.pk:
+        refuse(FROZEN.format(month=label))
+    if approved is not None and not reason.strip():
+        refuse(REASON_REQUIRED, "reason")
+    if not BonusPool.objects.filter(month=month).exists():
+        refuse(NO_POOLS.format(month=label))
+    return run
+
+
 @transaction.atomic
 def split_bonus(*, month: dt.date, user=None, reason: str = "") -> BonusSplit:
     """Split ``month``'s pools to halls and staff as a new draft revision (see the module docstring)."""
     month = month_start(month)
-    label = f"{month:%Y-%m}"
+    # Lock the month's published grading, so two splits of one month (or a split and an approval) queue up
+    # instead of racing for a revision; the checks run under the lock.
     run = published_run(month=month)
-    if run is None:
-        raise ApplicationError(NOT_PUBLISHED.format(month=label))
-    # Lock the month's published grading, so two splits of one month queue up instead of racing for a revision.
-    run = GradingRun.objects.select_for_update().get(pk=run.pk)
-    existing = list(BonusSplit.objects.filter(month=month))
-    approved = next((split for split in existing if split.state == SplitState.APPROVED), None)
-    if approved is not None and approved.grading_run_id == run.pk:
-        raise ApplicationError(FROZEN.format(month=label))
-    if approved is not None and not reason.strip():
-        raise ApplicationError(REASON_REQUIRED, field_errors={"reason": [REASON_REQUIRED]})
+    if run is not None:
+        GradingRun.objects.select_for_update().only("pk").get(pk=run.pk)
+    run = split_bonus_check(month=month, reason=reason)
     pools = list(BonusPool.objects.filter(month=month).select_related("marketing_unit"))
-    if not pools:
-        raise ApplicationError(NO_POOLS.format(month=label))
     table = coefficients_in_force(month=month)
 
     BonusSplit.objects.filter(month=month, state=SplitState.DRAFT).update(state=SplitState.SUPERSEDED)

@@ -22,7 +22,6 @@ from incentives.selectors import (
     hall_staff_bonuses,
     month_is_frozen,
     pool_table,
-    published_run,
     split_get,
     split_halls,
     split_list,
@@ -30,7 +29,7 @@ from incentives.selectors import (
     split_units,
     staff_amounts_visible,
 )
-from incentives.services import bonus_pool_set, bonus_split_approve
+from incentives.services import bonus_pool_set, bonus_split_approve, split_bonus_check
 
 HQ_ONLY = (Role.HQ,)
 
@@ -101,14 +100,15 @@ class SplitRunView(RoleRequiredMixin, FormView):
     def form_valid(self, form):
         from incentives.tasks import split_bonus_task
 
-        month = form.cleaned_data["month"]
-        if published_run(month=month) is None:
-            form.add_error("month", _("该月评定尚未发布，不能分配酬金"))
-            return self.form_invalid(form)
+        month, reason = form.cleaned_data["month"], form.cleaned_data["reason"]
         try:
-            enqueue(split_bonus_task, args=(month_label(month), self.request.user.pk, form.cleaned_data["reason"]))
+            split_bonus_check(month=month, reason=reason)
+            enqueue(split_bonus_task, args=(month_label(month), self.request.user.pk, reason))
         except BrokerUnavailable as exc:
             messages.error(self.request, exc.message)
+            return self.form_invalid(form)
+        except ApplicationError as exc:
+            _add_service_errors(form, exc)
             return self.form_invalid(form)
         messages.success(self.request, _("酬金分配已提交，完成后会通知您。"))
         return redirect("incentives:split_list")

@@ -220,6 +220,15 @@ def test_hq_approves_a_draft(client, bonus):
     assert (bonus.draft.state, bonus.draft.approved_by) == (SplitState.APPROVED, bonus.world.hq)
 
 
+def test_an_approval_the_service_refuses_is_shown_and_changes_nothing(client, bonus):
+    BonusPool.objects.filter(month=APRIL).update(amount=Decimal("2000.00"))  # pools changed after the split
+    client.force_login(bonus.world.hq)
+    response = client.post(reverse("incentives:split_approve", args=[bonus.draft.pk]), follow=True)
+    assert "酬金池已修改" in response.content.decode()
+    bonus.draft.refresh_from_db()
+    assert bonus.draft.state == SplitState.DRAFT
+
+
 def test_the_hall_page_shows_the_latest_approved_amount(client, bonus):
     client.force_login(bonus.world.manager_a1)
     page = client.get(reverse("halls:detail", args=[bonus.world.hall_a1.pk])).content.decode()
@@ -296,6 +305,19 @@ def test_a_split_of_an_unpublished_month_is_refused_beside_the_month(client, bon
     client.force_login(bonus.world.hq)
     response = client.post(reverse("incentives:split_run"), {"month": "2026-05"})
     assert "尚未发布" in response.context["form"].errors["month"][0]
+
+
+def test_re_splitting_an_approved_month_asks_for_a_reason_beside_its_field(client, bonus):
+    from scoring.models import GradingRun, RunState
+
+    client.force_login(bonus.world.hq)
+    response = client.post(reverse("incentives:split_run"), {"month": "2026-03"})
+    assert "已审批冻结" in response.context["form"].errors["month"][0]
+    GradingRun.objects.filter(month=MARCH).update(state=RunState.SUPERSEDED)
+    published_month(MARCH, {bonus.world.hall_a1: {"grade": "A"}}, revision=2)
+    response = client.post(reverse("incentives:split_run"), {"month": "2026-03", "reason": ""})
+    assert "必须填写原因" in response.context["form"].errors["reason"][0]
+    assert BonusSplit.objects.filter(month=MARCH).count() == 1
 
 
 def test_a_broker_outage_is_reported_and_starts_nothing(client, bonus, monkeypatch):
