@@ -177,6 +177,7 @@ class BonusSplit(models.Model):
 NOTE_TEXTS = {
     "unit_zero_weight": _("营销单元 %(unit)s 的营业厅权重均为 0，酬金池 ¥%(amount)s 未分配"),
     "hall_no_points": _("营业厅 %(hall)s 没有营业员服务积点，¥%(amount)s 留在营业厅未分配"),
+    "unit_no_pool": _("营销单元 %(unit)s 有参与评定的营业厅，但本月没有酬金池"),
     "staff_not_employed": _("营业员 %(staff)s 当月不在职，其 %(points)s 服务积点未计入"),
 }
 

@@ -157,7 +157,15 @@ def _split_to_halls(*, split: BonusSplit, pools: list[BonusPool], table: Coeffic
         .annotate(total=F("front_desk") + F("assisted_self_service") + F("self_service_terminal"))
         .values_list("hall_id", "total")
     )
-    notes: list[dict] = []
+    # Halls graded this month in a unit that has no pool: nothing to split for them, but HQ should know.
+    notes: list[dict] = [
+        {"kind": "unit_no_pool", "unit": code}
+        for code in MarketingUnit.objects.filter(halls__results__run=split.grading_run)
+        .exclude(pk__in=units)
+        .distinct()
+        .order_by("code")
+        .values_list("code", flat=True)
+    ]
     unit_rows = UnitBonus.objects.bulk_create(
         [
             UnitBonus(split=split, marketing_unit_id=unit_id, pool=pool.amount, unallocated=pool.amount)

@@ -123,6 +123,16 @@ def test_a_unit_pool_is_split_by_volume_times_coefficient_to_the_cent(unit_examp
     )
 
 
+def test_a_graded_hall_in_a_unit_without_a_pool_is_reported(unit_example):
+    lonely = HallFactory(code="W-1")
+    HallMonthResult.objects.create(
+        run=GradingRun.objects.get(month=MARCH), hall=lonely, month=MARCH, grade="A", composite=Decimal("95")
+    )
+    split = split_bonus(month=MARCH)
+    assert {"kind": "unit_no_pool", "unit": lonely.marketing_unit.code} in split.notes
+    assert not HallBonus.objects.filter(split=split, hall=lonely).exists()
+
+
 def test_each_hall_row_records_how_its_amount_was_computed(unit_example):
     split = split_bonus(month=MARCH)
     rows = {row.hall.code: row for row in HallBonus.objects.filter(split=split).select_related("hall")}
