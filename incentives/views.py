@@ -13,7 +13,7 @@ from halls.errors import ApplicationError
 from halls.jobs import BrokerUnavailable, enqueue
 from halls.mixins import RoleRequiredMixin
 from halls.models import Role
-from halls.months import month_label, month_parse, month_start
+from halls.months import month_add, month_label, month_parse, month_start
 from incentives.exports import split_workbook
 from incentives.forms import BonusPoolForm, SplitRunForm
 from incentives.models import SplitState
@@ -96,6 +96,9 @@ class SplitRunView(RoleRequiredMixin, FormView):
     allowed_roles = HQ_ONLY
     template_name = "incentives/bonussplit_form.html"
     form_class = SplitRunForm
+
+    def get_initial(self):
+        return {"month": month_label(month_add(month_start(timezone.localdate()), -1))}
 
     def form_valid(self, form):
         from incentives.tasks import split_bonus_task
