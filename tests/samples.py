@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from incentives.models import BonusSplit
+from incentives.services import bonus_pool_set, coefficients_default_load, split_bonus
 from inspections.models import Appeal, IndicatorScheme, Inspection, InspectionItem, Photo, Rectification
 from inspections.services.appeals import appeal_file
 from inspections.services.photos import photos_check, photos_store
@@ -16,9 +18,13 @@ from inspections.services.tree import default_tree_load
 from scoring.models import GradingPolicy, GradingRun
 from scoring.services import default_policy_load
 from scoring.services.grading import grade_month
+from surveys.models import ServiceVolume, StaffServicePoints
+from tests.factories import StaffFactory
+from tests.incentives.factories import published_month
 from tests.inspections.factories import image_upload, inspection_enter
 
 SAMPLE_MONTH = dt.date(2026, 3, 1)
+BONUS_MONTH = dt.date(2026, 2, 1)
 
 
 @dataclass
@@ -31,11 +37,13 @@ class Samples:
     rectification: Rectification
     appeal: Appeal
     run: GradingRun
+    split: BonusSplit
 
 
 def samples_build(world) -> Samples:
     """A submitted overt inspection of hall a1 by its district manager (SN1.1 lost a point, so a
-    rectification is open), a photo on it, the hall manager's appeal of that item, and a draft grading."""
+    rectification is open), a photo on it, the hall manager's appeal of that item, a draft grading of
+    March, and a bonus split of a published February (hall a1 graded A with volume and staff points)."""
     scheme, _ = default_tree_load()
     policy, _ = default_policy_load()
     full_marks = {leaf.code: leaf.points for leaf in scheme.indicators.filter(kind="scored", level=3)}
@@ -51,6 +59,12 @@ def samples_build(world) -> Samples:
     )[0]
     appeal = appeal_file(user=world.manager_a1, item=item, reason="发型符合规范", requested_points=Decimal("3"))
     run = grade_month(month=SAMPLE_MONTH, user=world.hq)
+    published_month(BONUS_MONTH, {world.hall_a1: {"grade": "A"}})
+    ServiceVolume.objects.create(hall=world.hall_a1, month=BONUS_MONTH, front_desk=900, self_service_terminal=100)
+    StaffServicePoints.objects.create(staff=StaffFactory(hall=world.hall_a1), month=BONUS_MONTH, points=Decimal("80"))
+    coefficients_default_load()
+    bonus_pool_set(unit=world.hall_a1.marketing_unit, month=BONUS_MONTH, amount=Decimal("5000.00"))
+    split = split_bonus(month=BONUS_MONTH, user=world.hq)
     return Samples(
         scheme=scheme,
         policy=policy,
@@ -60,6 +74,7 @@ def samples_build(world) -> Samples:
         rectification=Rectification.objects.get(item=item),
         appeal=appeal,
         run=run,
+        split=split,
     )
 
 
@@ -81,4 +96,9 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
         "scoring:run_progress": {"pk": samples.run.pk},
         "scoring:run_publish": {"pk": samples.run.pk},
         "scoring:run_export": {"pk": samples.run.pk},
+        "incentives:split_detail": {"pk": samples.split.pk},
+        "incentives:split_staff": {"pk": samples.split.pk},
+        "incentives:split_approve": {"pk": samples.split.pk},
+        "incentives:split_export": {"pk": samples.split.pk},
+        "incentives:hall_bonus_detail": {"pk": samples.split.pk, "hall_pk": world.hall_a1.pk},
     }

@@ -12,6 +12,7 @@ EXPECTED_TASKS = {
     "inspections.rectifications_escalate",
     "scoring.grade_month",
     "scoring.grade_previous_month",
+    "incentives.split_bonus",
 }
 
 

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from halls.demo import demo_org_build
+from incentives.demo import demo_bonus_seed
 from inspections.demo import demo_inspections_seed
 from inspections.services.tree import default_tree_load
 from scoring.demo import demo_grading_run
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         # Grading goes last: it reads the evidence the steps above generated.
         runs = demo_grading_run(months=months, today=today)
         self.stdout.write(f"grading: {len(runs)} month(s) graded, the latest left as a draft")
+        bonus = demo_bonus_seed(months=months, today=today)
+        self.stdout.write(f"bonus pools: {bonus.pools_created} new; splits: {bonus.splits_made} new")
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / who):"))
         for username, password, who in org.logins:
             self.stdout.write(f"  {username:<10} {password}  {who}")

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from halls.errors import ApplicationError
+from halls.models import MarketingUnit
+from halls.months import month_parse
+
+
+class MonthField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 7)
+        kwargs.setdefault("help_text", _("格式 YYYY-MM，例如 2026-03"))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            return month_parse(text)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class BonusPoolForm(forms.Form):
+    marketing_unit = forms.ModelChoiceField(label=_("营销单元"), queryset=MarketingUnit.objects.select_related("city"))
+    month = MonthField(label=_("月份"))
+    amount = forms.DecimalField(label=_("酬金池金额（元）"), min_value=Decimal("0"), max_digits=14, decimal_places=2)
+
+
+class SplitRunForm(forms.Form):
+    month = MonthField(label=_("月份"))
+    reason = forms.CharField(
+        label=_("重新分配原因"),
+        max_length=500,
+        required=False,
+        help_text=_("已审批的月份因重新评定而重新分配时必填"),
+    )

@@ -1,0 +1,293 @@
+"""Writes for the service bonus: pools, the default coefficient table, splitting a month and approving a split.
+
+How a month is split (:func:`split_bonus`), on the month's published grading only:
+
+- Halls: every hall of a unit with a pool that was open during the month.
+- Coefficient, first match wins: vetoed in the month → ``vetoed``; carrying the supervised status in the month
+  (the result's ``status``) → ``supervised``; not graded → ``not_graded``; otherwise the grade's coefficient.
+- Weight = service volume (front desk + assisted self-service + self-service terminal) × coefficient.
+- Each unit's pool goes to its halls by weight, to the cent (:mod:`incentives.allocation`). A unit whose halls
+  all weigh zero keeps its whole pool unallocated, and the split says so.
+- Each hall's amount goes to its staff by the service points recorded for the month, the same way. Staff count
+  when they were employed on at least one day of the month. A staff member who left during the month is paid by
+  the points recorded for him: points already measure the days he worked, so there is no further pro-rating.
+  Points recorded for someone not employed in the month are ignored and reported. A hall whose staff have no
+  points keeps its amount unallocated at hall level, and the split says so.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from halls.errors import ApplicationError
+from halls.models import Hall, MarketingUnit
+from halls.months import month_start
+from incentives.allocation import CENT, NothingToSplitBy, split_by_weight
+from incentives.models import (
+    BonusPool,
+    BonusSplit,
+    CoefficientBasis,
+    CoefficientTable,
+    HallBonus,
+    SplitState,
+    StaffBonus,
+    UnitBonus,
+)
+from incentives.selectors import coefficients_in_force, month_is_frozen, published_run
+from scoring.models import Grade, GradingRun, HallMonthResult, HallStatus
+from surveys.models import ServiceVolume, StaffServicePoints
+
+DEFAULT_COEFFICIENTS_EFFECTIVE_FROM = dt.date(2025, 1, 1)
+SHARE_PLACES = Decimal("0.00000001")
+
+NOT_PUBLISHED = "{month} 的评定尚未发布，不能分配酬金"
+NO_POOLS = "{month} 没有任何营销单元的酬金池"
+FROZEN = "{month} 的酬金分配已审批冻结；只有重新评定发布后才能重新分配"
+REASON_REQUIRED = "已审批的月份重新分配时必须填写原因"
+NOT_A_DRAFT = "只有待审批的分配可以审批"
+STALE_GRADING = "该分配所用的评定已被重评替代，请重新分配后再审批"
+STALE_POOLS = "分配后酬金池已修改，请重新分配后再审批"
+POOL_FROZEN = "{month} 的酬金分配已审批，酬金池不能再修改"
+BAD_AMOUNT = "金额必须是不小于 0 的数，最多两位小数"
+
+
+def coefficients_default_load() -> tuple[CoefficientTable, bool]:
+    """DOMAIN.md's default coefficients as version 1, unless a table exists. Returns (table, created)."""
+    existing = CoefficientTable.objects.order_by("version").first()
+    if existing is not None:
+        return existing, False
+    return CoefficientTable.objects.create(version=1, effective_from=DEFAULT_COEFFICIENTS_EFFECTIVE_FROM), True
+
+
+@transaction.atomic
+def bonus_pool_set(*, unit: MarketingUnit, month: dt.date, amount: Decimal, user=None) -> BonusPool:
+    """Set a unit's pool for a month; refused once the month's split is approved."""
+    month = month_start(month)
+    if amount is None or amount < 0 or amount != amount.quantize(CENT):
+        raise ApplicationError(BAD_AMOUNT, field_errors={"amount": [BAD_AMOUNT]})
+    if month_is_frozen(month=month):
+        message = POOL_FROZEN.format(month=f"{month:%Y-%m}")
+        raise ApplicationError(message, field_errors={"month": [message]})
+    pool, _ = BonusPool.objects.update_or_create(
+        marketing_unit=unit, month=month, defaults={"amount": amount, "updated_by": user}
+    )
+    return pool
+
+
+def _coefficient_for(result: HallMonthResult | None, table: CoefficientTable) -> tuple[str, Decimal]:
+    if result is not None and result.vetoed:
+        return CoefficientBasis.VETOED, table.vetoed
+    if result is not None and result.status == HallStatus.SUPERVISED:
+        return CoefficientBasis.SUPERVISED, table.supervised
+    if result is None or not result.graded or not result.grade:
+        return CoefficientBasis.NOT_GRADED, table.not_graded
+    by_grade = {Grade.A: table.grade_a, Grade.B: table.grade_b, Grade.C: table.grade_c, Grade.D: table.grade_d}
+    return CoefficientBasis.GRADE, by_grade[result.grade]
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal:
+    return (part / whole).quantize(SHARE_PLACES, rounding=ROUND_HALF_UP) if whole else Decimal("0")
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def split_bonus_check(*, month: dt.date, reason: str = "") -> GradingRun:
+    """Whether ``month`` may be split now: its published grading run, or the refusal (beside its field)."""
+    month = month_start(month)
+    label = f"{month:%Y-%m}"
+
+    def refuse(message: str, field: str = "month"):
+        raise ApplicationError(message, field_errors={field: [message]})
+
+    run = published_run(month=month)
+    if run is None:
+        refuse(NOT_PUBLISHED.format(month=label))
+    approved = BonusSplit.objects.filter(month=month, state=SplitState.APPROVED).first()
+    if approved is not None and approved.grading_run_id == run.pk:
+        refuse(FROZEN.format(month=label))
+    if approved is not None and not reason.strip():
+        refuse(REASON_REQUIRED, "reason")
+    if not BonusPool.objects.filter(month=month).exists():
+        refuse(NO_POOLS.format(month=label))
+    return run
+
+
+@transaction.atomic
+def split_bonus(*, month: dt.date, user=None, reason: str = "") -> BonusSplit:
+    """Split ``month``'s pools to halls and staff as a new draft revision (see the module docstring)."""
+    month = month_start(month)
+    # Lock the month's published grading, so two splits of one month (or a split and an approval) queue up
+    # instead of racing for a revision; the checks run under the lock.
+    run = published_run(month=month)
+    if run is not None:
+        GradingRun.objects.select_for_update().only("pk").get(pk=run.pk)
+    run = split_bonus_check(month=month, reason=reason)
+    pools = list(BonusPool.objects.filter(month=month).select_related("marketing_unit"))
+    table = coefficients_in_force(month=month)
+
+    BonusSplit.objects.filter(month=month, state=SplitState.DRAFT).update(state=SplitState.SUPERSEDED)
+    revision = (BonusSplit.objects.filter(month=month).aggregate(top=Max("revision"))["top"] or 0) + 1
+    split = BonusSplit.objects.create(
+        month=month, revision=revision, grading_run=run, coefficients=table, reason=reason.strip(), created_by=user
+    )
+    _split_to_halls(split=split, pools=pools, table=table)
+    _split_to_staff(split=split)
+    return split
+
+
+def _split_to_halls(*, split: BonusSplit, pools: list[BonusPool], table: CoefficientTable) -> None:
+    month, month_end = split.month, _month_end(split.month)
+    units = {pool.marketing_unit_id: pool for pool in pools}
+    halls = list(
+        Hall.objects.filter(marketing_unit_id__in=units, opened_on__lte=month_end)
+        .exclude(closed_on__lt=month)
+        .order_by("code")
+    )
+    results = {result.hall_id: result for result in HallMonthResult.objects.filter(run=split.grading_run)}
+    volumes = dict(
+        ServiceVolume.objects.filter(month=month, hall__in=halls)
+        .annotate(total=F("front_desk") + F("assisted_self_service") + F("self_service_terminal"))
+        .values_list("hall_id", "total")
+    )
+    # Halls graded this month in a unit that has no pool: nothing to split for them, but HQ should know.
+    notes: list[dict] = [
+        {"kind": "unit_no_pool", "unit": code}
+        for code in MarketingUnit.objects.filter(halls__results__run=split.grading_run)
+        .exclude(pk__in=units)
+        .distinct()
+        .order_by("code")
+        .values_list("code", flat=True)
+    ]
+    unit_rows = UnitBonus.objects.bulk_create(
+        [
+            UnitBonus(split=split, marketing_unit_id=unit_id, pool=pool.amount, unallocated=pool.amount)
+            for unit_id, pool in units.items()
+        ]
+    )
+    hall_rows: list[HallBonus] = []
+    for unit_row in unit_rows:
+        unit_halls = [hall for hall in halls if hall.marketing_unit_id == unit_row.marketing_unit_id]
+        rows = []
+        for hall in unit_halls:
+            result = results.get(hall.pk)
+            basis, coefficient = _coefficient_for(result, table)
+            volume = volumes.get(hall.pk, 0)
+            rows.append(
+                HallBonus(
+                    split=split,
+                    unit=unit_row,
+                    hall=hall,
+                    graded=bool(result and result.graded),
+                    grade=(result.grade if result else ""),
+                    status=(result.status if result else ""),
+                    vetoed=bool(result and result.vetoed),
+                    coefficient_basis=basis,
+                    volume=volume,
+                    coefficient=coefficient,
+                    weight=Decimal(volume) * coefficient,
+                )
+            )
+        weight_total = sum((row.weight for row in rows), Decimal("0"))
+        unit_row.weight_total = weight_total
+        try:
+            amounts = split_by_weight(unit_row.pool, {row.hall.code: row.weight for row in rows})
+        except NothingToSplitBy:
+            amounts = {}
+            if unit_row.pool > 0:
+                unit = units[unit_row.marketing_unit_id].marketing_unit
+                notes.append({"kind": "unit_zero_weight", "unit": unit.code, "amount": str(unit_row.pool)})
+        for row in rows:
+            row.amount = amounts.get(row.hall.code, Decimal("0.00"))
+            row.share = _share(row.weight, weight_total)
+            row.staff_unallocated = row.amount
+        unit_row.allocated = sum((row.amount for row in rows), Decimal("0"))
+        unit_row.unallocated = unit_row.pool - unit_row.allocated
+        hall_rows.extend(rows)
+    UnitBonus.objects.bulk_update(unit_rows, ["weight_total", "allocated", "unallocated"])
+    HallBonus.objects.bulk_create(hall_rows)
+    split.pool_total = sum((row.pool for row in unit_rows), Decimal("0"))
+    split.hall_total = sum((row.allocated for row in unit_rows), Decimal("0"))
+    split.unit_unallocated = split.pool_total - split.hall_total
+    split.hall_unallocated = split.hall_total
+    split.notes = notes
+    split.save(update_fields=["pool_total", "hall_total", "unit_unallocated", "hall_unallocated", "notes"])
+
+
+def _split_to_staff(*, split: BonusSplit) -> None:
+    month, month_end = split.month, _month_end(split.month)
+    hall_rows = {row.hall_id: row for row in HallBonus.objects.filter(split=split).select_related("hall")}
+    points_by_hall: dict[int, list[StaffServicePoints]] = {}
+    notes = list(split.notes)
+    recorded = (
+        StaffServicePoints.objects.filter(month=month, staff__hall_id__in=hall_rows)
+        .select_related("staff")
+        .order_by("staff__employee_no")
+    )
+    for record in recorded:
+        staff = record.staff
+        if staff.active_from > month_end or (staff.active_to is not None and staff.active_to < month):
+            notes.append({"kind": "staff_not_employed", "staff": staff.employee_no, "points": str(record.points)})
+            continue
+        points_by_hall.setdefault(staff.hall_id, []).append(record)
+    staff_rows: list[StaffBonus] = []
+    for hall_id, hall_row in hall_rows.items():
+        records = points_by_hall.get(hall_id, [])
+        hall_row.points_total = sum((record.points for record in records), Decimal("0"))
+        try:
+            amounts = split_by_weight(hall_row.amount, {record.staff.employee_no: record.points for record in records})
+        except NothingToSplitBy:
+            if hall_row.amount > 0:
+                notes.append({"kind": "hall_no_points", "hall": hall_row.hall.code, "amount": str(hall_row.amount)})
+            continue
+        for record in records:
+            staff_rows.append(
+                StaffBonus(
+                    split=split,
+                    hall_bonus=hall_row,
+                    staff=record.staff,
+                    points=record.points,
+                    share=_share(record.points, hall_row.points_total),
+                    amount=amounts[record.staff.employee_no],
+                    left_in_month=record.staff.active_to is not None and record.staff.active_to <= month_end,
+                )
+            )
+        hall_row.staff_allocated = sum(amounts.values(), Decimal("0"))
+        hall_row.staff_unallocated = hall_row.amount - hall_row.staff_allocated
+    HallBonus.objects.bulk_update(hall_rows.values(), ["points_total", "staff_allocated", "staff_unallocated"])
+    StaffBonus.objects.bulk_create(staff_rows)
+    split.staff_total = sum((row.staff_allocated for row in hall_rows.values()), Decimal("0"))
+    split.hall_unallocated = split.hall_total - split.staff_total
+    split.notes = notes
+    split.save(update_fields=["staff_total", "hall_unallocated", "notes"])
+
+
+@transaction.atomic
+def bonus_split_approve(*, split_id: int, user=None) -> BonusSplit:
+    """Approve a draft: it freezes the month, and the split it replaces (if any) becomes superseded."""
+    # The month's grading row is the lock that split_bonus takes too: approving and re-splitting never interleave.
+    run_id = BonusSplit.objects.values_list("grading_run_id", flat=True).get(pk=split_id)
+    GradingRun.objects.select_for_update().only("pk").get(pk=run_id)
+    split = BonusSplit.objects.select_for_update().get(pk=split_id)
+    if split.state != SplitState.DRAFT:
+        raise ApplicationError(NOT_A_DRAFT)
+    current = published_run(month=split.month)
+    if current is None or current.pk != split.grading_run_id:
+        raise ApplicationError(STALE_GRADING)
+    pools_now = dict(BonusPool.objects.filter(month=split.month).values_list("marketing_unit_id", "amount"))
+    pools_used = dict(UnitBonus.objects.filter(split=split).values_list("marketing_unit_id", "pool"))
+    if pools_now != pools_used:
+        raise ApplicationError(STALE_POOLS)
+    BonusSplit.objects.filter(month=split.month, state=SplitState.APPROVED).update(state=SplitState.SUPERSEDED)
+    split.state = SplitState.APPROVED
+    split.approved_by = user
+    split.approved_at = timezone.now()
+    split.save(update_fields=["state", "approved_by", "approved_at"])
+    return split
