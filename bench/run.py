@@ -8,7 +8,8 @@ latency under 50 concurrent clients, all on one generated province.
         --ranking-url '/scoring/ranking/?month={month}' --archive-url '/halls/{hall}/'
 
 The database is DATABASE_URL, or by default a SQLite file of its own, var/bench.sqlite3 (rebuilt unless
---reuse), never the development database. A PostgreSQL database must have no hall yet, or be reused.
+--reuse), never the development database. A database given in DATABASE_URL must have no hall yet, or be
+reused with --reuse: the bench never empties it.
 URL options may hold {hall} (a random hall id each request) and {month} (the graded month, YYYY-MM).
 The load test serves the app with ``manage.py runserver --noreload`` (threaded, DEBUG off).
 """
@@ -64,10 +65,10 @@ def _prepare_environment(args: argparse.Namespace) -> dict[str, str]:
         "DJANGO_DEBUG": "false",
         "PYTHONUNBUFFERED": "1",
     }
-    if url.startswith("sqlite:///") and not args.reuse:
-        path = Path(url.removeprefix("sqlite:///"))
+    if not os.environ.get("DATABASE_URL") and not args.reuse:
+        # The bench's own file is rebuilt; a database given in DATABASE_URL is never emptied by the bench.
         for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+            Path(f"{DEFAULT_SQLITE}{suffix}").unlink(missing_ok=True)
     return env
 
 
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     _say("== generation")
     if args.reuse and Hall.objects.exists():
         _say(f"reused: {Hall.objects.count():,} halls already in the database")
+    elif Hall.objects.exists():
+        sys.exit("the database already holds halls: pass --reuse, or point DATABASE_URL at an empty database")
     else:
         began = time.perf_counter()
         _manage(

@@ -72,3 +72,11 @@ def test_load_generator_only_targets_loopback():
     assert path_of("http://127.0.0.1:8000/halls/") == "/halls/"
     with pytest.raises(ValueError, match="loopback"):
         path_of("http://10.1.2.3/halls/")
+
+
+def test_bench_without_reuse_refuses_a_database_that_already_holds_halls(tmp_path):
+    first = _run(tmp_path, "--halls", "4", "--months", "1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = _run(tmp_path, "--halls", "4", "--months", "1")
+    assert again.returncode != 0
+    assert "already holds halls: pass --reuse" in again.stderr
