@@ -194,6 +194,18 @@ class Loader:
                     [table],
                 )
 
+    def analyze(self) -> float:
+        """Refresh the planner's statistics of the loaded tables: without them PostgreSQL plans a month's
+        two million item rows as if the table were empty (nested loops, minutes instead of seconds)."""
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            if self.is_postgres:
+                for model in sorted(self.touched, key=lambda m: m._meta.db_table):
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            else:
+                cursor.execute("ANALYZE")
+        return time.perf_counter() - began
+
     def report_lines(self) -> list[str]:
         lines = [f"{'table':<36}{'rows':>12}{'build s':>10}{'write s':>10}{'rows/s':>12}"]
         for table, timing in sorted(self.timings.items(), key=lambda item: -item[1].rows):

@@ -150,6 +150,7 @@ def province_generate(
             )
             loader.sequences_reset()
         echo(f"month {month:%Y-%m}: {time.perf_counter() - month_began:.1f} s")
+    echo(f"statistics (ANALYZE): {loader.analyze():.1f} s")
     return ProvinceReport(
         halls=len(org.hall_ids), months=month_list, loader=loader, seconds=time.perf_counter() - began
     )
