@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import resource
+
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -37,6 +39,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"generated {report.halls:,} halls × {len(report.months)} months "
-                f"({report.months[0]:%Y-%m}..{report.months[-1]:%Y-%m}), {total_rows:,} rows in {report.seconds:.1f} s"
+                f"({report.months[0]:%Y-%m}..{report.months[-1]:%Y-%m}), {total_rows:,} rows "
+                f"in {report.seconds:.1f} s, peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
             )
         )
