@@ -35,11 +35,12 @@ class Command(BaseCommand):
         self.stdout.write("")
         for line in report.loader.report_lines():
             self.stdout.write(line)
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         total_rows = sum(timing.rows for timing in report.loader.timings.values())
         self.stdout.write(
             self.style.SUCCESS(
                 f"generated {report.halls:,} halls × {len(report.months)} months "
                 f"({report.months[0]:%Y-%m}..{report.months[-1]:%Y-%m}), {total_rows:,} rows "
-                f"in {report.seconds:.1f} s, peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB"
+                f"in {report.seconds:.1f} s, peak memory {peak_mib:.0f} MiB"
             )
         )
