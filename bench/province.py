@@ -237,7 +237,7 @@ def _org_build(*, hall_count: int, seed: int, start: dt.date, loader: Loader) ->
         code, short, _city = district_rows[district]
         place = f"{short}{geo.STREETS[street_index]}"
         repeat = seen_names[place] = seen_names.get(place, 0) + 1
-        branch = "" if repeat == 1 else f"{repeat}号"
+        branch = "" if repeat == 1 else f"第{repeat}"
         codes.append(f"{code}-{number:04d}")
         hall_names.append(f"{place}{branch}{'营业厅' if is_self else '合作营业厅'}")
         addresses.append(f"{place}{house}号")
