@@ -1,0 +1,97 @@
+"""A small closed-loop load generator: N client threads on loopback, each with its own keep-alive
+connection, sending GETs one after another; bounded by a request count and a deadline."""
+
+from __future__ import annotations
+
+import http.client
+import random
+import statistics
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass
+class LoadResult:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.latencies_ms) if self.latencies_ms else float("nan")
+
+    @property
+    def p95(self) -> float:
+        if len(self.latencies_ms) < 2:
+            return self.median
+        return statistics.quantiles(self.latencies_ms, n=20, method="inclusive")[18]
+
+
+def load_run(
+    *,
+    host: str,
+    port: int,
+    paths: list[str],
+    cookie: str,
+    clients: int,
+    requests_per_client: int,
+    deadline_seconds: float,
+    seed: int = 0,
+) -> LoadResult:
+    """``clients`` threads each GET ``requests_per_client`` paths (drawn from ``paths``), stopping early at
+    the deadline. Only loopback hosts are accepted."""
+    if host not in LOOPBACK:
+        raise ValueError(f"load tests only target loopback, not {host!r}")
+    result = LoadResult()
+    lock = threading.Lock()
+    stop_at = time.monotonic() + deadline_seconds
+    start_gate = threading.Barrier(clients)
+
+    def client(number: int) -> None:
+        rng = random.Random(f"{seed}-{number}")
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        start_gate.wait()
+        for _ in range(requests_per_client):
+            if time.monotonic() > stop_at:
+                break
+            path = rng.choice(paths)
+            began = time.perf_counter()
+            try:
+                connection.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "zh-hans"})
+                response = connection.getresponse()
+                response.read()
+                elapsed = (time.perf_counter() - began) * 1000
+                with lock:
+                    result.latencies_ms.append(elapsed)
+                    if response.status != 200:
+                        result.errors.append(f"{response.status} {path}")
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+                    connection = http.client.HTTPConnection(host, port, timeout=60)
+            except (OSError, http.client.HTTPException) as error:
+                with lock:
+                    result.errors.append(f"{type(error).__name__} {path}")
+                connection.close()
+                connection = http.client.HTTPConnection(host, port, timeout=60)
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(number,), daemon=True) for number in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=deadline_seconds + 90)
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def path_of(url: str) -> str:
+    """A path with its query; a full URL must point at loopback."""
+    parts = urlsplit(url)
+    if parts.scheme and parts.hostname not in LOOPBACK:
+        raise ValueError(f"load tests only target loopback, not {parts.hostname!r}")
+    return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
