@@ -9,6 +9,7 @@ from tests.worker import celery_worker, wait_for
 
 EXPECTED_TASKS = {
     "halls.worker_heartbeat",
+    "surveys.import_batch_run",
 }
 
 

@@ -20,6 +20,18 @@ def _seed(halls=30, seed=7) -> str:
     return out.getvalue()
 
 
+def _evidence_delete():
+    from inspections.models import Inspection
+    from surveys import models as evidence
+
+    Inspection.objects.all().delete()
+    for model in (
+        evidence.StaffServicePoints, evidence.ServiceVolume, evidence.HallAdjustment, evidence.ActivityParticipation,
+        evidence.Complaint, evidence.RepairCase, evidence.SurveyResponse,
+    ):  # fmt: skip
+        model.objects.all().delete()
+
+
 def test_seed_demo_prints_a_login_per_role():
     output = _seed()
     for username in ("hq", "district", "hall"):
@@ -38,6 +50,7 @@ def test_seed_demo_is_deterministic_for_a_seed(django_db_blocker):
     _seed(seed=11)
     first = list(Hall.objects.order_by("code").values_list("code", "name", "kind", "opened_on"))
     staff = list(Staff.objects.order_by("employee_no").values_list("employee_no", "name", "kind"))
+    _evidence_delete()  # evidence (surveys.demo) protects the halls and staff it belongs to
     Staff.objects.all().delete()
     get_user_model().objects.filter(profile__hall__isnull=False).delete()
     Hall.objects.all().delete()

@@ -6,6 +6,7 @@ from django.utils import timezone
 from halls.demo import demo_org_build
 from inspections.services.tree import default_tree_load
 from scoring.services import default_policy_load
+from surveys.demo import demo_evidence_seed
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         self.stdout.write(f"grading policy v{policy.version} {'loaded' if created else 'present'}")
         org = demo_org_build(hall_count=halls, seed=seed, today=today)
         self.stdout.write(f"halls: {len(org.halls)}")
+        evidence = demo_evidence_seed(halls=org.halls, months=months, seed=seed, today=today)
+        self.stdout.write("evidence: " + ", ".join(f"{name} {count}" for name, count in evidence.items()))
         self.stdout.write(self.style.SUCCESS("Demo logins (username / password / who):"))
         for username, password, who in org.logins:
             self.stdout.write(f"  {username:<10} {password}  {who}")
