@@ -46,3 +46,30 @@ class RepairCaseForm(forms.ModelForm):
         model = RepairCase
         fields = ["state", "follow_up"]
         widgets = {"follow_up": forms.Textarea(attrs={"rows": 3})}
+
+
+class SurveyResponseForm(forms.Form):
+    """One response typed in by HQ; one score field per dimension of the survey."""
+
+    external_id = forms.CharField(label=_("问卷编号"), max_length=64, required=False, help_text=_("留空则自动生成"))
+    hall_code = forms.CharField(label=_("营业厅编码"), max_length=32)
+    responded_at = forms.CharField(label=_("填写时间"), help_text=_("如 2026-03-05 10:30"))
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    overall = forms.CharField(label=_("总体评分"))
+    comment = forms.CharField(label=_("意见"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, survey: SurveyDefinition, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+        for dim in survey.dimensions.all():
+            self.fields[f"dim_{dim.code}"] = forms.CharField(
+                label=f"{dim.name_zh}（0–{survey.scale_max}）", required=True
+            )
+        order = ["external_id", "hall_code", "responded_at", "phone"]
+        order += [f"dim_{dim.code}" for dim in survey.dimensions.all()] + ["overall", "comment"]
+        self.order_fields(order)
+
+    def values(self) -> dict[str, str]:
+        return {
+            (f"dim:{name[4:]}" if name.startswith("dim_") else name): value for name, value in self.cleaned_data.items()
+        }

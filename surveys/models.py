@@ -70,11 +70,17 @@ class ImportBatch(models.Model):
     def is_finished(self) -> bool:
         return self.state in (ImportState.SUCCEEDED, ImportState.REJECTED, ImportState.FAILED)
 
+    # Validation fills the bar to this point; the insert (one transaction, which cannot report from
+    # inside) takes the rest, and the message says which phase is running.
+    VALIDATED_PERCENT = 80
+
     @property
     def percent(self) -> int:
         if self.is_finished:
             return 100
-        return int(self.rows_processed * 100 / self.rows_total) if self.rows_total else 0
+        if not self.rows_total:
+            return 0
+        return int(self.rows_processed * self.VALIDATED_PERCENT / self.rows_total)
 
 
 class SurveyKind(models.TextChoices):

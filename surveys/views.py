@@ -13,8 +13,8 @@ from django.views.generic import ListView, TemplateView
 from halls.errors import ApplicationError
 from halls.mixins import RoleRequiredMixin
 from halls.models import Role
-from surveys.forms import ImportUploadForm, RepairCaseForm, TemplateForm
-from surveys.models import ImportBatch, RepairState
+from surveys.forms import ImportUploadForm, RepairCaseForm, SurveyResponseForm, TemplateForm
+from surveys.models import ImportBatch, RepairState, SurveyDefinition
 from surveys.selectors import (
     import_batch_list,
     mystery_visit_get,
@@ -24,6 +24,7 @@ from surveys.selectors import (
 )
 from surveys.services.imports import import_batch_start, import_errors_csv, import_template_build
 from surveys.services.repair import repair_case_update
+from surveys.services.responses import survey_response_create
 
 HQ_ONLY = (Role.HQ,)
 ERRORS_SHOWN = 500
@@ -198,7 +199,36 @@ class VisitDetailView(RoleRequiredMixin, TemplateView):
         return context
 
 
+class SurveyResponseCreateView(RoleRequiredMixin, TemplateView):
+    """HQ enters one response by hand (a paper questionnaire); same rules as an imported row."""
+
+    allowed_roles = HQ_ONLY
+    template_name = "surveys/surveyresponse_create.html"
+
+    def get_context_data(self, form=None, **kwargs):
+        context = super().get_context_data(**kwargs)
+        survey = get_object_or_404(SurveyDefinition, pk=kwargs["pk"])
+        context.update(survey=survey, form=form or SurveyResponseForm(survey=survey))
+        return context
+
+    def post(self, request, pk: int):
+        survey = get_object_or_404(SurveyDefinition, pk=pk)
+        form = SurveyResponseForm(request.POST, survey=survey)
+        if form.is_valid():
+            try:
+                survey_response_create(survey_id=survey.pk, values=form.values())
+            except ApplicationError as exc:
+                for field, errors in exc.field_errors.items():
+                    for error in errors:
+                        form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("问卷已保存"))
+                return redirect("surveys:response_create", pk=survey.pk)
+        return self.render_to_response(self.get_context_data(form=form, pk=pk), status=400)
+
+
 import_list_view = ImportListView.as_view()
+response_create_view = SurveyResponseCreateView.as_view()
 import_detail_view = ImportDetailView.as_view()
 import_status_view = ImportStatusView.as_view()
 import_file_view = ImportFileView.as_view()

@@ -47,7 +47,8 @@ def rows_insert(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
             buffer = io.StringIO()
             buffer.writelines("\t".join([convert(value) for value in row]) + "\n" for row in rows)
             buffer.seek(0)
-            cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
+            with connection.wrap_database_errors:  # psycopg2's errors as Django's (IntegrityError, …)
+                cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
         else:
             placeholders = ", ".join(["%s"] * len(columns))
             prepared = [tuple([convert(value) for value in row]) for row in rows]

@@ -123,7 +123,7 @@ def import_batch_run(*, batch_id: int) -> None:
         return
 
     validate_s = time.perf_counter() - clock - read_s
-    ImportBatch.objects.filter(pk=batch_id).update(rows_processed=total, message="写入中")
+    ImportBatch.objects.filter(pk=batch_id).update(rows_processed=total, message="校验通过，正在写入数据库")
     try:
         with transaction.atomic():
             months = {record.month for record in outcome.records if record.month is not None}

@@ -196,3 +196,38 @@ def test_the_hall_page_shows_its_visits_repair_cases_and_complaints(world, clien
     assert "甲调研" in page and "TS-A1" in page and "TS-A2" not in page
     assert "138****1234" in page and "13812341234" not in page
     assert "/surveys/repairs/" in page
+
+
+def test_hq_enters_a_response_by_hand_and_a_low_score_goes_on_the_repair_list(world, client):
+    from surveys.models import RepairCase, SurveyResponse
+    from surveys.services.definitions import survey_defaults_load
+
+    csat = {s.code: s for s in survey_defaults_load()}["CSAT"]
+    url = f"/surveys/surveys/{csat.pk}/responses/new/"
+    for user in (world.district_a, world.manager_a1):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+    client.force_login(world.hq)
+    assert client.get(url).status_code == 200
+    data = {"hall_code": world.hall_a1.code, "responded_at": "2026-03-05 10:30", "phone": "13900001111",
+            "overall": "5", "comment": "等太久"}  # fmt: skip
+    data.update({f"dim_{dim.code}": "5" for dim in csat.dimensions.all()})
+    bad = client.post(url, {**data, "overall": "12", "dim_ENV": "x"})
+    assert bad.status_code == 400
+    assert "应在 0 到 10 之间：12" in bad.content.decode() and "应为数字：x" in bad.content.decode()
+    assert SurveyResponse.objects.count() == 0
+    assert client.post(url, data).status_code == 302
+    response = SurveyResponse.objects.get()
+    assert (response.hall, response.overall, response.answers.count()) == (world.hall_a1, 5, 6)
+    assert RepairCase.objects.get().response == response
+
+
+def test_the_status_reports_validation_progress_then_the_write_phase(world, client):
+    batch = _batch(world)
+    batch.state, batch.rows_total, batch.rows_processed, batch.message = ImportState.RUNNING, 1000, 500, "校验中"
+    batch.save()
+    client.force_login(world.hq)
+    assert client.get(f"/surveys/imports/{batch.pk}/status/").json()["percent"] == 40  # 500 / 1000 × 80
+    ImportBatch.objects.filter(pk=batch.pk).update(rows_processed=1000, message="校验通过，正在写入数据库")
+    status = client.get(f"/surveys/imports/{batch.pk}/status/").json()
+    assert (status["percent"], status["finished"], status["message"]) == (80, False, "校验通过，正在写入数据库")

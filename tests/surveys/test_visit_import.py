@@ -217,3 +217,18 @@ def test_csv_in_every_chinese_encoding_reads_the_same(setup, run_import, encodin
     assert batch.state == ImportState.SUCCEEDED, batch.errors
     visit = Inspection.objects.get()
     assert (visit.external_id, visit.vendor, visit.scenario) == ("暗访-一", "甲调研", "办理套餐")
+
+
+def test_a_write_that_fails_half_way_leaves_nothing_behind(setup, run_import, monkeypatch):
+    """Two imports racing on the same visit: the database's unique key stops the second, whose other rows
+    (inserted before the clash in the same transaction) are rolled back with it."""
+    run_import(ImportKind.MYSTERY_VISITS, "a.xlsx", xlsx_bytes([HEADER, visit_row(setup.hall_a1.code, "MV-2")]))
+    from surveys.imports.kinds.visits import VisitImporter
+
+    monkeypatch.setattr(VisitImporter, "existing_keys", lambda self, keys: set())  # as if validated before the race
+    rows = [HEADER, visit_row(setup.hall_a1.code, "MV-1"), visit_row(setup.hall_a1.code, "MV-2")]
+    batch = run_import(ImportKind.MYSTERY_VISITS, "b.xlsx", xlsx_bytes(rows))
+    assert batch.state == ImportState.FAILED
+    assert batch.message == "与同时进行的另一次导入冲突，未导入任何数据，请重新导入"
+    assert list(Inspection.objects.values_list("external_id", flat=True)) == ["MV-2"]
+    assert InspectionItem.objects.count() == 5
