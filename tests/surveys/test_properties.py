@@ -123,3 +123,32 @@ def test_any_excel_date_cell_is_read_or_reported(world, run_import, when):
     before = Complaint.objects.count()
     batch = run_import(ImportKind.COMPLAINTS, "c.xlsx", xlsx_bytes(rows))
     _assert_all_or_nothing(batch, Complaint, before, 1)
+
+
+@pytest.mark.django_db
+@HYPOTHESIS
+@given(data=st.data())
+def test_generated_visit_files_import_whole_or_not_at_all(world, run_import, small_scheme, policy, data):
+    from inspections.models import Inspection, InspectionItem
+    from tests.surveys.test_visit_import import HEADER, visit_row
+
+    score = st.one_of(cell, st.sampled_from(["0", "5", "10", "15", "20", "25", "不适用", "是", "否"]))
+    rows = data.draw(
+        st.lists(
+            st.builds(
+                lambda n, hall, when, a11, b12, veto: visit_row(
+                    hall, f"MV-{n}", when=when, **{"A1.1": a11, "B1.2": b12, "V": veto}
+                ),
+                st.integers(min_value=1, max_value=6), _hall_cell([world.hall_a1.code, world.hall_b1.code]),
+                st.one_of(st.just("2026-03-05 10:30"), cell), score, score, st.sampled_from(["是", "否", "", "x"]),
+            ),
+            max_size=6,
+        )
+    )  # fmt: skip
+    before = (Inspection.objects.count(), InspectionItem.objects.count())
+    batch = run_import(ImportKind.MYSTERY_VISITS, "v.xlsx", xlsx_bytes([HEADER, *rows]))
+    if batch.state == ImportState.SUCCEEDED:
+        assert Inspection.objects.count() - before[0] == batch.rows_created
+    else:
+        assert batch.state == ImportState.REJECTED and batch.errors
+        assert (Inspection.objects.count(), InspectionItem.objects.count()) == before
