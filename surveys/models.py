@@ -51,6 +51,7 @@ class ImportBatch(models.Model):
     # What the kind needs beyond the file, e.g. which survey the responses answer.
     params = models.JSONField(_("参数"), default=dict, blank=True)
     message = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

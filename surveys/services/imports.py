@@ -4,6 +4,7 @@ in a Celery task that validates every row and inserts all of them or none."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
 import logging
@@ -11,6 +12,7 @@ import time
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from halls.errors import ApplicationError
@@ -24,6 +26,8 @@ from surveys.models import ImportBatch, ImportKind, ImportState, SurveyDefinitio
 logger = logging.getLogger(__name__)
 
 PROGRESS_EVERY = 2000
+# Longer than the task's hard time limit (surveys.tasks).
+STALE_AFTER_SECONDS = 31 * 60
 CONFLICT_MESSAGE = "与同时进行的另一次导入冲突，未导入任何数据，请重新导入"
 
 
@@ -82,11 +86,16 @@ def _finish(batch_id: int, **fields) -> None:
 def import_batch_run(*, batch_id: int) -> None:
     """Validate every row; when none is wrong insert all in one transaction, else insert nothing.
 
-    Safe to run twice: only a pending batch is claimed. Progress is written in its own short updates
+    Safe to run twice: only a pending (or stale running) batch is claimed. Progress is written in its own short updates
     (autocommit), outside the insert transaction, so the page sees it while the task works.
     """
-    claimed = ImportBatch.objects.filter(pk=batch_id, state=ImportState.PENDING).update(
-        state=ImportState.RUNNING, message="读取文件"
+    # A batch still "running" long after any task could (its worker was killed, the task redelivered) is
+    # claimed again: nothing of it was committed, since the insert is one transaction.
+    stale = timezone.now() - dt.timedelta(seconds=STALE_AFTER_SECONDS)
+    claimed = (
+        ImportBatch.objects.filter(pk=batch_id)
+        .filter(Q(state=ImportState.PENDING) | Q(state=ImportState.RUNNING, started_at__lt=stale))
+        .update(state=ImportState.RUNNING, message="读取文件", started_at=timezone.now(), rows_processed=0)
     )
     if not claimed:
         logger.info("import_batch_skipped batch=%s (not pending)", batch_id)

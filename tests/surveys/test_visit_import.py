@@ -232,3 +232,29 @@ def test_a_write_that_fails_half_way_leaves_nothing_behind(setup, run_import, mo
     assert batch.message == "与同时进行的另一次导入冲突，未导入任何数据，请重新导入"
     assert list(Inspection.objects.values_list("external_id", flat=True)) == ["MV-2"]
     assert InspectionItem.objects.count() == 5
+
+
+def test_a_batch_left_running_by_a_killed_worker_is_run_again_but_a_live_one_is_not(setup, world):
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from surveys.models import ImportBatch
+    from surveys.services.imports import STALE_AFTER_SECONDS, import_batch_run
+
+    data = xlsx_bytes([HEADER, visit_row(setup.hall_a1.code, "MV-1")])
+    batch = ImportBatch(
+        kind=ImportKind.MYSTERY_VISITS, file_name="v.xlsx", checksum="0" * 64, state=ImportState.RUNNING
+    )
+    batch.file.save("v.xlsx", ContentFile(data), save=False)
+    batch.started_at = timezone.now() - dt.timedelta(seconds=60)
+    batch.save()
+    import_batch_run(batch_id=batch.pk)  # another task is still on it
+    batch.refresh_from_db()
+    assert batch.state == ImportState.RUNNING and Inspection.objects.count() == 0
+
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        started_at=timezone.now() - dt.timedelta(seconds=STALE_AFTER_SECONDS + 1)
+    )
+    import_batch_run(batch_id=batch.pk)
+    batch.refresh_from_db()
+    assert batch.state == ImportState.SUCCEEDED and Inspection.objects.count() == 1
