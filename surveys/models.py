@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from halls.models import Hall, Staff
@@ -48,7 +48,10 @@ class ImportBatch(models.Model):
     rows_created = models.PositiveIntegerField(_("新增行数"), default=0)
     rows_skipped = models.PositiveIntegerField(_("已存在（跳过）"), default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
+    # What the kind needs beyond the file, e.g. which survey the responses answer.
+    params = models.JSONField(_("参数"), default=dict, blank=True)
     message = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -58,7 +61,27 @@ class ImportBatch(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ImportKind.values), name="import_kind_valid"),
             models.CheckConstraint(condition=Q(state__in=ImportState.values), name="import_state_valid"),
+            models.CheckConstraint(condition=Q(rows_processed__lte=F("rows_total")), name="import_processed_le_total"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (ImportState.SUCCEEDED, ImportState.REJECTED, ImportState.FAILED)
+
+    # Validation fills the bar to this point; the insert (one transaction, which cannot report from
+    # inside) takes the rest, and the message says which phase is running.
+    VALIDATED_PERCENT = 80
+
+    @property
+    def percent(self) -> int:
+        if self.is_finished:
+            return 100
+        if not self.rows_total:
+            return 0
+        return int(self.rows_processed * self.VALIDATED_PERCENT / self.rows_total)
 
 
 class SurveyKind(models.TextChoices):

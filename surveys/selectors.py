@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from django.db.models import Count, F, FloatField, Sum
+from django.db.models import Count, F, FloatField, QuerySet, Sum
 from django.db.models.functions import Cast
+from django.http import Http404
 
-from surveys.models import SurveyKind, SurveyResponse
+from halls.selectors import scope_for
+from inspections.models import Inspection, InspectionItem, InspectionKind
+from surveys.models import Complaint, ImportBatch, RepairCase, SurveyDefinition, SurveyKind, SurveyResponse
 
 
 def satisfaction_index_frame(*, month: dt.date, hall_ids: list[int] | None = None) -> pd.DataFrame:
@@ -28,3 +31,72 @@ def satisfaction_index_frame(*, month: dt.date, hall_ids: list[int] | None = Non
     frame = pd.DataFrame.from_records(list(rows), columns=["hall_id", "responses", "ratio_sum"])
     frame["index"] = (frame["ratio_sum"] / frame["responses"] * 100).round(2)
     return frame[["hall_id", "responses", "index"]]
+
+
+# --- Scoped reads for pages --------------------------------------------------------------------------
+
+
+def phone_mask(phone: str) -> str:
+    """13812341234 → 138****1234; anything shorter is masked whole."""
+    if not phone:
+        return ""
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def phone_for(*, phone: str, user) -> str:
+    """The number as ``user`` may see it: in full for HQ, masked for everyone else."""
+    return phone if scope_for(user).is_hq else phone_mask(phone)
+
+
+def import_batch_list() -> QuerySet[ImportBatch]:
+    return ImportBatch.objects.select_related("uploaded_by").defer("errors")
+
+
+def repair_case_list(*, user, state: str | None = None, hall_id: int | None = None) -> QuerySet[RepairCase]:
+    qs = RepairCase.objects.select_related("hall", "response__survey", "updated_by")
+    if state:
+        qs = qs.filter(state=state)
+    if hall_id is not None:
+        qs = qs.filter(hall_id=hall_id)
+    return scope_for(user).filter(qs, hall_path="hall").order_by("state", "-response__responded_at")
+
+
+def repair_case_get(*, user, pk: int) -> RepairCase:
+    try:
+        return repair_case_list(user=user).get(pk=pk)
+    except RepairCase.DoesNotExist as exc:
+        raise Http404("No repair case in your scope matches") from exc
+
+
+def mystery_visit_list(*, user, hall_id: int | None = None) -> QuerySet[Inspection]:
+    qs = Inspection.objects.filter(kind=InspectionKind.MYSTERY).select_related("hall", "scheme")
+    if hall_id is not None:
+        qs = qs.filter(hall_id=hall_id)
+    return scope_for(user).filter(qs, hall_path="hall")
+
+
+def mystery_visit_get(*, user, pk: int) -> tuple[Inspection, list[InspectionItem]]:
+    """The visit and its items in tree order, or 404 outside the user's scope."""
+    try:
+        visit = mystery_visit_list(user=user).get(pk=pk)
+    except Inspection.DoesNotExist as exc:
+        raise Http404("No visit in your scope matches") from exc
+    items = list(
+        InspectionItem.objects.filter(inspection=visit)
+        .select_related("indicator", "rectification")
+        .order_by("indicator__order")
+    )
+    return visit, items
+
+
+def complaint_list(*, user, hall_id: int | None = None) -> QuerySet[Complaint]:
+    qs = Complaint.objects.select_related("hall")
+    if hall_id is not None:
+        qs = qs.filter(hall_id=hall_id)
+    return scope_for(user).filter(qs, hall_path="hall")
+
+
+def survey_definition_list() -> QuerySet[SurveyDefinition]:
+    return SurveyDefinition.objects.prefetch_related("dimensions").order_by("kind", "code")

@@ -9,16 +9,38 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
 from incentives.models import BonusSplit
 from incentives.services import bonus_pool_set, coefficients_default_load, split_bonus
-from inspections.models import Appeal, IndicatorScheme, Inspection, InspectionItem, Photo, Rectification
+from inspections.models import (
+    Appeal,
+    IndicatorScheme,
+    Inspection,
+    InspectionItem,
+    InspectionKind,
+    InspectionState,
+    Photo,
+    Rectification,
+)
 from inspections.services.appeals import appeal_file
 from inspections.services.photos import photos_check, photos_store
 from inspections.services.tree import default_tree_load
 from scoring.models import GradingPolicy, GradingRun
 from scoring.services import default_policy_load
 from scoring.services.grading import grade_month
-from surveys.models import ServiceVolume, StaffServicePoints
+from surveys.models import (
+    ImportBatch,
+    ImportKind,
+    RepairCase,
+    ServiceVolume,
+    StaffServicePoints,
+    SurveyDefinition,
+    SurveyResponse,
+)
+from surveys.services.definitions import survey_defaults_load
+from surveys.services.imports import import_batch_start, import_template_build
 from tests.factories import StaffFactory
 from tests.incentives.factories import published_month
 from tests.inspections.factories import image_upload, inspection_enter
@@ -38,6 +60,10 @@ class Samples:
     appeal: Appeal
     run: GradingRun
     split: BonusSplit
+    survey: SurveyDefinition
+    repair_case: RepairCase
+    batch: ImportBatch
+    visit: Inspection
 
 
 def samples_build(world) -> Samples:
@@ -65,6 +91,21 @@ def samples_build(world) -> Samples:
     coefficients_default_load()
     bonus_pool_set(unit=world.hall_a1.marketing_unit, month=BONUS_MONTH, amount=Decimal("5000.00"))
     split = split_bonus(month=BONUS_MONTH, user=world.hq)
+    survey = survey_defaults_load()[0]
+    response = SurveyResponse.objects.create(
+        survey=survey, hall=world.hall_a1, external_id="S-1", month=SAMPLE_MONTH, overall=Decimal("4"),
+        responded_at=timezone.make_aware(dt.datetime(2026, 3, 5, 11)), respondent_phone="13812345678",
+    )  # fmt: skip
+    repair_case = RepairCase.objects.create(response=response, hall=world.hall_a1)
+    template = import_template_build(kind=ImportKind.COMPLAINTS)
+    batch = import_batch_start(
+        kind=ImportKind.COMPLAINTS, upload=SimpleUploadedFile("complaints.xlsx", template), user=world.hq
+    )
+    visit = Inspection.objects.create(
+        hall=world.hall_a1, scheme=scheme, kind=InspectionKind.MYSTERY, state=InspectionState.SUBMITTED,
+        inspected_at=timezone.make_aware(dt.datetime(2026, 3, 12, 15)), month=SAMPLE_MONTH,
+        vendor="第三方调研", external_id="V-1", points_awarded=Decimal("0"), points_applicable=Decimal("0"),
+    )  # fmt: skip
     return Samples(
         scheme=scheme,
         policy=policy,
@@ -75,6 +116,10 @@ def samples_build(world) -> Samples:
         appeal=appeal,
         run=run,
         split=split,
+        survey=survey,
+        repair_case=repair_case,
+        batch=batch,
+        visit=visit,
     )
 
 
@@ -100,5 +145,12 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
         "incentives:split_staff": {"pk": samples.split.pk},
         "incentives:split_approve": {"pk": samples.split.pk},
         "incentives:split_export": {"pk": samples.split.pk},
+        "surveys:import_detail": {"pk": samples.batch.pk},
+        "surveys:import_status": {"pk": samples.batch.pk},
+        "surveys:import_file": {"pk": samples.batch.pk},
+        "surveys:import_errors": {"pk": samples.batch.pk},
+        "surveys:response_create": {"pk": samples.survey.pk},
+        "surveys:repair_update": {"pk": samples.repair_case.pk},
+        "surveys:visit_detail": {"pk": samples.visit.pk},
         "incentives:hall_bonus_detail": {"pk": samples.split.pk, "hall_pk": world.hall_a1.pk},
     }

@@ -13,6 +13,7 @@ EXPECTED_TASKS = {
     "scoring.grade_month",
     "scoring.grade_previous_month",
     "incentives.split_bonus",
+    "surveys.import_batch_run",
 }
 
 

@@ -21,6 +21,21 @@ def _seed(halls=30, seed=7) -> str:
     return out.getvalue()
 
 
+def _demo_results_and_evidence_delete():
+    from incentives.models import BonusSplit
+    from scoring.models import GradingRun
+    from surveys import models as evidence
+
+    BonusSplit.objects.all().delete()
+    GradingRun.objects.all().delete()
+    Inspection.objects.all().delete()
+    for model in (
+        evidence.StaffServicePoints, evidence.ServiceVolume, evidence.HallAdjustment, evidence.ActivityParticipation,
+        evidence.Complaint, evidence.RepairCase, evidence.SurveyResponse,
+    ):  # fmt: skip
+        model.objects.all().delete()
+
+
 def test_seed_demo_prints_a_login_per_role():
     output = _seed()
     for username in ("hq", "district", "hall"):
@@ -39,11 +54,8 @@ def test_seed_demo_is_deterministic_for_a_seed(django_db_blocker):
     _seed(seed=11)
     first = list(Hall.objects.order_by("code").values_list("code", "name", "kind", "opened_on"))
     staff = list(Staff.objects.order_by("employee_no").values_list("employee_no", "name", "kind"))
-    from scoring.models import GradingRun
-
-    GradingRun.objects.all().delete()  # the demo's grading results point at the halls
+    _demo_results_and_evidence_delete()  # they protect the halls and staff they belong to
     Staff.objects.all().delete()
-    Inspection.objects.all().delete()  # the demo inspections protect their halls
     get_user_model().objects.filter(profile__hall__isnull=False).delete()
     Hall.objects.all().delete()
     _seed(seed=11)

@@ -9,6 +9,7 @@ from inspections.demo import demo_inspections_seed
 from inspections.services.tree import default_tree_load
 from scoring.demo import demo_grading_run
 from scoring.services import default_policy_load
+from surveys.demo import demo_evidence_seed
 
 
 class Command(BaseCommand):
@@ -29,7 +30,9 @@ class Command(BaseCommand):
         self.stdout.write(f"halls: {len(org.halls)}")
         inspections = demo_inspections_seed(halls=org.halls, months=months, seed=seed, today=today)
         self.stdout.write(f"inspections: {inspections} added")
-        # Grading goes last: it reads the evidence the steps above generated.
+        evidence = demo_evidence_seed(halls=org.halls, months=months, seed=seed, today=today)
+        self.stdout.write("evidence: " + ", ".join(f"{name} {count}" for name, count in evidence.items()))
+        # Grading comes after the evidence it reads, the bonus split after the grading it uses.
         runs = demo_grading_run(months=months, today=today)
         self.stdout.write(f"grading: {len(runs)} month(s) graded, the latest left as a draft")
         bonus = demo_bonus_seed(months=months, today=today)

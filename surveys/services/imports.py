@@ -1,0 +1,202 @@
+"""Import jobs: accept a file (refusing what is not a safe spreadsheet at once), record it, and run it
+in a Celery task that validates every row and inserts all of them or none."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import logging
+import time
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from halls.errors import ApplicationError
+from halls.jobs import BrokerUnavailable, enqueue
+from scoring.selectors import month_is_published
+from surveys.imports import importer_for
+from surveys.imports.framework import sheet_validate
+from surveys.imports.reading import file_check, sheet_read, zip_check
+from surveys.models import ImportBatch, ImportKind, ImportState, SurveyDefinition
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 2000
+# Longer than the task's hard time limit (surveys.tasks).
+STALE_AFTER_SECONDS = 31 * 60
+CONFLICT_MESSAGE = "与同时进行的另一次导入冲突，未导入任何数据，请重新导入"
+
+
+def _params_check(kind: str, params: dict) -> dict:
+    if kind == ImportKind.SURVEY_RESPONSES:
+        survey_id = params.get("survey_id")
+        if not survey_id or not SurveyDefinition.objects.filter(pk=survey_id).exists():
+            raise ApplicationError("请选择问卷", field_errors={"survey": ["请选择问卷"]})
+        return {"survey_id": int(survey_id)}
+    if kind not in ImportKind.values or kind == ImportKind.BONUS_POOLS:
+        raise ApplicationError("不支持的导入类型")
+    return {}
+
+
+def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -> ImportBatch:
+    """Refuse an unsafe file at once; otherwise keep it, record the batch and start the import task.
+
+    ``upload`` is an UploadedFile. A broker that cannot be reached marks the batch failed and raises
+    :class:`BrokerUnavailable` with a message for the page.
+    """
+    params = _params_check(kind, params or {})
+    upload.seek(0)
+    head = upload.read(16)
+    file_check(name=upload.name, size=upload.size, head=head)
+    upload.seek(0)
+    data = upload.read()
+    if head.startswith(b"PK"):
+        zip_check(data)
+    batch = ImportBatch(
+        kind=kind,
+        uploaded_by=user,
+        file_name=upload.name[:255],
+        checksum=hashlib.sha256(data).hexdigest(),
+        params=params,
+    )
+    batch.file.save(f"{kind}.{upload.name.rsplit('.', 1)[-1].lower()}", ContentFile(data), save=False)
+    batch.save()
+    logger.info("import_batch_created batch=%s kind=%s bytes=%s", batch.pk, kind, len(data))
+
+    from surveys.tasks import import_batch_run_task
+
+    try:
+        enqueue(import_batch_run_task, args=(batch.pk,))
+    except BrokerUnavailable as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            state=ImportState.FAILED, message=exc.message, finished_at=timezone.now()
+        )
+        raise
+    return batch
+
+
+def _finish(batch_id: int, **fields) -> None:
+    ImportBatch.objects.filter(pk=batch_id).update(finished_at=timezone.now(), **fields)
+
+
+def import_batch_run(*, batch_id: int) -> None:
+    """Validate every row; when none is wrong insert all in one transaction, else insert nothing.
+
+    Safe to run twice: only a pending (or stale running) batch is claimed. Progress is written in its own short updates
+    (autocommit), outside the insert transaction, so the page sees it while the task works.
+    """
+    # A batch still "running" long after any task could (its worker was killed, the task redelivered) is
+    # claimed again: nothing of it was committed, since the insert is one transaction.
+    stale = timezone.now() - dt.timedelta(seconds=STALE_AFTER_SECONDS)
+    claimed = (
+        ImportBatch.objects.filter(pk=batch_id)
+        .filter(Q(state=ImportState.PENDING) | Q(state=ImportState.RUNNING, started_at__lt=stale))
+        .update(state=ImportState.RUNNING, message="读取文件", started_at=timezone.now(), rows_processed=0)
+    )
+    if not claimed:
+        logger.info("import_batch_skipped batch=%s (not pending)", batch_id)
+        return
+    batch = ImportBatch.objects.get(pk=batch_id)
+    clock = time.perf_counter()
+    try:
+        importer = importer_for(batch.kind, params=batch.params)
+        with batch.file.open("rb") as stream:
+            data = stream.read()
+        sheet = sheet_read(name=batch.file_name, data=data, sheet_name=importer.sheet_name)
+    except ApplicationError as exc:
+        _finish(batch_id, state=ImportState.REJECTED, message=exc.message[:500], errors=[])
+        return
+
+    read_s = time.perf_counter() - clock
+    total = len(sheet.rows)
+    ImportBatch.objects.filter(pk=batch_id).update(rows_total=total, message="校验中")
+
+    def progress(done: int) -> None:
+        ImportBatch.objects.filter(pk=batch_id).update(rows_processed=done)
+
+    outcome = sheet_validate(importer, sheet, progress=progress, every=PROGRESS_EVERY)
+    if outcome.errors:
+        bad_rows = len({error.row for error in outcome.errors})
+        _finish(
+            batch_id,
+            state=ImportState.REJECTED,
+            rows_processed=total,
+            errors=[error.as_dict() for error in outcome.errors],
+            message=f"{bad_rows} 行有错误，未导入任何数据",
+        )
+        logger.info("import_batch_rejected batch=%s errors=%s", batch_id, len(outcome.errors))
+        return
+
+    validate_s = time.perf_counter() - clock - read_s
+    ImportBatch.objects.filter(pk=batch_id).update(rows_processed=total, message="校验通过，正在写入数据库")
+    try:
+        with transaction.atomic():
+            months = {record.month for record in outcome.records if record.month is not None}
+            frozen = sorted(month for month in months if month_is_published(month=month))
+            if frozen:
+                raise ApplicationError(f"{frozen[0]:%Y-%m} 的评定已发布，不能再导入该月的数据")
+            created = importer.insert(outcome.records, batch_id=batch_id)
+    except IntegrityError:
+        logger.warning("import_batch_conflict batch=%s", batch_id)
+        _finish(batch_id, state=ImportState.FAILED, message=CONFLICT_MESSAGE)
+        return
+    except ApplicationError as exc:
+        _finish(batch_id, state=ImportState.REJECTED, message=exc.message[:500])
+        return
+    _finish(
+        batch_id,
+        state=ImportState.SUCCEEDED,
+        rows_created=created,
+        rows_skipped=outcome.skipped,
+        message=f"新增 {created} 行，已存在跳过 {outcome.skipped} 行",
+    )
+    logger.info(
+        "import_batch_succeeded batch=%s created=%s skipped=%s read_s=%.1f validate_s=%.1f insert_s=%.1f",
+        batch_id, created, outcome.skipped, read_s, validate_s, time.perf_counter() - clock - read_s - validate_s,
+    )  # fmt: skip
+
+
+def import_batch_fail(*, batch_id: int, message: str) -> None:
+    """Mark a batch failed after an unexpected error, unless it already finished."""
+    ImportBatch.objects.filter(pk=batch_id, state__in=[ImportState.PENDING, ImportState.RUNNING]).update(
+        state=ImportState.FAILED, message=message[:500], finished_at=timezone.now()
+    )
+
+
+def import_template_build(*, kind: str, params: dict | None = None) -> bytes:
+    """The XLSX template of a kind: its sheet, a header row and one example row."""
+    import xlsxwriter
+
+    importer = importer_for(kind, params=_params_check(kind, params or {}))
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
+    sheet = workbook.add_worksheet(importer.sheet_name)
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
+    text = workbook.add_format({"num_format": "@"})
+    for index, column in enumerate(importer.template_columns()):
+        sheet.write_string(0, index, column.header, bold)
+        sheet.write_string(1, index, column.example, text)
+        sheet.set_column(index, index, max(10, len(column.header) * 2), text)
+    sheet.freeze_panes(1, 0)
+    workbook.close()
+    return buffer.getvalue()
+
+
+def csv_safe(value) -> str:
+    """Escape a cell that a spreadsheet would run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
+
+
+def import_errors_csv(*, batch: ImportBatch) -> bytes:
+    """Every error of a rejected batch, as a CSV Excel opens (UTF-8 with BOM)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["行号", "列", "原因"])
+    for error in batch.errors:
+        writer.writerow([error["row"], csv_safe(error["column"]), csv_safe(error["reason"])])
+    return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django import template
+
+from surveys.selectors import complaint_list, mystery_visit_list, phone_for, repair_case_list
+
+register = template.Library()
+
+HALL_PAGE_ROWS = 10
+
+
+@register.simple_tag(takes_context=True)
+def phone(context, number: str) -> str:
+    """A respondent's phone as the viewer may see it (masked except for HQ)."""
+    return phone_for(phone=number, user=context["request"].user)
+
+
+@register.inclusion_tag("surveys/_hall_evidence.html", takes_context=True)
+def hall_evidence(context, hall):
+    """The hall page's mystery visits, repair list and complaints, through the viewer's scope."""
+    user = context["request"].user
+    return {
+        "request": context["request"],
+        "scope": context.get("scope"),
+        "hall": hall,
+        "visits": list(mystery_visit_list(user=user, hall_id=hall.pk).order_by("-inspected_at")[:HALL_PAGE_ROWS]),
+        "repair_cases": list(repair_case_list(user=user, hall_id=hall.pk)[:HALL_PAGE_ROWS]),
+        "complaints": list(complaint_list(user=user, hall_id=hall.pk).order_by("-received_at")[:HALL_PAGE_ROWS]),
+    }
