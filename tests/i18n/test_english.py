@@ -253,3 +253,26 @@ def test_no_english_translation_still_contains_chinese():
     entries = _po_entries(PO_FILE.read_text(encoding="utf-8"))
     # "简体中文" is the language switch's own name for Chinese and is translated like any other entry.
     assert [e["msgid"] for e in entries for t in e["msgstr"].values() if CJK.search(t)] == []
+
+
+def test_a_stored_not_graded_reason_is_shown_in_the_reader_s_language(english, english_names):
+    from scoring.models import HallMonthResult, RunState
+    from scoring.services.compute import NOT_GRADED_NO_EVIDENCE
+
+    gradings_build(english_names)
+    result = HallMonthResult.objects.get(
+        hall=english_names.hall_a1, month=dt.date(2026, 6, 1), run__state=RunState.PUBLISHED
+    )
+    HallMonthResult.objects.filter(pk=result.pk).update(
+        graded=False,
+        not_graded_reason=NOT_GRADED_NO_EVIDENCE,
+        grade="",
+        composite=None,
+        rank_city=None,
+        rank_district=None,
+        rank_kind=None,
+    )
+    url = reverse("halls:detail", args=[english_names.hall_a1.pk])
+    english.force_login(english_names.manager_a1)
+    page = english.get(url, {"month": "2026-06"}).content.decode()
+    assert "2026-06 not graded: No mystery-shopper, satisfaction or inspection data this month" in page
