@@ -17,13 +17,16 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from kombu.exceptions import OperationalError as KombuOperationalError
 
 from halls.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 
-BROKER_DOWN_MESSAGE = "任务队列暂时不可用，任务未能启动，请稍后重试或联系系统管理员。"
+# Marked for translation here, translated when raised (the constant stays a plain str for comparisons).
+BROKER_DOWN_MESSAGE = gettext_noop("任务队列暂时不可用，任务未能启动，请稍后重试或联系系统管理员。")
 
 # What a broker that is down or unreachable raises, depending on where it fails: kombu wraps
 # connection errors in its OperationalError; a socket refused or timed out surfaces as OSError.
@@ -32,7 +35,7 @@ BROKER_ERRORS = (KombuOperationalError, ConnectionError, OSError, TimeoutError)
 
 class BrokerUnavailable(ApplicationError):
     def __init__(self):
-        super().__init__(BROKER_DOWN_MESSAGE)
+        super().__init__(_(BROKER_DOWN_MESSAGE))
 
 
 def enqueue(task, *, args: tuple = (), kwargs: dict | None = None) -> None:

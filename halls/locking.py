@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from django.db import models, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 
-CONFLICT_MESSAGE = (
+CONFLICT_MESSAGE = gettext_noop(
     "保存失败：在你编辑期间，该记录已被其他人修改并保存。你的修改未保存，请刷新页面查看最新内容后重新修改。"
 )
 
@@ -30,7 +32,7 @@ class ConflictError(ApplicationError):
     """The row changed since the user loaded it (its version moved on)."""
 
     def __init__(self, *, current_version: int | None = None):
-        super().__init__(CONFLICT_MESSAGE)
+        super().__init__(_(CONFLICT_MESSAGE))
         self.current_version = current_version
 
 

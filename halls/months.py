@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils.translation import gettext as _
+
 from halls.errors import ApplicationError
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
@@ -18,7 +20,7 @@ def month_parse(text: str) -> dt.date:
     """``"2026-03"`` → ``date(2026, 3, 1)``; anything else is a clear error."""
     match = _MONTH_RE.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ApplicationError(f"月份格式应为 YYYY-MM：{text!r}")
+        raise ApplicationError(_("月份格式应为 YYYY-MM：%(text)r") % {"text": text})
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from halls.models import Hall, MarketingUnit
@@ -24,7 +25,7 @@ def coefficients_in_force(*, month: dt.date) -> CoefficientTable:
     """The coefficient table governing ``month``: the latest version effective by then."""
     table = CoefficientTable.objects.filter(effective_from__lte=month_start(month)).order_by("-effective_from").first()
     if table is None:
-        raise ApplicationError(f"{month:%Y-%m} 没有生效的酬金系数表")
+        raise ApplicationError(_("%(month)s 没有生效的酬金系数表") % {"month": f"{month:%Y-%m}"})
     return table
 
 

@@ -24,6 +24,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 from halls.models import Hall, MarketingUnit
@@ -46,15 +48,16 @@ from surveys.models import ServiceVolume, StaffServicePoints
 DEFAULT_COEFFICIENTS_EFFECTIVE_FROM = dt.date(2025, 1, 1)
 SHARE_PLACES = Decimal("0.00000001")
 
-NOT_PUBLISHED = "{month} 的评定尚未发布，不能分配酬金"
-NO_POOLS = "{month} 没有任何营销单元的酬金池"
-FROZEN = "{month} 的酬金分配已审批冻结；只有重新评定发布后才能重新分配"
-REASON_REQUIRED = "已审批的月份重新分配时必须填写原因"
-NOT_A_DRAFT = "只有待审批的分配可以审批"
-STALE_GRADING = "该分配所用的评定已被重评替代，请重新分配后再审批"
-STALE_POOLS = "分配后酬金池已修改，请重新分配后再审批"
-POOL_FROZEN = "{month} 的酬金分配已审批，酬金池不能再修改"
-BAD_AMOUNT = "金额必须是不小于 0 的数，最多两位小数"
+# Marked for translation, translated when raised (the constants stay plain str for comparisons).
+NOT_PUBLISHED = gettext_noop("{month} 的评定尚未发布，不能分配酬金")
+NO_POOLS = gettext_noop("{month} 没有任何营销单元的酬金池")
+FROZEN = gettext_noop("{month} 的酬金分配已审批冻结；只有重新评定发布后才能重新分配")
+REASON_REQUIRED = gettext_noop("已审批的月份重新分配时必须填写原因")
+NOT_A_DRAFT = gettext_noop("只有待审批的分配可以审批")
+STALE_GRADING = gettext_noop("该分配所用的评定已被重评替代，请重新分配后再审批")
+STALE_POOLS = gettext_noop("分配后酬金池已修改，请重新分配后再审批")
+POOL_FROZEN = gettext_noop("{month} 的酬金分配已审批，酬金池不能再修改")
+BAD_AMOUNT = gettext_noop("金额必须是不小于 0 的数，最多两位小数")
 
 
 def coefficients_default_load() -> tuple[CoefficientTable, bool]:
@@ -70,11 +73,11 @@ def bonus_pool_set(*, unit: MarketingUnit, month: dt.date, amount: Decimal, user
     """Set a unit's pool for a month; refused once the month's split is approved."""
     month = month_start(month)
     if amount is None or amount < 0 or amount != amount.quantize(CENT):
-        raise ApplicationError(BAD_AMOUNT, field_errors={"amount": [BAD_AMOUNT]})
+        raise ApplicationError(_(BAD_AMOUNT), field_errors={"amount": [_(BAD_AMOUNT)]})
     if month_is_frozen(month=month):
-        message = POOL_FROZEN.format(month=f"{month:%Y-%m}")
+        message = _(POOL_FROZEN).format(month=f"{month:%Y-%m}")
         raise ApplicationError(message, field_errors={"month": [message]})
-    pool, _ = BonusPool.objects.update_or_create(
+    pool, _created = BonusPool.objects.update_or_create(
         marketing_unit=unit, month=month, defaults={"amount": amount, "updated_by": user}
     )
     return pool
@@ -109,14 +112,14 @@ def split_bonus_check(*, month: dt.date, reason: str = "") -> GradingRun:
 
     run = published_run(month=month)
     if run is None:
-        refuse(NOT_PUBLISHED.format(month=label))
+        refuse(_(NOT_PUBLISHED).format(month=label))
     approved = BonusSplit.objects.filter(month=month, state=SplitState.APPROVED).first()
     if approved is not None and approved.grading_run_id == run.pk:
-        refuse(FROZEN.format(month=label))
+        refuse(_(FROZEN).format(month=label))
     if approved is not None and not reason.strip():
-        refuse(REASON_REQUIRED, "reason")
+        refuse(_(REASON_REQUIRED), "reason")
     if not BonusPool.objects.filter(month=month).exists():
-        refuse(NO_POOLS.format(month=label))
+        refuse(_(NO_POOLS).format(month=label))
     return run
 
 
@@ -277,14 +280,14 @@ def bonus_split_approve(*, split_id: int, user=None) -> BonusSplit:
     GradingRun.objects.select_for_update().only("pk").get(pk=run_id)
     split = BonusSplit.objects.select_for_update().get(pk=split_id)
     if split.state != SplitState.DRAFT:
-        raise ApplicationError(NOT_A_DRAFT)
+        raise ApplicationError(_(NOT_A_DRAFT))
     current = published_run(month=split.month)
     if current is None or current.pk != split.grading_run_id:
-        raise ApplicationError(STALE_GRADING)
+        raise ApplicationError(_(STALE_GRADING))
     pools_now = dict(BonusPool.objects.filter(month=split.month).values_list("marketing_unit_id", "amount"))
     pools_used = dict(UnitBonus.objects.filter(split=split).values_list("marketing_unit_id", "pool"))
     if pools_now != pools_used:
-        raise ApplicationError(STALE_POOLS)
+        raise ApplicationError(_(STALE_POOLS))
     BonusSplit.objects.filter(month=split.month, state=SplitState.APPROVED).update(state=SplitState.SUPERSEDED)
     split.state = SplitState.APPROVED
     split.approved_by = user

@@ -41,7 +41,7 @@ def scheme_in_force(*, on: dt.date) -> IndicatorScheme:
         .first()
     )
     if scheme is None:
-        raise ApplicationError(f"{month:%Y-%m} 没有生效的指标体系")
+        raise ApplicationError(_("%(month)s 没有生效的指标体系") % {"month": f"{month:%Y-%m}"})
     return scheme
 
 

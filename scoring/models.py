@@ -89,7 +89,7 @@ class GradingPolicy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"v{self.version}（{self.effective_from:%Y-%m} 起）"
+        return _("v%(version)s（%(month)s 起）") % {"version": self.version, "month": f"{self.effective_from:%Y-%m}"}
 
 
 class RunState(models.TextChoices):

@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 from halls.models import Role
@@ -21,7 +23,7 @@ from inspections.services.totals import inspection_totals_store
 from scoring.selectors import month_is_published, policy_in_force
 
 APPEALABLE_KINDS = (IndicatorKind.SCORED, IndicatorKind.DEDUCTION)
-DECISION_CONFLICT = "该申诉已被他人处理或修改，请刷新页面查看最新结果"
+DECISION_CONFLICT = gettext_noop("该申诉已被他人处理或修改，请刷新页面查看最新结果")
 
 
 def working_days_after(day: dt.date, days: int) -> dt.date:
@@ -42,9 +44,11 @@ def appeal_deadline(*, item: InspectionItem) -> dt.date:
 
 def _points_check(points: Decimal | None, item: InspectionItem, field: str) -> None:
     if points is None:
-        raise ApplicationError("请填写分数", field_errors={field: ["请填写分数"]})
+        raise ApplicationError(_("请填写分数"), field_errors={field: [_("请填写分数")]})
     if not (0 <= points <= item.max_points) or points % HALF:
-        message = f"分数应在 0 到 {item.max_points.normalize():f} 之间，且为 0.5 的整数倍"
+        message = _("分数应在 0 到 %(maximum)s 之间，且为 0.5 的整数倍") % {
+            "maximum": f"{item.max_points.normalize():f}"
+        }
         raise ApplicationError(message, field_errors={field: [message]})
 
 
@@ -54,17 +58,21 @@ def appeal_file(
 ) -> Appeal:
     inspection = item.inspection
     if inspection.state != InspectionState.SUBMITTED:
-        raise ApplicationError("只能对已提交的检查申诉")
+        raise ApplicationError(_("只能对已提交的检查申诉"))
     if item.indicator.kind not in APPEALABLE_KINDS or item.not_applicable:
-        raise ApplicationError("只能对计分项或扣分项的得分申诉")
+        raise ApplicationError(_("只能对计分项或扣分项的得分申诉"))
     if month_is_published(month=inspection.month):
-        raise ApplicationError(f"{inspection.month:%Y-%m} 的评定已发布，该月已冻结，不能再申诉")
+        raise ApplicationError(
+            _("%(month)s 的评定已发布，该月已冻结，不能再申诉") % {"month": f"{inspection.month:%Y-%m}"}
+        )
     deadline = appeal_deadline(item=item)
     if timezone.localdate() > deadline:
-        raise ApplicationError(f"申诉期限已过：须在提交后 {deadline:%Y-%m-%d} 之前（含当日）提出申诉")
+        raise ApplicationError(
+            _("申诉期限已过：须在提交后 %(deadline)s 之前（含当日）提出申诉") % {"deadline": f"{deadline:%Y-%m-%d}"}
+        )
     reason = reason.strip()
     if not reason:
-        raise ApplicationError("请写明申诉理由", field_errors={"reason": ["请写明申诉理由"]})
+        raise ApplicationError(_("请写明申诉理由"), field_errors={"reason": [_("请写明申诉理由")]})
     _points_check(requested_points, item, "requested_points")
     checked = photos_check(uploads=photos or [], field="photos")
     try:
@@ -82,7 +90,7 @@ def appeal_file(
             appeal._history_user = user
             appeal.save()
     except IntegrityError as exc:
-        raise ApplicationError("该项已有待裁定的申诉，请等待结果") from exc
+        raise ApplicationError(_("该项已有待裁定的申诉，请等待结果")) from exc
     photos_store(photos=checked, user=user, hall_id=inspection.hall_id, appeal=appeal)
     notification_send(
         recipients=get_user_model().objects.filter(profile__role=Role.HQ, is_active=True),
@@ -100,21 +108,24 @@ def appeal_decide(
     """Uphold (the item's points change and the inspection's totals are recomputed) or reject with a reason."""
     appeal = Appeal.objects.select_related("item__inspection__hall", "item__indicator").get(pk=appeal_id)
     if appeal.state != AppealState.PENDING:
-        raise ApplicationError(f"该申诉已{appeal.get_state_display()}，不能再裁定")
+        raise ApplicationError(_("该申诉已%(state)s，不能再裁定") % {"state": appeal.get_state_display()})
     note = note.strip()
     if not note:
-        raise ApplicationError("请写明裁定理由", field_errors={"decision_note": ["请写明裁定理由"]})
+        raise ApplicationError(_("请写明裁定理由"), field_errors={"decision_note": [_("请写明裁定理由")]})
     item = appeal.item
     inspection = item.inspection
     if uphold:
         if month_is_published(month=inspection.month):
-            raise ApplicationError(f"{inspection.month:%Y-%m} 的评定已发布，该月已冻结：支持申诉须先由总部发起重评")
+            raise ApplicationError(
+                _("%(month)s 的评定已发布，该月已冻结：支持申诉须先由总部发起重评")
+                % {"month": f"{inspection.month:%Y-%m}"}
+            )
         _points_check(decided_points, item, "decided_points")
     claimed = Appeal.objects.filter(pk=appeal.pk, lock_version=lock_version, state=AppealState.PENDING).update(
         lock_version=F("lock_version") + 1
     )
     if not claimed:
-        raise ApplicationError(DECISION_CONFLICT)
+        raise ApplicationError(_(DECISION_CONFLICT))
     appeal.state = AppealState.UPHELD if uphold else AppealState.REJECTED
     appeal.decided_points = decided_points if uphold else None
     appeal.decision_note = note

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from halls.models import Hall
@@ -13,13 +14,13 @@ from inspections.models import CoachingKind, CoachingVisit
 
 def coaching_visit_record(*, user, hall: Hall, kind: str, visit_date: dt.date, content: str) -> CoachingVisit:
     if kind not in CoachingKind.values:
-        raise ApplicationError("类型无效", field_errors={"kind": ["请选择周计划或走访报告"]})
+        raise ApplicationError(_("类型无效"), field_errors={"kind": [_("请选择周计划或走访报告")]})
     content = content.strip()
     if not content:
-        raise ApplicationError("请填写内容", field_errors={"content": ["请填写内容"]})
+        raise ApplicationError(_("请填写内容"), field_errors={"content": [_("请填写内容")]})
     if kind == CoachingKind.REPORT and visit_date > timezone.localdate():
         raise ApplicationError(
-            "走访报告的日期不能晚于今天", field_errors={"visit_date": ["走访报告的日期不能晚于今天"]}
+            _("走访报告的日期不能晚于今天"), field_errors={"visit_date": [_("走访报告的日期不能晚于今天")]}
         )
     visit = CoachingVisit(
         hall=hall,

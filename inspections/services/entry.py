@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from halls.errors import ApplicationError
@@ -38,8 +40,8 @@ from scoring.selectors import hall_status_in, month_is_published, policy_in_forc
 
 ENTRY_KINDS = (InspectionKind.OVERT, InspectionKind.REMOTE, InspectionKind.SPECIAL)
 HALF = Decimal("0.5")
-CONFLICT_MESSAGE = "该检查已被他人修改，请刷新页面后重新录入"
-SUBMITTED_MESSAGE = "该检查已提交，不能再修改；如有异议请走申诉流程"
+CONFLICT_MESSAGE = gettext_noop("该检查已被他人修改，请刷新页面后重新录入")
+SUBMITTED_MESSAGE = gettext_noop("该检查已提交，不能再修改；如有异议请走申诉流程")
 
 
 def entry_field(prefix: str, indicator_id: int) -> str:
@@ -61,11 +63,14 @@ def inspection_month_check(*, hall: Hall, kind: str, month: dt.date) -> None:
     """Refuse evidence for a frozen month, and overt inspections of a hall exempt that month."""
     if month_is_published(month=month):
         raise ApplicationError(
-            f"{month:%Y-%m} 的评定已发布，该月已冻结，不能再录入检查",
-            field_errors={"inspected_at": [f"{month:%Y-%m} 的评定已发布，该月已冻结"]},
+            _("%(month)s 的评定已发布，该月已冻结，不能再录入检查") % {"month": f"{month:%Y-%m}"},
+            field_errors={"inspected_at": [_("%(month)s 的评定已发布，该月已冻结") % {"month": f"{month:%Y-%m}"}]},
         )
     if kind == InspectionKind.OVERT and hall_status_in(hall_id=hall.pk, month=month) == HallStatus.EXEMPT:
-        message = f"{hall.name} 是 {month:%Y-%m} 的免检厅（上月评定前 10% 连续达标），本月免于明查"
+        message = _("%(hall)s 是 %(month)s 的免检厅（上月评定前 10%% 连续达标），本月免于明查") % {
+            "hall": hall.name,
+            "month": f"{month:%Y-%m}",
+        }
         raise ApplicationError(message, field_errors={"kind": [message]})
 
 
@@ -73,11 +78,11 @@ def inspection_month_check(*, hall: Hall, kind: str, month: dt.date) -> None:
 def inspection_start(*, user, hall: Hall, kind: str, inspected_at: dt.datetime) -> Inspection:
     """A draft inspection of ``hall`` against the tree in force on its date."""
     if kind not in ENTRY_KINDS:
-        raise ApplicationError("检查类型无效", field_errors={"kind": ["请选择明查、远程监控或专项检查"]})
+        raise ApplicationError(_("检查类型无效"), field_errors={"kind": [_("请选择明查、远程监控或专项检查")]})
     if timezone.is_naive(inspected_at):
         inspected_at = timezone.make_aware(inspected_at)
     if inspected_at > timezone.now():
-        raise ApplicationError("检查时间不能晚于现在", field_errors={"inspected_at": ["检查时间不能晚于现在"]})
+        raise ApplicationError(_("检查时间不能晚于现在"), field_errors={"inspected_at": [_("检查时间不能晚于现在")]})
     day = timezone.localtime(inspected_at).date()
     month = month_start(day)
     inspection_month_check(hall=hall, kind=kind, month=month)
@@ -100,34 +105,38 @@ def _validate(
         entry = entries.get(ind.pk, ItemEntry())
         points_field = entry_field("points", ind.pk)
         if len(entry.note) > 500:
-            errors[entry_field("note", ind.pk)] = ["说明不能超过 500 字"]
+            errors[entry_field("note", ind.pk)] = [_("说明不能超过 500 字")]
         if ind.kind == IndicatorKind.SCORED:
             if entry.not_applicable:
                 if not ind.allow_na:
-                    errors[entry_field("na", ind.pk)] = [f"{ind.code} {ind.name_zh} 不能标记为不适用"]
+                    errors[entry_field("na", ind.pk)] = [
+                        _("%(code)s %(name)s 不能标记为不适用") % {"code": ind.code, "name": ind.name}
+                    ]
                 elif entry.points is not None:
-                    errors[points_field] = ["标记为不适用的项不能同时填写得分"]
+                    errors[points_field] = [_("标记为不适用的项不能同时填写得分")]
                 rows[ind.pk] = entry
                 continue
             if entry.points is None:
                 if submit:
-                    errors[points_field] = [f"请填写 {ind.code} {ind.name_zh} 的得分，或标记为不适用"]
+                    errors[points_field] = [
+                        _("请填写 %(code)s %(name)s 的得分，或标记为不适用") % {"code": ind.code, "name": ind.name}
+                    ]
                 if entry.note or entry.photos:
                     rows[ind.pk] = entry
                 continue
         elif ind.kind == IndicatorKind.VETO:
             if entry.vetoed:
                 if not entry.note.strip():
-                    errors[entry_field("note", ind.pk)] = ["勾选一票否决项时须写明原因"]
+                    errors[entry_field("note", ind.pk)] = [_("勾选一票否决项时须写明原因")]
                 rows[ind.pk] = entry
             continue
         elif entry.points is None or entry.points == 0:
             continue
         maximum = ind.points or Decimal("0")
         if not (0 <= entry.points <= maximum):
-            errors[points_field] = [f"得分应在 0 到 {maximum.normalize():f} 之间"]
+            errors[points_field] = [_("得分应在 0 到 %(maximum)s 之间") % {"maximum": f"{maximum.normalize():f}"}]
         elif entry.points % HALF:
-            errors[points_field] = ["得分只能是 0.5 的整数倍"]
+            errors[points_field] = [_("得分只能是 0.5 的整数倍")]
         rows[ind.pk] = entry
     return rows, errors
 
@@ -160,7 +169,7 @@ def inspection_save(
     """
     inspection = Inspection.objects.select_related("hall").get(pk=inspection_id)
     if inspection.state != InspectionState.DRAFT:
-        raise ApplicationError(SUBMITTED_MESSAGE)
+        raise ApplicationError(_(SUBMITTED_MESSAGE))
     indicators = scheme_leaves(scheme_id=inspection.scheme_id)
     rows, errors = _validate(indicators=indicators, entries=entries, submit=submit)
     checked: dict[int, list[CheckedPhoto]] = {}
@@ -171,7 +180,7 @@ def inspection_save(
             except ApplicationError as exc:
                 errors.update(exc.field_errors)
     if errors:
-        raise ApplicationError("录入有误，请按提示修改后再保存；本次未保存任何内容", field_errors=errors)
+        raise ApplicationError(_("录入有误，请按提示修改后再保存；本次未保存任何内容"), field_errors=errors)
     if submit:
         inspection_month_check(hall=inspection.hall, kind=inspection.kind, month=inspection.month)
 
@@ -179,7 +188,7 @@ def inspection_save(
         pk=inspection.pk, state=InspectionState.DRAFT, lock_version=lock_version
     ).update(lock_version=F("lock_version") + 1)
     if not claimed:
-        raise ApplicationError(CONFLICT_MESSAGE)
+        raise ApplicationError(_(CONFLICT_MESSAGE))
     if note is not None and note.strip() != inspection.note:
         inspection.note = note.strip()
         inspection._history_user = user

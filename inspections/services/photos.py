@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from halls.errors import ApplicationError
@@ -34,18 +35,25 @@ def photo_check(*, upload: UploadedFile) -> CheckedPhoto:
     """The photo's type as its bytes say; a clear error for anything else or anything too large."""
     limit = settings.HALLQ_PHOTO_MAX_BYTES
     if upload.size > limit:
-        raise ApplicationError(f"照片“{upload.name}”大小超过 {_megabytes(limit)} MB 上限")
+        raise ApplicationError(
+            _("照片“%(name)s”大小超过 %(limit)s MB 上限") % {"name": upload.name, "limit": _megabytes(limit)}
+        )
     try:
         upload.seek(0)
         with Image.open(upload) as image:
             image_format = image.format
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ApplicationError(f"文件“{upload.name}”不是有效的图片，只接受 JPEG、PNG 或 WebP 照片") from exc
+        raise ApplicationError(
+            _("文件“%(name)s”不是有效的图片，只接受 JPEG、PNG 或 WebP 照片") % {"name": upload.name}
+        ) from exc
     finally:
         upload.seek(0)
     if image_format not in ALLOWED_FORMATS:
-        raise ApplicationError(f"文件“{upload.name}”是 {image_format} 格式，只接受 JPEG、PNG 或 WebP 照片")
+        raise ApplicationError(
+            _("文件“%(name)s”是 %(format)s 格式，只接受 JPEG、PNG 或 WebP 照片")
+            % {"name": upload.name, "format": image_format}
+        )
     content_type, extension = ALLOWED_FORMATS[image_format]
     return CheckedPhoto(upload=upload, content_type=content_type, extension=extension)
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from halls.errors import ApplicationError
@@ -74,11 +75,13 @@ def rectification_fix(*, rectification_id: int, user, note: str, photos: list | 
     """The hall records what it fixed (with photos); the district verifies it next."""
     note = note.strip()
     if not note:
-        raise ApplicationError("请写明整改情况", field_errors={"fix_note": ["请写明整改情况"]})
+        raise ApplicationError(_("请写明整改情况"), field_errors={"fix_note": [_("请写明整改情况")]})
     checked = photos_check(uploads=photos or [], field="photos")
     rectification = _locked(rectification_id)
     if rectification.state not in FIX_STATES:
-        raise ApplicationError(f"该整改当前为“{rectification.get_state_display()}”，不能再提交整改")
+        raise ApplicationError(
+            _("该整改当前为“%(state)s”，不能再提交整改") % {"state": rectification.get_state_display()}
+        )
     rectification.state = RectificationState.FIXED
     rectification.fix_note = note
     rectification.fixed_at = timezone.now()
@@ -94,10 +97,12 @@ def rectification_review(*, rectification_id: int, user, accept: bool, note: str
     """The district verifies a fix, or reopens it with a reason."""
     note = note.strip()
     if not accept and not note:
-        raise ApplicationError("退回重改须写明原因", field_errors={"review_note": ["退回重改须写明原因"]})
+        raise ApplicationError(_("退回重改须写明原因"), field_errors={"review_note": [_("退回重改须写明原因")]})
     rectification = _locked(rectification_id)
     if rectification.state != RectificationState.FIXED:
-        raise ApplicationError(f"该整改当前为“{rectification.get_state_display()}”，只有待验证的整改可以验证或退回")
+        raise ApplicationError(
+            _("该整改当前为“%(state)s”，只有待验证的整改可以验证或退回") % {"state": rectification.get_state_display()}
+        )
     rectification.review_note = note
     rectification._history_user = user
     if accept:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from inspections.default_tree import DEFAULT_TREE
@@ -44,7 +45,7 @@ def tree_validate(nodes: list[TreeNode]) -> list[str]:
     seen: set[str] = set()
     for node in nodes:
         if node.code in seen:
-            errors.append(f"指标编码重复：{node.code}")
+            errors.append(_("指标编码重复：%(code)s") % {"code": node.code})
         seen.add(node.code)
     by_code = {node.code: node for node in nodes}
     children: dict[str | None, list[TreeNode]] = defaultdict(list)
@@ -54,46 +55,64 @@ def tree_validate(nodes: list[TreeNode]) -> list[str]:
     for node in nodes:
         parent = by_code.get(node.parent_code) if node.parent_code else None
         if node.parent_code and parent is None:
-            errors.append(f"{node.code} 的上级指标 {node.parent_code} 不存在")
+            errors.append(_("%(code)s 的上级指标 %(parent)s 不存在") % {"code": node.code, "parent": node.parent_code})
             continue
         expected_level = parent.level + 1 if parent else 1
         if node.level != expected_level:
-            errors.append(f"{node.code} 的层级应为 {expected_level}，实际为 {node.level}")
+            errors.append(
+                _("%(code)s 的层级应为 %(expected)s，实际为 %(actual)s")
+                % {"code": node.code, "expected": expected_level, "actual": node.level}
+            )
         kids = children.get(node.code, [])
         if node.kind != IndicatorKind.SCORED:
             if kids:
-                errors.append(f"{node.code} 是{IndicatorKind(node.kind).label}，不能有下级指标")
+                errors.append(
+                    _("%(code)s 是%(kind)s，不能有下级指标")
+                    % {"code": node.code, "kind": IndicatorKind(node.kind).label}
+                )
             if node.kind in (IndicatorKind.DEDUCTION, IndicatorKind.BONUS) and not (node.points and node.points > 0):
-                errors.append(f"{node.code} 是{IndicatorKind(node.kind).label}，需要大于 0 的分值")
+                errors.append(
+                    _("%(code)s 是%(kind)s，需要大于 0 的分值")
+                    % {"code": node.code, "kind": IndicatorKind(node.kind).label}
+                )
             continue
         if parent is not None and parent.kind != IndicatorKind.SCORED:
-            errors.append(f"{node.code} 是计分项，不能挂在{IndicatorKind(parent.kind).label} {parent.code} 之下")
+            errors.append(
+                _("%(code)s 是计分项，不能挂在%(kind)s %(parent)s 之下")
+                % {"code": node.code, "kind": IndicatorKind(parent.kind).label, "parent": parent.code}
+            )
         if not kids:
             if node.level != 3:
-                errors.append(f"计分叶子指标 {node.code} 应在第 3 层，实际在第 {node.level} 层")
+                errors.append(
+                    _("计分叶子指标 %(code)s 应在第 3 层，实际在第 %(level)s 层")
+                    % {"code": node.code, "level": node.level}
+                )
             if node.points is None or node.points <= 0:
-                errors.append(f"计分叶子指标 {node.code} 缺少分值")
+                errors.append(_("计分叶子指标 %(code)s 缺少分值") % {"code": node.code})
             continue
         scored_kids = [kid for kid in kids if kid.kind == IndicatorKind.SCORED]
         if node.points is None:
-            errors.append(f"{node.code} 缺少分值（应为下级指标分值之和）")
+            errors.append(_("%(code)s 缺少分值（应为下级指标分值之和）") % {"code": node.code})
             continue
         if any(kid.points is None for kid in scored_kids) and not any(children.get(kid.code) for kid in scored_kids):
-            errors.append(f"分值应落在叶子指标上，而不是上级指标 {node.code} 上：请为其下级指标填写分值")
+            errors.append(
+                _("分值应落在叶子指标上，而不是上级指标 %(code)s 上：请为其下级指标填写分值") % {"code": node.code}
+            )
             continue
         total = sum((kid.points or Decimal("0") for kid in scored_kids), Decimal("0"))
         if total != node.points:
             errors.append(
-                f"{node.code} 的下级指标分值之和为 {points_text(total)}，与其分值 {points_text(node.points)} 不符"
+                _("%(code)s 的下级指标分值之和为 %(total)s，与其分值 %(points)s 不符")
+                % {"code": node.code, "total": points_text(total), "points": points_text(node.points)}
             )
 
     level1 = [n for n in nodes if n.level == 1 and n.kind == IndicatorKind.SCORED]
     if not level1:
-        errors.append("指标体系至少需要一个计分的一级指标")
+        errors.append(_("指标体系至少需要一个计分的一级指标"))
     else:
         total = sum((n.points or Decimal("0") for n in level1), Decimal("0"))
         if total != TOTAL_POINTS:
-            errors.append(f"一级指标分值之和为 {points_text(total)}，应为 100")
+            errors.append(_("一级指标分值之和为 %(total)s，应为 100") % {"total": points_text(total)})
     return errors
 
 
@@ -122,13 +141,19 @@ def scheme_activate(*, scheme: IndicatorScheme, user=None) -> IndicatorScheme:
     keeps governing the months before; results scored against it keep pointing at it."""
     scheme = IndicatorScheme.objects.select_for_update().get(pk=scheme.pk)
     if scheme.state != SchemeState.DRAFT:
-        raise ApplicationError(f"只有草稿可以启用；v{scheme.version} 的状态是 {scheme.get_state_display()}")
+        raise ApplicationError(
+            _("只有草稿可以启用；v%(version)s 的状态是 %(state)s")
+            % {"version": scheme.version, "state": scheme.get_state_display()}
+        )
     errors = scheme_validate(scheme=scheme)
     if errors:
-        raise ApplicationError(f"指标体系 v{scheme.version} 未通过校验", errors=errors)
+        raise ApplicationError(_("指标体系 v%(version)s 未通过校验") % {"version": scheme.version}, errors=errors)
     latest = IndicatorScheme.objects.exclude(state=SchemeState.DRAFT).order_by("-effective_from").first()
     if latest is not None and scheme.effective_from <= latest.effective_from:
-        raise ApplicationError(f"生效月份须晚于现行版本 v{latest.version} 的生效月份 {latest.effective_from:%Y-%m}")
+        raise ApplicationError(
+            _("生效月份须晚于现行版本 v%(version)s 的生效月份 %(month)s")
+            % {"version": latest.version, "month": f"{latest.effective_from:%Y-%m}"}
+        )
     IndicatorScheme.objects.filter(state=SchemeState.ACTIVE).update(state=SchemeState.RETIRED)
     scheme.state = SchemeState.ACTIVE
     scheme.activated_at = timezone.now()
@@ -146,7 +171,7 @@ def scheme_copy_to_draft(
 ) -> IndicatorScheme:
     """A new draft version holding a copy of ``scheme``'s tree, to be edited and activated."""
     if effective_from.day != 1:
-        raise ApplicationError("生效月份须为某月第一天")
+        raise ApplicationError(_("生效月份须为某月第一天"))
     draft = IndicatorScheme.objects.create(
         version=_next_version(),
         name=name or scheme.name,

@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.db.models import F, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 from halls.months import month_add, month_start
@@ -26,13 +28,13 @@ def month_is_published(*, month: dt.date) -> bool:
     return GradingRun.objects.filter(month=month_start(month), state=RunState.PUBLISHED, is_what_if=False).exists()
 
 
-FROZEN_MESSAGE = "{month} 的评定结果已发布，该月已冻结：不能再新增或修改该月的数据，也不能再申诉"
+FROZEN_MESSAGE = gettext_noop("{month} 的评定结果已发布，该月已冻结：不能再新增或修改该月的数据，也不能再申诉")
 
 
 def month_open_check(*, month: dt.date) -> None:
     """For services that add or change evidence (or take appeals) for ``month``: refuse a frozen month."""
     if month_is_published(month=month):
-        raise ApplicationError(FROZEN_MESSAGE.format(month=f"{month_start(month):%Y-%m}"))
+        raise ApplicationError(_(FROZEN_MESSAGE).format(month=f"{month_start(month):%Y-%m}"))
 
 
 def policy_in_force(*, month: dt.date) -> GradingPolicy:
@@ -44,7 +46,7 @@ def policy_in_force(*, month: dt.date) -> GradingPolicy:
         .first()
     )
     if policy is None:
-        raise ApplicationError(f"{month:%Y-%m} 没有生效的评定规则")
+        raise ApplicationError(_("%(month)s 没有生效的评定规则") % {"month": f"{month:%Y-%m}"})
     return policy
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from django.utils.translation import gettext_noop
 
 from halls.months import month_add
 from scoring.models import Grade, HallStatus
@@ -40,8 +41,9 @@ EVIDENCE_COLUMNS = [
 
 HISTORY_COLUMNS = ["hall_id", "month", "graded", "composite", "in_top_share", "in_bottom_share", "next_status"]
 
-NOT_GRADED_NO_EVIDENCE = "本月无暗访、满意度和检查数据"
-NOT_GRADED_NO_WEIGHT = "有数据的维度权重均为 0"
+# Stored on the result in Chinese (the msgid) and translated when a page shows it.
+NOT_GRADED_NO_EVIDENCE = gettext_noop("本月无暗访、满意度和检查数据")
+NOT_GRADED_NO_WEIGHT = gettext_noop("有数据的维度权重均为 0")
 
 
 @dataclass(frozen=True)

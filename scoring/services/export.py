@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import xlsxwriter
+from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from halls.months import month_label
@@ -84,10 +85,10 @@ def _rows(run: GradingRun) -> list[list]:
 def results_export(*, month: dt.date, fmt: str) -> tuple[GradingRun, bytes]:
     """The month's results (published, else the newest draft) as ``fmt`` bytes."""
     if fmt not in EXPORT_FORMATS:
-        raise ApplicationError(f"导出格式应为 csv 或 xlsx：{fmt!r}")
+        raise ApplicationError(_("导出格式应为 csv 或 xlsx：%(format)r") % {"format": fmt})
     run = run_live_for_month(month=month)
     if run is None:
-        raise ApplicationError(f"{month_label(month)} 还没有评定结果")
+        raise ApplicationError(_("%(month)s 还没有评定结果") % {"month": month_label(month)})
     rows = [[cell_safe(value) for value in row] for row in _rows(run)]
     if fmt == "csv":
         buffer = io.StringIO()

@@ -12,6 +12,8 @@ import pandas as pd
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 from halls.months import month_add, month_label, month_start
@@ -31,11 +33,11 @@ from scoring.services.evidence import evidence_frame, history_frame
 
 logger = logging.getLogger(__name__)
 
-RUNNING_MESSAGE = "{month} 的评定正在进行中，不能同时再启动一次，请等待其完成"
-REASON_REQUIRED_MESSAGE = "{month} 已发布，重评须填写原因"
-WHAT_IF_NEEDS_DRAFT_MESSAGE = "模拟评定须选择一个草稿评定规则或草稿指标体系"
-DRAFT_NOT_FOR_REAL_RUN_MESSAGE = "正式评定只能使用已生效的评定规则和指标体系；草稿请用模拟评定"
-NOTHING_TO_PUBLISH_MESSAGE = "{month} 没有待发布的评定草稿"
+RUNNING_MESSAGE = gettext_noop("{month} 的评定正在进行中，不能同时再启动一次，请等待其完成")
+REASON_REQUIRED_MESSAGE = gettext_noop("{month} 已发布，重评须填写原因")
+WHAT_IF_NEEDS_DRAFT_MESSAGE = gettext_noop("模拟评定须选择一个草稿评定规则或草稿指标体系")
+DRAFT_NOT_FOR_REAL_RUN_MESSAGE = gettext_noop("正式评定只能使用已生效的评定规则和指标体系；草稿请用模拟评定")
+NOTHING_TO_PUBLISH_MESSAGE = gettext_noop("{month} 没有待发布的评定草稿")
 STALE_MESSAGE = "评定任务超时未完成，已标记为失败"
 # Fields whose change a re-grading records per hall.
 CHANGE_FIELDS = ("graded", "composite", "grade", "rank_city", "next_status")
@@ -63,12 +65,12 @@ def grading_run_start(
     label = month_label(month)
     reason = reason.strip()
     if what_if and policy is None and scheme is None:
-        raise ApplicationError(WHAT_IF_NEEDS_DRAFT_MESSAGE)
+        raise ApplicationError(_(WHAT_IF_NEEDS_DRAFT_MESSAGE))
     if not what_if and (
         (policy is not None and policy.state == PolicyState.DRAFT)
         or (scheme is not None and scheme.state == SchemeState.DRAFT)
     ):
-        raise ApplicationError(DRAFT_NOT_FOR_REAL_RUN_MESSAGE)
+        raise ApplicationError(_(DRAFT_NOT_FOR_REAL_RUN_MESSAGE))
     policy = policy or policy_in_force(month=month)
     if scheme is None and not what_if:
         try:
@@ -92,10 +94,10 @@ def grading_run_start(
                 .first()
             )
             if latest is not None and latest.state == RunState.RUNNING:
-                raise ApplicationError(RUNNING_MESSAGE.format(month=label))
+                raise ApplicationError(_(RUNNING_MESSAGE).format(month=label))
             if latest is not None and latest.state in (RunState.DRAFT, RunState.FAILED):
                 if latest.revision > 1 and not (reason or latest.reason):
-                    raise ApplicationError(REASON_REQUIRED_MESSAGE.format(month=label))
+                    raise ApplicationError(_(REASON_REQUIRED_MESSAGE).format(month=label))
                 GradingRun.objects.filter(pk=latest.pk).update(
                     state=RunState.RUNNING,
                     progress=0,
@@ -110,12 +112,12 @@ def grading_run_start(
                 latest.refresh_from_db()
                 return latest
             if latest is not None and not reason:
-                raise ApplicationError(REASON_REQUIRED_MESSAGE.format(month=label))
+                raise ApplicationError(_(REASON_REQUIRED_MESSAGE).format(month=label))
             revision = latest.revision + 1 if latest is not None else 1
             return GradingRun.objects.create(month=month, revision=revision, reason=reason, **fields)
     except IntegrityError as exc:
         # The partial unique index one_running_grading_per_month: another run of the month is under way.
-        raise ApplicationError(RUNNING_MESSAGE.format(month=label)) from exc
+        raise ApplicationError(_(RUNNING_MESSAGE).format(month=label)) from exc
 
 
 def _progress(run: GradingRun, percent: int, message: str) -> None:
@@ -283,10 +285,10 @@ def month_publish(*, month: dt.date, user=None) -> GradingRun:
     label = month_label(month)
     runs = list(GradingRun.objects.select_for_update().filter(month=month, is_what_if=False).order_by("-revision"))
     if any(run.state == RunState.RUNNING for run in runs):
-        raise ApplicationError(RUNNING_MESSAGE.format(month=label))
+        raise ApplicationError(_(RUNNING_MESSAGE).format(month=label))
     draft = next((run for run in runs if run.state == RunState.DRAFT), None)
     if draft is None:
-        raise ApplicationError(NOTHING_TO_PUBLISH_MESSAGE.format(month=label))
+        raise ApplicationError(_(NOTHING_TO_PUBLISH_MESSAGE).format(month=label))
     GradingRun.objects.filter(month=month, state=RunState.PUBLISHED, is_what_if=False).update(state=RunState.SUPERSEDED)
     draft.state = RunState.PUBLISHED
     draft.published_by = user

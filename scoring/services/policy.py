@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Max
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 from scoring.models import GradingPolicy, PolicyState
@@ -34,8 +36,8 @@ POLICY_FIELDS = (
     "appeal_window_days",
     "rectification_due_days",
 )
-STALE_MESSAGE = "该规则已被他人修改，请刷新页面后重新编辑"
-NOT_DRAFT_MESSAGE = "只有草稿状态的评定规则可以修改或启用"
+STALE_MESSAGE = gettext_noop("该规则已被他人修改，请刷新页面后重新编辑")
+NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改或启用")
 
 
 def default_policy_load() -> tuple[GradingPolicy, bool]:
@@ -58,28 +60,31 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
 
     weights = [data[f] for f in ("weight_mystery", "weight_satisfaction", "weight_inspection", "weight_complaints")]
     if any(w < 0 for w in weights):
-        add("weight_mystery", "权重不能为负数")
+        add("weight_mystery", _("权重不能为负数"))
     if sum(weights, Decimal("0")) != Decimal("100"):
-        add("weight_mystery", f"四个维度的权重之和应为 100，现为 {sum(weights, Decimal('0')).normalize():f}")
+        add(
+            "weight_mystery",
+            _("四个维度的权重之和应为 100，现为 %(total)s") % {"total": f"{sum(weights, Decimal('0')).normalize():f}"},
+        )
     if not data["grade_a_min"] > data["grade_b_min"] > data["grade_c_min"] > 0:
-        add("grade_b_min", "等级下限须依次递减：A 级 > B 级 > C 级 > 0")
+        add("grade_b_min", _("等级下限须依次递减：A 级 > B 级 > C 级 > 0"))
     if data["grade_a_min"] > 100:
-        add("grade_a_min", "A 级下限不能超过 100")
+        add("grade_a_min", _("A 级下限不能超过 100"))
     if not Decimal("0") <= data["veto_cap"] < data["grade_c_min"]:
-        add("veto_cap", "一票否决封顶分须在 0 与 C 级下限之间（低于合格线）")
+        add("veto_cap", _("一票否决封顶分须在 0 与 C 级下限之间（低于合格线）"))
     if not Decimal("0") <= data["bonus_cap"] <= Decimal("10"):
-        add("bonus_cap", "月度加分上限须在 0 到 10 之间")
+        add("bonus_cap", _("月度加分上限须在 0 到 10 之间"))
     if data["complaint_penalty"] < 0:
-        add("complaint_penalty", "每件属实投诉扣分不能为负数")
+        add("complaint_penalty", _("每件属实投诉扣分不能为负数"))
     for field in ("top_share", "bottom_share"):
         if not Decimal("0") < data[field] <= Decimal("50"):
-            add(field, "比例须大于 0 且不超过 50")
+            add(field, _("比例须大于 0 且不超过 50"))
     if not 1 <= data["consecutive_months"] <= 12:
-        add("consecutive_months", "连续月数须在 1 到 12 之间")
+        add("consecutive_months", _("连续月数须在 1 到 12 之间"))
     if data["improvement_threshold"] < 0:
-        add("improvement_threshold", "改善幅度不能为负数")
+        add("improvement_threshold", _("改善幅度不能为负数"))
     if data["effective_from"].day != 1:
-        add("effective_from", "生效月份须为某月第一天")
+        add("effective_from", _("生效月份须为某月第一天"))
     return errors
 
 
@@ -99,15 +104,15 @@ def policy_draft_create(*, based_on: GradingPolicy, effective_from: dt.date, use
 def policy_update(*, policy: GradingPolicy, data: dict, lock_version: int) -> GradingPolicy:
     """Save a draft's figures, unless someone saved it since ``lock_version`` was read (optimistic lock)."""
     if policy.state != PolicyState.DRAFT:
-        raise ApplicationError(NOT_DRAFT_MESSAGE)
+        raise ApplicationError(_(NOT_DRAFT_MESSAGE))
     errors = policy_validate(data)
     if errors:
-        raise ApplicationError("评定规则未通过校验", field_errors=errors)
+        raise ApplicationError(_("评定规则未通过校验"), field_errors=errors)
     updated = GradingPolicy.objects.filter(pk=policy.pk, lock_version=lock_version, state=PolicyState.DRAFT).update(
         lock_version=F("lock_version") + 1, **{k: data[k] for k in POLICY_FIELDS}
     )
     if not updated:
-        raise ApplicationError(STALE_MESSAGE)
+        raise ApplicationError(_(STALE_MESSAGE))
     policy.refresh_from_db()
     return policy
 
@@ -117,17 +122,18 @@ def policy_activate(*, policy: GradingPolicy, lock_version: int) -> GradingPolic
     """Put a draft in force from its effective month; the policy before it keeps governing earlier months."""
     locked = GradingPolicy.objects.select_for_update().get(pk=policy.pk)
     if locked.state != PolicyState.DRAFT:
-        raise ApplicationError(NOT_DRAFT_MESSAGE)
+        raise ApplicationError(_(NOT_DRAFT_MESSAGE))
     if locked.lock_version != lock_version:
-        raise ApplicationError(STALE_MESSAGE)
+        raise ApplicationError(_(STALE_MESSAGE))
     errors = policy_validate(model_to_dict(locked, fields=POLICY_FIELDS))
     if errors:
-        raise ApplicationError("评定规则未通过校验", field_errors=errors)
+        raise ApplicationError(_("评定规则未通过校验"), field_errors=errors)
     latest = GradingPolicy.objects.exclude(state=PolicyState.DRAFT).order_by("-effective_from").first()
     if latest is not None and locked.effective_from <= latest.effective_from:
         raise ApplicationError(
-            f"生效月份须晚于现行规则 v{latest.version} 的生效月份 {latest.effective_from:%Y-%m}",
-            field_errors={"effective_from": ["生效月份须晚于现行规则"]},
+            _("生效月份须晚于现行规则 v%(version)s 的生效月份 %(month)s")
+            % {"version": latest.version, "month": f"{latest.effective_from:%Y-%m}"},
+            field_errors={"effective_from": [_("生效月份须晚于现行规则")]},
         )
     GradingPolicy.objects.filter(state=PolicyState.ACTIVE).update(state=PolicyState.RETIRED)
     locked.state = PolicyState.ACTIVE
