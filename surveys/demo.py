@@ -19,7 +19,7 @@ from halls.months import month_add, month_start
 from inspections.models import Indicator, IndicatorKind, Inspection, InspectionItem, InspectionKind, InspectionState
 from inspections.selectors import scheme_in_force
 from inspections.services.rectification import rectifications_open_for
-from surveys.imports.kinds.visits import ItemResult, totals_compute
+from surveys.imports.kinds.visits import ItemResult, visit_totals
 from surveys.models import (
     ActivityParticipation,
     AdjustmentKind,
@@ -113,7 +113,7 @@ def demo_evidence_seed(*, halls: list[Hall], months: int, seed: int, today: dt.d
                         items.append(ItemResult(ind.pk, ind.kind, None, Decimal("0"), note="暗访触发一票否决"))
                     elif ind.kind in (IndicatorKind.BONUS, IndicatorKind.DEDUCTION) and rng.random() < 0.05:
                         items.append(ItemResult(ind.pk, ind.kind, ind.points, ind.points))
-                totals = totals_compute(items)
+                totals = visit_totals(items)
                 visits.append(
                     Inspection(
                         hall=hall, scheme=scheme, kind=InspectionKind.MYSTERY, state=InspectionState.SUBMITTED,

@@ -13,8 +13,7 @@ import datetime as dt
 import logging
 import time
 from collections import defaultdict
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import connection
@@ -32,6 +31,7 @@ from inspections.models import (
     SchemeState,
 )
 from inspections.services.rectification import rectifications_open_for
+from inspections.services.totals import Totals, totals_compute
 from scoring.models import GradingPolicy
 from scoring.selectors import policy_in_force
 from surveys.imports import cells
@@ -41,7 +41,6 @@ from surveys.models import ImportKind
 
 logger = logging.getLogger(__name__)
 ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 IND_PREFIX = "ind:"
 
 
@@ -56,34 +55,9 @@ class ItemResult(NamedTuple):
     note: str = ""
 
 
-@dataclass(frozen=True)
-class Totals:
-    points_awarded: Decimal
-    points_applicable: Decimal
-    score: Decimal | None
-    vetoed: bool
-    bonus_points: Decimal
-    deduction_points: Decimal
-
-
-def totals_compute(items: list[ItemResult]) -> Totals:
-    """The inspection totals rule: awarded over applicable scored items, as a percentage rounded
-    half-up to 0.01 (None when nothing applies); veto when any veto item is present; bonus and
-    deduction summed apart (grading applies them, and the veto cap, to the month)."""
-    scored = [item for item in items if item.kind == IndicatorKind.SCORED and not item.not_applicable]
-    applicable = sum((item.max_points for item in scored), ZERO)
-    awarded = sum((item.points or ZERO for item in scored), ZERO)
-    score = None
-    if applicable > 0:
-        score = (awarded / applicable * HUNDRED).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return Totals(
-        points_awarded=awarded,
-        points_applicable=applicable,
-        score=score,
-        vetoed=any(item.kind == IndicatorKind.VETO for item in items),
-        bonus_points=sum((item.points or ZERO for item in items if item.kind == IndicatorKind.BONUS), ZERO),
-        deduction_points=sum((item.points or ZERO for item in items if item.kind == IndicatorKind.DEDUCTION), ZERO),
-    )
+def visit_totals(items: list[ItemResult]) -> Totals:
+    """The one inspection totals rule (``inspections.services.totals``) over a visit's parsed items."""
+    return totals_compute((item.kind, item.points, item.max_points, item.not_applicable) for item in items)
 
 
 class _SchemeIndex:
@@ -194,7 +168,7 @@ class VisitImporter(Importer):
         items = self._items(row, scheme)
         if not row.ok:
             return None
-        totals = totals_compute(items)
+        totals = visit_totals(items)
         return Record(
             row=row.number,
             key=(vendor, external_id),
