@@ -12,15 +12,8 @@ from decimal import Decimal
 import xlsxwriter
 from django.utils.translation import gettext as _
 
+from halls.spreadsheets import text_safe
 from incentives.models import BonusSplit, HallBonus, StaffBonus
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def spreadsheet_text(value) -> str:
-    """``value`` as text that no spreadsheet will evaluate."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def split_workbook(*, split: BonusSplit, halls: list[HallBonus], staff: list[StaffBonus]) -> bytes:
@@ -60,12 +53,12 @@ def split_workbook(*, split: BonusSplit, halls: list[HallBonus], staff: list[Sta
         ],
     )
     for row, item in enumerate(halls, start=1):
-        ws.write_string(row, 0, spreadsheet_text(item.unit.marketing_unit.name))
-        ws.write_string(row, 1, spreadsheet_text(item.hall.code))
-        ws.write_string(row, 2, spreadsheet_text(item.hall.name))
-        ws.write_string(row, 3, spreadsheet_text(item.hall.district.name))
-        ws.write_string(row, 4, spreadsheet_text(item.grade or "—"))
-        ws.write_string(row, 5, spreadsheet_text(item.get_coefficient_basis_display()))
+        ws.write_string(row, 0, text_safe(item.unit.marketing_unit.name))
+        ws.write_string(row, 1, text_safe(item.hall.code))
+        ws.write_string(row, 2, text_safe(item.hall.name))
+        ws.write_string(row, 3, text_safe(item.hall.district.name))
+        ws.write_string(row, 4, text_safe(item.grade or "—"))
+        ws.write_string(row, 5, text_safe(item.get_coefficient_basis_display()))
         ws.write_number(row, 6, item.volume)
         ws.write_number(row, 7, float(item.coefficient), decimal)
         ws.write_number(row, 8, float(item.weight), decimal)
@@ -88,10 +81,10 @@ def split_workbook(*, split: BonusSplit, halls: list[HallBonus], staff: list[Sta
         ],
     )
     for row, item in enumerate(staff, start=1):
-        ws.write_string(row, 0, spreadsheet_text(item.hall_bonus.hall.code))
-        ws.write_string(row, 1, spreadsheet_text(item.hall_bonus.hall.name))
-        ws.write_string(row, 2, spreadsheet_text(item.staff.employee_no))
-        ws.write_string(row, 3, spreadsheet_text(item.staff.name))
+        ws.write_string(row, 0, text_safe(item.hall_bonus.hall.code))
+        ws.write_string(row, 1, text_safe(item.hall_bonus.hall.name))
+        ws.write_string(row, 2, text_safe(item.staff.employee_no))
+        ws.write_string(row, 3, text_safe(item.staff.name))
         ws.write_number(row, 4, float(item.points), decimal)
         ws.write_number(row, 5, float(item.share), percent)
         ws.write_number(row, 6, _number(item.amount), money)

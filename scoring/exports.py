@@ -4,25 +4,13 @@ name, a note) can become a formula when the file is opened (CSV/formula injectio
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 
 import xlsxwriter
 from django.http import HttpResponse
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+from halls.spreadsheets import cell_safe
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def cell_safe(value):
-    """Numbers stay numbers; a string that a spreadsheet would read as a formula gets a leading quote."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bool | int | float):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def xlsx_response(*, filename: str, sheet: str, headers: list[str], rows) -> HttpResponse:

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from halls.months import month_label
+from halls.spreadsheets import cell_safe
 from scoring.models import GradingRun
 from scoring.selectors.grading import run_live_for_month, run_results
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 EXPORT_FORMATS = ("csv", "xlsx")
 HEADER = [
     "营业厅编码",
@@ -41,13 +41,6 @@ HEADER = [
     "一票否决",
     "未评定原因",
 ]
-
-
-def cell_safe(value):
-    """A text cell that a spreadsheet would read as a formula gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _rows(run: GradingRun) -> list[list]:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from halls.errors import ApplicationError
 from halls.jobs import BrokerUnavailable, enqueue
+from halls.spreadsheets import text_safe
 from scoring.selectors import month_is_published
 from surveys.imports import importer_for
 from surveys.imports.framework import sheet_validate
@@ -186,17 +187,11 @@ def import_template_build(*, kind: str, params: dict | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def csv_safe(value) -> str:
-    """Escape a cell that a spreadsheet would run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r", "\n") else text
-
-
 def import_errors_csv(*, batch: ImportBatch) -> bytes:
     """Every error of a rejected batch, as a CSV Excel opens (UTF-8 with BOM)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["行号", "列", "原因"])
     for error in batch.errors:
-        writer.writerow([error["row"], csv_safe(error["column"]), csv_safe(error["reason"])])
+        writer.writerow([error["row"], text_safe(error["column"]), text_safe(error["reason"])])
     return buffer.getvalue().encode("utf-8-sig")

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from scoring.exports import cell_safe
+from halls.spreadsheets import cell_safe
 from tests.factories import CityFactory, DistrictFactory, HallFactory, d, hall_manager
 from tests.reports.factories import JULY, JUNE, HallMonthResultFactory
 

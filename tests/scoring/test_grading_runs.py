@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from halls.errors import ApplicationError
+from halls.spreadsheets import cell_safe
 from inspections.models import Indicator, InspectionItem
 from inspections.services.tree import scheme_copy_to_draft
 from scoring.models import GradingRun, HallMonthResult, PolicyState, ResultChange, RunState
@@ -26,7 +27,7 @@ from scoring.services import (
     grading_run_start,
     month_publish,
 )
-from scoring.services.export import cell_safe, results_export
+from scoring.services.export import results_export
 from scoring.services.policy import policy_draft_create
 from tests.factories import DistrictFactory, HallFactory
 from tests.scoring.conftest import FEB, JAN
