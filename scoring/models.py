@@ -225,3 +225,26 @@ class ResultChange(models.Model):
     class Meta:
         ordering = ["run", "hall__code", "field"]
         constraints = [models.UniqueConstraint(fields=["run", "hall", "field"], name="one_change_per_field")]
+
+
+class GradingChunk(models.Model):
+    """One city's scores for one attempt of a run graded across workers (``HALLQ_GRADING_CHUNKS=city``).
+
+    A staging row: a chunk task writes it (again, identically, if its message is redelivered), the ranking
+    step reads every city's row, writes the results and deletes the run's chunks in one transaction.
+    ``attempt`` is the run's ``started_at``: a run restarted after a failure never reads an older attempt's
+    chunks. ``scores`` holds the city's per-hall scores column by column (plain JSON numbers, so each
+    float comes back bit for bit and the ranking matches the single-process run's).
+    """
+
+    run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="chunks")
+    city = models.ForeignKey("halls.CityCompany", on_delete=models.CASCADE, related_name="+")
+    attempt = models.DateTimeField()
+    hall_count = models.PositiveIntegerField()
+    scores = models.JSONField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "city", "attempt"], name="one_chunk_per_city_per_attempt"),
+        ]

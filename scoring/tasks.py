@@ -7,11 +7,45 @@ from celery import shared_task
     name="scoring.grade_month", acks_late=True, ignore_result=True, time_limit=60 * 60, soft_time_limit=55 * 60
 )
 def grade_month_task(run_id: int) -> None:
-    """Execute a grading run started by HQ. Idempotent: results are written in one transaction at the end,
-    and a run that already finished is left alone, so a redelivered message does no harm."""
-    from scoring.services import grading_run_execute
+    """Execute a grading run started by HQ (or, with ``HALLQ_GRADING_CHUNKS=city``, fan it out per city).
+    Idempotent: results are written in one transaction at the end, and a run that already finished is
+    left alone, so a redelivered message does no harm."""
+    from scoring.services.distributed import grading_run_launch
 
-    grading_run_execute(run_id=run_id)
+    grading_run_launch(run_id=run_id)
+
+
+@shared_task(name="scoring.grade_city_chunk", acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
+def grade_city_chunk_task(run_id: int, city_id: int, attempt: str) -> int:
+    """One city's scores for a run graded across workers, stored as the run's chunk (idempotent).
+    Returns the city's hall count: the chord needs a result, the scores themselves stay in the database."""
+    from scoring.services.distributed import grading_chunk_compute
+
+    return grading_chunk_compute(run_id=run_id, city_id=city_id, attempt=attempt)
+
+
+FINISH_RETRIES = 60
+
+
+@shared_task(
+    bind=True,
+    name="scoring.grade_chunks_finish",
+    acks_late=True,
+    ignore_result=True,
+    max_retries=FINISH_RETRIES,
+    time_limit=60 * 60,
+    soft_time_limit=55 * 60,
+)
+def grade_chunks_finish_task(self, run_id: int, attempt: str) -> None:
+    """Rank the stored chunks and write the run's results in one transaction. If a chunk is still missing
+    (the chord fired early after a redelivery), wait for it; after the last retry the run fails."""
+    from scoring.services.distributed import ChunksMissing, grading_chunks_finish
+
+    final = self.request.is_eager or self.request.retries >= FINISH_RETRIES
+    try:
+        grading_chunks_finish(run_id=run_id, attempt=attempt, final=final)
+    except ChunksMissing as exc:
+        raise self.retry(exc=exc, countdown=5) from exc
 
 
 @shared_task(name="scoring.grade_previous_month", acks_late=True, ignore_result=True, time_limit=60 * 60)

@@ -264,3 +264,8 @@ HALLQ_ENQUEUE_CONNECT_TIMEOUT = env.float("HALLQ_ENQUEUE_CONNECT_TIMEOUT", defau
 HALLQ_HEALTH_BROKER_TIMEOUT = env.float("HALLQ_HEALTH_BROKER_TIMEOUT", default=2.0)
 # A worker whose last heartbeat is older than this is reported as stale by the health endpoint.
 HALLQ_WORKER_STALE_AFTER = timedelta(minutes=env.int("HALLQ_WORKER_STALE_MINUTES", default=3))
+# Grading runs started by HQ or the schedule: "" grades the month in one worker process; "city" fans it
+# out as one chunk task per city followed by one ranking step (scoring.services.distributed).
+HALLQ_GRADING_CHUNKS = env.str("HALLQ_GRADING_CHUNKS", default="")
+if HALLQ_GRADING_CHUNKS not in ("", "city"):
+    raise ImproperlyConfigured(f"HALLQ_GRADING_CHUNKS={HALLQ_GRADING_CHUNKS!r}: use '' (one process) or 'city'")

@@ -1,6 +1,7 @@
 """Writes for grading: the policy (``policy``), the arithmetic (``compute``), reading a month's evidence
 (``evidence``), runs and publication (``grading``) and exports (``export``)."""
 
+from scoring.services.distributed import grade_month_distributed
 from scoring.services.grading import (
     grade_month,
     grading_previous_month_draft,
@@ -14,6 +15,7 @@ from scoring.services.policy import default_policy_load, policy_activate, policy
 __all__ = [
     "default_policy_load",
     "grade_month",
+    "grade_month_distributed",
     "grading_previous_month_draft",
     "grading_run_execute",
     "grading_run_fail",

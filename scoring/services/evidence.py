@@ -25,10 +25,16 @@ def month_end(month: dt.date) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def halls_open_frame(*, month: dt.date) -> pd.DataFrame:
+def _in_city(city_id: int | None, hall_path: str = "hall") -> Q:
+    """Only ``city_id``'s rows (grading across workers computes one city at a time); all rows for None."""
+    return Q() if city_id is None else Q(**{f"{hall_path}__district__city_id": city_id})
+
+
+def halls_open_frame(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
     """Halls open at some point in ``month`` (one query); halls opened later or closed before are left out."""
     rows = (
         Hall.objects.filter(opened_on__lte=month_end(month))
+        .filter(Q() if city_id is None else Q(district__city_id=city_id))
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=month))
         .values_list("pk", "district__city_id", "district_id", "kind")
         .order_by("pk")
@@ -36,10 +42,21 @@ def halls_open_frame(*, month: dt.date) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=["hall_id", "city_id", "district_id", "kind"])
 
 
-def _inspection_totals(*, month: dt.date) -> pd.DataFrame:
+def cities_open(*, month: dt.date) -> list[int]:
+    """The cities with at least one hall open in ``month`` (one query): the chunks of grading across workers."""
+    return list(
+        Hall.objects.filter(opened_on__lte=month_end(month))
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=month))
+        .values_list("district__city_id", flat=True)
+        .distinct()
+        .order_by("district__city_id")
+    )
+
+
+def _inspection_totals(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
     """Stored totals of the month's submitted inspections and visits, summed per hall and mystery/on-site."""
     rows = (
-        Inspection.objects.filter(month=month, state=InspectionState.SUBMITTED)
+        Inspection.objects.filter(_in_city(city_id), month=month, state=InspectionState.SUBMITTED)
         .values("hall_id", "kind")
         .annotate(
             awarded=Sum("points_awarded"),
@@ -55,7 +72,9 @@ def _inspection_totals(*, month: dt.date) -> pd.DataFrame:
     )
 
 
-def _inspection_totals_on_scheme(*, month: dt.date, scheme: IndicatorScheme) -> pd.DataFrame:
+def _inspection_totals_on_scheme(
+    *, month: dt.date, scheme: IndicatorScheme, city_id: int | None = None
+) -> pd.DataFrame:
     """What-if: the month's inspection items re-scored against ``scheme`` (matched by indicator code).
 
     A scored item keeps its share of its points (8 of 10 becomes 12 of 15 when the item is worth 15),
@@ -66,7 +85,9 @@ def _inspection_totals_on_scheme(*, month: dt.date, scheme: IndicatorScheme) -> 
         for code, kind, points in Indicator.objects.filter(scheme=scheme).values_list("code", "kind", "points")
     }
     items = (
-        InspectionItem.objects.filter(inspection__month=month, inspection__state=InspectionState.SUBMITTED)
+        InspectionItem.objects.filter(
+            _in_city(city_id, "inspection__hall"), inspection__month=month, inspection__state=InspectionState.SUBMITTED
+        )
         .values_list(
             "inspection_id",
             "inspection__hall_id",
@@ -110,9 +131,9 @@ def _inspection_totals_on_scheme(*, month: dt.date, scheme: IndicatorScheme) -> 
     ].sum()
 
 
-def _complaint_counts(*, month: dt.date) -> pd.DataFrame:
+def _complaint_counts(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
     rows = (
-        Complaint.objects.filter(month=month)
+        Complaint.objects.filter(_in_city(city_id), month=month)
         .values("hall_id")
         .annotate(substantiated=Count("pk", filter=Q(substantiated=True)))
         .order_by()
@@ -120,9 +141,9 @@ def _complaint_counts(*, month: dt.date) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=["hall_id", "substantiated"])
 
 
-def _adjustments(*, month: dt.date) -> pd.DataFrame:
+def _adjustments(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
     rows = (
-        HallAdjustment.objects.filter(month=month)
+        HallAdjustment.objects.filter(_in_city(city_id), month=month)
         .values("hall_id")
         .annotate(
             adj_bonus=Sum("points", filter=Q(kind=AdjustmentKind.BONUS)),
@@ -133,14 +154,19 @@ def _adjustments(*, month: dt.date) -> pd.DataFrame:
     return pd.DataFrame.from_records(list(rows), columns=["hall_id", "adj_bonus", "adj_deduction"])
 
 
-def evidence_frame(*, month: dt.date, scheme: IndicatorScheme | None = None) -> pd.DataFrame:
-    """One row per hall open in ``month`` with everything grading needs (``EVIDENCE_COLUMNS``).
+def evidence_frame(
+    *, month: dt.date, scheme: IndicatorScheme | None = None, city_id: int | None = None
+) -> pd.DataFrame:
+    """One row per hall open in ``month`` with everything grading needs (``EVIDENCE_COLUMNS``); only
+    ``city_id``'s halls when given (a chunk of grading across workers).
 
     Five queries (six with a what-if scheme): halls, inspection totals, satisfaction, complaints, adjustments.
     """
-    halls = halls_open_frame(month=month)
+    halls = halls_open_frame(month=month, city_id=city_id)
     totals = (
-        _inspection_totals(month=month) if scheme is None else _inspection_totals_on_scheme(month=month, scheme=scheme)
+        _inspection_totals(month=month, city_id=city_id)
+        if scheme is None
+        else _inspection_totals_on_scheme(month=month, scheme=scheme, city_id=city_id)
     )
     totals["is_mystery"] = totals["kind"] == InspectionKind.MYSTERY
     numeric = ["awarded", "applicable", "bonus", "deduction", "vetoes"]
@@ -154,10 +180,11 @@ def evidence_frame(*, month: dt.date, scheme: IndicatorScheme | None = None) -> 
     frame["mystery_applicable"] = mystery["applicable"]
     frame["inspection_awarded"] = on_site["awarded"]
     frame["inspection_applicable"] = on_site["applicable"]
-    satisfaction = satisfaction_index_frame(month=month).set_index("hall_id")["index"]
+    hall_ids = None if city_id is None else halls["hall_id"].tolist()
+    satisfaction = satisfaction_index_frame(month=month, hall_ids=hall_ids).set_index("hall_id")["index"]
     frame["satisfaction"] = satisfaction.astype(float)
-    frame["substantiated"] = _complaint_counts(month=month).set_index("hall_id")["substantiated"]
-    adjustments = _adjustments(month=month).set_index("hall_id").astype(float)
+    frame["substantiated"] = _complaint_counts(month=month, city_id=city_id).set_index("hall_id")["substantiated"]
+    adjustments = _adjustments(month=month, city_id=city_id).set_index("hall_id").astype(float)
     inspection_bonus = mystery["bonus"].add(on_site["bonus"], fill_value=0)
     inspection_deduction = mystery["deduction"].add(on_site["deduction"], fill_value=0)
     frame["bonus"] = adjustments["adj_bonus"].add(inspection_bonus, fill_value=0)

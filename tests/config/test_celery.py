@@ -12,6 +12,8 @@ EXPECTED_TASKS = {
     "inspections.rectifications_escalate",
     "scoring.grade_month",
     "scoring.grade_previous_month",
+    "scoring.grade_city_chunk",
+    "scoring.grade_chunks_finish",
     "incentives.split_bonus",
     "surveys.import_batch_run",
 }

@@ -98,3 +98,90 @@ def adjustment_add(hall, month: dt.date, *, kind: str, points) -> HallAdjustment
         points=Decimal(str(points)),
         reason="表扬信" if kind == AdjustmentKind.BONUS else "违规",
     )
+
+
+def province_generate(*, halls: int, cities: int, months: list[dt.date], scheme, seed: int = 7) -> list:
+    """A random province for comparing grading paths: ``halls`` halls over ``cities`` cities (three districts
+    each), with per month a mystery visit, an inspection (a few vetoed, some with bonus), one or two survey
+    responses, complaints and adjustments, drawn from a coarse grid so that tied composites are common.
+    About one hall in twenty has no evidence in a month (not graded). Bulk-created: a few queries."""
+    import random
+
+    from halls.models import HallKind
+    from tests.factories import CityFactory, DistrictFactory, HallFactory
+
+    rng = random.Random(seed)
+    districts = [DistrictFactory(city=city) for city in (CityFactory() for _ in range(cities)) for _ in range(3)]
+    hall_list = [
+        HallFactory(district=districts[n % len(districts)], kind=rng.choice([HallKind.SELF_RUN, HallKind.PARTNER]))
+        for n in range(halls)
+    ]
+    survey = customer_survey()
+    inspections, responses, complaints, adjustments = [], [], [], []
+    for month in months:
+        for hall in hall_list:
+            if rng.random() < 0.05:
+                continue
+            for kind in (InspectionKind.MYSTERY, InspectionKind.OVERT):
+                if rng.random() < 0.15:
+                    continue
+                awarded = Decimal(rng.randrange(50, 101, 5))
+                inspections.append(
+                    Inspection(
+                        hall=hall,
+                        scheme=scheme,
+                        kind=kind,
+                        inspected_at=_at(month),
+                        month=month,
+                        state=InspectionState.SUBMITTED,
+                        vendor="第三方暗访公司" if kind == InspectionKind.MYSTERY else "",
+                        external_id=f"V{next(_ids):06d}" if kind == InspectionKind.MYSTERY else "",
+                        points_awarded=awarded,
+                        points_applicable=Decimal(100),
+                        score=awarded,
+                        vetoed=rng.random() < 0.02,
+                        bonus_points=Decimal(rng.choice([0, 0, 0, 2, 6])),
+                        deduction_points=Decimal(rng.choice([0, 0, 0, 0, 1])),
+                    )
+                )
+            for _ in range(rng.randint(0, 2)):
+                responses.append(
+                    SurveyResponse(
+                        survey=survey,
+                        hall=hall,
+                        external_id=f"R{next(_ids):06d}",
+                        responded_at=_at(month),
+                        month=month,
+                        overall=Decimal(rng.randint(5, 10)),
+                    )
+                )
+            for _ in range(rng.choice([0, 0, 0, 1, 2])):
+                complaints.append(
+                    Complaint(
+                        external_id=f"C{next(_ids):06d}",
+                        hall=hall,
+                        received_at=_at(month),
+                        month=month,
+                        category="服务态度",
+                        channel="10086",
+                        substantiated=rng.random() < 0.7,
+                    )
+                )
+            if rng.random() < 0.1:
+                kind = rng.choice([AdjustmentKind.BONUS, AdjustmentKind.DEDUCTION])
+                adjustments.append(
+                    HallAdjustment(
+                        external_id=f"A{next(_ids):06d}",
+                        hall=hall,
+                        date=month.replace(day=12),
+                        month=month,
+                        kind=kind,
+                        points=Decimal(rng.choice([1, 2, 3])),
+                        reason="表扬信" if kind == AdjustmentKind.BONUS else "违规",
+                    )
+                )
+    Inspection.objects.bulk_create(inspections, batch_size=500)
+    SurveyResponse.objects.bulk_create(responses, batch_size=500)
+    Complaint.objects.bulk_create(complaints, batch_size=500)
+    HallAdjustment.objects.bulk_create(adjustments, batch_size=500)
+    return hall_list
