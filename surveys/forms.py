@@ -17,11 +17,14 @@ class ImportUploadForm(forms.Form):
     survey = forms.ModelChoiceField(
         label=_("问卷（仅满意度调查）"), queryset=SurveyDefinition.objects.order_by("kind", "code"), required=False
     )
-    file = forms.FileField(
-        label=_("文件（.xlsx 或 .csv）"),
-        help_text=_("CSV 可为 UTF-8 或 GBK 编码；文件上限 %(mb)s MB")
-        % {"mb": settings.HALLQ_IMPORT_MAX_BYTES // (1024 * 1024)},
-    )
+    file = forms.FileField(label=_("文件（.xlsx 或 .csv）"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Formatted here, per request, so that the help text is in the reader's language.
+        self.fields["file"].help_text = _("CSV 可为 UTF-8 或 GBK 编码；文件上限 %(mb)s MB") % {
+            "mb": settings.HALLQ_IMPORT_MAX_BYTES // (1024 * 1024)
+        }
 
     def clean(self):
         cleaned = super().clean()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.utils.translation import gettext_noop
 
 logger = logging.getLogger(__name__)
 
@@ -18,5 +19,7 @@ def import_batch_run_task(batch_id: int) -> None:
         import_batch_run(batch_id=batch_id)
     except Exception:
         logger.exception("import_batch_crashed batch=%s", batch_id)
-        import_batch_fail(batch_id=batch_id, message="导入时发生系统错误，未导入任何数据；请联系系统管理员")
+        import_batch_fail(
+            batch_id=batch_id, message=gettext_noop("导入时发生系统错误，未导入任何数据；请联系系统管理员")
+        )
         raise

@@ -8,7 +8,8 @@ import functools
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from surveys.imports.reading import Cell, Formula
 
@@ -28,33 +29,36 @@ NA_WORDS = {"不适用", "n/a", "na"}
 
 def _guard(value: Cell) -> None:
     if isinstance(value, Formula):
-        raise CellError(f"不能使用公式（{value.text[:40]}），请粘贴为数值")
+        raise CellError(_("不能使用公式（%(formula)s），请粘贴为数值") % {"formula": value.text[:40]})
 
 
 def text(value: Cell, *, required: bool = True, max_length: int = 255) -> str:
     _guard(value)
     if isinstance(value, dt.datetime | dt.date):
-        raise CellError("应为文本，实际是日期")
+        raise CellError(_("应为文本，实际是日期"))
     if required and value == "":
-        raise CellError("不能为空")
+        raise CellError(_("不能为空"))
     if len(value) > max_length:
-        raise CellError(f"超过 {max_length} 个字符")
+        raise CellError(_("超过 %(max)s 个字符") % {"max": max_length})
     return value
 
 
 def decimal(value: Cell, *, low: Decimal, high: Decimal, places: int = 2, required: bool = True) -> Decimal | None:
     _guard(value)
     if isinstance(value, dt.datetime | dt.date):
-        raise CellError("应为数字，实际是日期")
+        raise CellError(_("应为数字，实际是日期"))
     # Files repeat the same few scores; a 50,000-row visit file has 1.3 million of them.
-    number, error = _decimal_cached(value, low, high, places, required)
+    number, error = _decimal_cached(value, low, high, places, required, translation.get_language())
     if error:
         raise CellError(error)
     return number
 
 
 @functools.lru_cache(maxsize=8192)
-def _decimal_cached(value: str, low: Decimal, high: Decimal, places: int, required: bool) -> tuple[Decimal | None, str]:
+def _decimal_cached(
+    value: str, low: Decimal, high: Decimal, places: int, required: bool, language: str | None
+) -> tuple[Decimal | None, str]:
+    # ``language`` is part of the cache key: the error text is in the active language.
     try:
         return _decimal_parse(value, low=low, high=high, places=places, required=required), ""
     except CellError as exc:
@@ -64,18 +68,18 @@ def _decimal_cached(value: str, low: Decimal, high: Decimal, places: int, requir
 def _decimal_parse(value: str, *, low: Decimal, high: Decimal, places: int, required: bool) -> Decimal | None:
     if value == "":
         if required:
-            raise CellError("不能为空")
+            raise CellError(_("不能为空"))
         return None
     try:
         number = Decimal(value)
     except InvalidOperation as exc:
-        raise CellError(f"应为数字：{value[:20]}") from exc
+        raise CellError(_("应为数字：%(value)s") % {"value": value[:20]}) from exc
     if not number.is_finite():
-        raise CellError(f"应为数字：{value[:20]}")
+        raise CellError(_("应为数字：%(value)s") % {"value": value[:20]})
     if number < low or number > high:
-        raise CellError(f"应在 {low} 到 {high} 之间：{value[:20]}")
+        raise CellError(_("应在 %(low)s 到 %(high)s 之间：%(value)s") % {"low": low, "high": high, "value": value[:20]})
     if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise CellError(f"最多 {places} 位小数：{value[:20]}")
+        raise CellError(_("最多 %(places)s 位小数：%(value)s") % {"places": places, "value": value[:20]})
     return number.quantize(Decimal(1).scaleb(-places))
 
 
@@ -92,13 +96,13 @@ def date(value: Cell) -> dt.date:
     if isinstance(value, dt.date):
         return value
     if value == "":
-        raise CellError("不能为空")
+        raise CellError(_("不能为空"))
     for fmt in _DATE_FORMATS:
         try:
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             continue
-    raise CellError(f"无法识别的日期：{value[:20]}（应为 YYYY-MM-DD）")
+    raise CellError(_("无法识别的日期：%(value)s（应为 YYYY-MM-DD）") % {"value": value[:20]})
 
 
 def datetime(value: Cell) -> dt.datetime:
@@ -109,7 +113,7 @@ def datetime(value: Cell) -> dt.datetime:
     elif isinstance(value, dt.date):
         naive = dt.datetime.combine(value, dt.time())
     elif value == "":
-        raise CellError("不能为空")
+        raise CellError(_("不能为空"))
     else:
         naive = None
         for fmt in _DATETIME_FORMATS:
@@ -121,7 +125,7 @@ def datetime(value: Cell) -> dt.datetime:
         if naive is None:
             naive = dt.datetime.combine(date(value), dt.time())
     if naive.year < 2000 or naive.year > 2100:
-        raise CellError(f"日期超出范围：{naive:%Y-%m-%d}")
+        raise CellError(_("日期超出范围：%(date)s") % {"date": f"{naive:%Y-%m-%d}"})
     return timezone.make_aware(naive.replace(tzinfo=None, microsecond=0), timezone.get_default_timezone())
 
 
@@ -131,14 +135,14 @@ def month(value: Cell) -> dt.date:
     if isinstance(value, dt.date):
         return dt.date(value.year, value.month, 1)
     if value == "":
-        raise CellError("不能为空")
+        raise CellError(_("不能为空"))
     match = _MONTH_RE.match(value)
     if match and 1 <= int(match.group(2)) <= 12 and 2000 <= int(match.group(1)) <= 2100:
         return dt.date(int(match.group(1)), int(match.group(2)), 1)
     try:
         day = date(value)
     except CellError:
-        raise CellError(f"无法识别的月份：{value[:20]}（应为 YYYY-MM）") from None
+        raise CellError(_("无法识别的月份：%(value)s（应为 YYYY-MM）") % {"value": value[:20]}) from None
     return dt.date(day.year, day.month, 1)
 
 
@@ -149,7 +153,7 @@ def boolean(value: Cell) -> bool:
         return True
     if word in FALSE_WORDS:
         return False
-    raise CellError(f"应为“是”或“否”：{word[:20]}")
+    raise CellError(_("应为“是”或“否”：%(value)s") % {"value": word[:20]})
 
 
 def phone(value: Cell) -> str:
@@ -161,5 +165,5 @@ def phone(value: Cell) -> str:
     if digits == "":
         return ""
     if not _PHONE_RE.match(digits):
-        raise CellError("手机号应为 11 位数字")
+        raise CellError(_("手机号应为 11 位数字"))
     return digits

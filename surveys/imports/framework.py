@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext as _
+
 from halls.models import Hall
 from scoring.selectors import month_is_published
 from surveys.imports import cells
@@ -107,14 +109,14 @@ class Importer:
             extra = None if column else self.extra_column(title)
             key = column.key if column else extra
             if key is None:
-                errors.append(RowError(HEADER_ROW, title, "未知的列名（表头应与模板一致）"))
+                errors.append(RowError(HEADER_ROW, title, _("未知的列名（表头应与模板一致）")))
             elif key in positions:
-                errors.append(RowError(HEADER_ROW, title, "列名重复"))
+                errors.append(RowError(HEADER_ROW, title, _("列名重复")))
             else:
                 positions[key] = index
         for column in self.columns:
             if column.required and column.key not in positions:
-                errors.append(RowError(HEADER_ROW, column.header, "缺少此列（表头应与模板一致）"))
+                errors.append(RowError(HEADER_ROW, column.header, _("缺少此列（表头应与模板一致）")))
         self.check_header(positions, errors)
         return positions
 
@@ -149,7 +151,7 @@ class Importer:
             return None
         hall_id = self._halls.get(code)
         if hall_id is None:
-            row.error(key, f"营业厅编码不存在：{code}")
+            row.error(key, _("营业厅编码不存在：%(code)s") % {"code": code})
         return hall_id
 
     def month_is_published(self, month: dt.date) -> bool:
@@ -173,7 +175,7 @@ def sheet_validate(
     first_row: dict[Any, int] = {}
     for done, (number, raw) in enumerate(sheet.rows, start=1):
         if not any(cell != "" for cell in raw):
-            outcome.errors.append(RowError(number, "", "空行：请删除数据之间的空行"))
+            outcome.errors.append(RowError(number, "", _("空行：请删除数据之间的空行")))
             continue
         cells_by_key = {key: (raw[index] if index < len(raw) else "") for key, index in positions.items()}
         row = Row(number, cells_by_key, headers, outcome.errors)
@@ -181,12 +183,16 @@ def sheet_validate(
         if record is not None and row.ok:
             seen = first_row.get(record.key)
             if seen is not None:
-                outcome.errors.append(RowError(number, importer.key_column(), f"与第 {seen} 行重复"))
+                outcome.errors.append(RowError(number, importer.key_column(), _("与第 %(row)s 行重复") % {"row": seen}))
             else:
                 first_row[record.key] = number
                 if record.month is not None and importer.month_is_published(record.month):
                     outcome.errors.append(
-                        RowError(number, "", f"{record.month:%Y-%m} 的评定已发布，不能再导入该月的数据")
+                        RowError(
+                            number,
+                            "",
+                            _("%(month)s 的评定已发布，不能再导入该月的数据") % {"month": f"{record.month:%Y-%m}"},
+                        )
                     )
                 else:
                     outcome.records.append(record)

@@ -16,6 +16,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 
@@ -59,21 +60,24 @@ def _max_uncompressed() -> int:
 def file_check(*, name: str, size: int, head: bytes) -> str:
     """Refuse what is not a spreadsheet we read; return the format, ``"xlsx"`` or ``"csv"``."""
     if size > _max_bytes():
-        raise ApplicationError(f"文件过大：{size / 1024 / 1024:.1f} MB，上限为 {_max_bytes() / 1024 / 1024:.0f} MB")
+        raise ApplicationError(
+            _("文件过大：%(size)s MB，上限为 %(limit)s MB")
+            % {"size": f"{size / 1024 / 1024:.1f}", "limit": f"{_max_bytes() / 1024 / 1024:.0f}"}
+        )
     if size == 0:
-        raise ApplicationError("文件是空的")
+        raise ApplicationError(_("文件是空的"))
     lower = name.lower()
     if lower.endswith(".xlsx"):
         if head.startswith(OLE_MAGIC):
-            raise ApplicationError("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入")
+            raise ApplicationError(_("这是旧版 Excel（.xls）文件，请在 Excel 中另存为 .xlsx 后再导入"))
         if not head.startswith(XLSX_MAGIC):
-            raise ApplicationError("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，请检查文件")
+            raise ApplicationError(_("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，请检查文件"))
         return "xlsx"
     if lower.endswith(".csv"):
         if head.startswith((XLSX_MAGIC, OLE_MAGIC)) or b"\x00" in head:
-            raise ApplicationError("文件扩展名是 .csv，但内容不是文本，请检查文件")
+            raise ApplicationError(_("文件扩展名是 .csv，但内容不是文本，请检查文件"))
         return "csv"
-    raise ApplicationError("只能导入 .xlsx 或 .csv 文件")
+    raise ApplicationError(_("只能导入 .xlsx 或 .csv 文件"))
 
 
 def zip_check(data: bytes) -> None:
@@ -81,17 +85,20 @@ def zip_check(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise ApplicationError("文件已损坏，无法作为 Excel 工作簿打开") from exc
+        raise ApplicationError(_("文件已损坏，无法作为 Excel 工作簿打开")) from exc
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ZIP_ENTRIES:
-            raise ApplicationError(f"工作簿内部文件数异常（{len(entries)} 个），已拒绝")
+            raise ApplicationError(_("工作簿内部文件数异常（%(count)s 个），已拒绝") % {"count": len(entries)})
         declared = sum(entry.file_size for entry in entries)
         if declared > _max_uncompressed():
-            raise ApplicationError(f"工作簿解压后大小异常（{declared / 1024 / 1024:.0f} MB），疑似压缩炸弹，已拒绝")
+            raise ApplicationError(
+                _("工作簿解压后大小异常（%(size)s MB），疑似压缩炸弹，已拒绝")
+                % {"size": f"{declared / 1024 / 1024:.0f}"}
+            )
         names = {entry.filename for entry in entries}
         if "xl/workbook.xml" not in names:
-            raise ApplicationError("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，请检查文件")
+            raise ApplicationError(_("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，请检查文件"))
 
 
 def _text(value) -> Cell:
@@ -135,7 +142,9 @@ def _pick_sheet(names: list[str], wanted: str) -> str:
         return wanted
     if len(names) == 1:
         return names[0]
-    raise ApplicationError(f"找不到工作表「{wanted}」；文件中的工作表：{'、'.join(names)}")
+    raise ApplicationError(
+        _("找不到工作表「%(wanted)s」；文件中的工作表：%(names)s") % {"wanted": wanted, "names": _("、").join(names)}
+    )
 
 
 def _rows_to_sheet(raw_rows) -> Sheet:
@@ -147,11 +156,11 @@ def _rows_to_sheet(raw_rows) -> Sheet:
         if header is None:
             header = [str(cell).strip() for cell in cells]
             if not any(header):
-                raise ApplicationError("第 1 行应为表头，但它是空的")
+                raise ApplicationError(_("第 1 行应为表头，但它是空的"))
             continue
         rows.append((number, cells))
     if header is None:
-        raise ApplicationError("文件中没有任何内容")
+        raise ApplicationError(_("文件中没有任何内容"))
     # Trailing blank rows (Excel keeps formatted empty rows) are not data; blank rows between data are.
     while rows and not any(cell != "" for cell in rows[-1][1]):
         rows.pop()
@@ -164,7 +173,7 @@ def _read_xlsx_calamine(data: bytes, wanted: str) -> Sheet:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error classes for every kind of damage
-        raise ApplicationError("文件已损坏，无法作为 Excel 工作簿打开") from exc
+        raise ApplicationError(_("文件已损坏，无法作为 Excel 工作簿打开")) from exc
     name = _pick_sheet(list(workbook.sheet_names), wanted)
     sheet = workbook.get_sheet_by_name(name)
     return _rows_to_sheet(sheet.iter_rows())
@@ -177,7 +186,7 @@ def _read_xlsx_openpyxl(data: bytes, wanted: str) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:
-        raise ApplicationError("文件已损坏，无法作为 Excel 工作簿打开") from exc
+        raise ApplicationError(_("文件已损坏，无法作为 Excel 工作簿打开")) from exc
     try:
         worksheet = workbook[_pick_sheet(workbook.sheetnames, wanted)]
 
@@ -202,17 +211,17 @@ def _decode_csv(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise ApplicationError("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码")
+    raise ApplicationError(_("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码"))
 
 
 def _read_csv(data: bytes) -> Sheet:
     text = _decode_csv(data)
     if "\x00" in text:
-        raise ApplicationError("文件扩展名是 .csv，但内容不是文本，请检查文件")
+        raise ApplicationError(_("文件扩展名是 .csv，但内容不是文本，请检查文件"))
     try:
         raw_rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
-        raise ApplicationError(f"CSV 格式错误：{exc}") from exc
+        raise ApplicationError(_("CSV 格式错误：%(error)s") % {"error": exc}) from exc
     sheet = _rows_to_sheet(raw_rows)
     # A cell typed "=1+1" in a CSV is a formula to Excel; refuse it the same way.
     for _number, cells in sheet.rows:

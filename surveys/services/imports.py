@@ -10,10 +10,13 @@ import io
 import logging
 import time
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 from halls.jobs import BrokerUnavailable, enqueue
@@ -29,17 +32,17 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 2000
 # Longer than the task's hard time limit (surveys.tasks).
 STALE_AFTER_SECONDS = 31 * 60
-CONFLICT_MESSAGE = "与同时进行的另一次导入冲突，未导入任何数据，请重新导入"
+CONFLICT_MESSAGE = gettext_noop("与同时进行的另一次导入冲突，未导入任何数据，请重新导入")
 
 
 def _params_check(kind: str, params: dict) -> dict:
     if kind == ImportKind.SURVEY_RESPONSES:
         survey_id = params.get("survey_id")
         if not survey_id or not SurveyDefinition.objects.filter(pk=survey_id).exists():
-            raise ApplicationError("请选择问卷", field_errors={"survey": ["请选择问卷"]})
+            raise ApplicationError(_("请选择问卷"), field_errors={"survey": [_("请选择问卷")]})
         return {"survey_id": int(survey_id)}
     if kind not in ImportKind.values or kind == ImportKind.BONUS_POOLS:
-        raise ApplicationError("不支持的导入类型")
+        raise ApplicationError(_("不支持的导入类型"))
     return {}
 
 
@@ -50,6 +53,8 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
     :class:`BrokerUnavailable` with a message for the page.
     """
     params = _params_check(kind, params or {})
+    # The task writes its progress, messages and row errors in the language of the person who uploaded.
+    params["language"] = translation.get_language() or settings.LANGUAGE_CODE
     upload.seek(0)
     head = upload.read(16)
     file_check(name=upload.name, size=upload.size, head=head)
@@ -85,6 +90,13 @@ def _finish(batch_id: int, **fields) -> None:
 
 
 def import_batch_run(*, batch_id: int) -> None:
+    """Run the batch in the language its uploader used (see :func:`_import_batch_run`)."""
+    language = ImportBatch.objects.filter(pk=batch_id).values_list("params__language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        _import_batch_run(batch_id=batch_id)
+
+
+def _import_batch_run(*, batch_id: int) -> None:
     """Validate every row; when none is wrong insert all in one transaction, else insert nothing.
 
     Safe to run twice: only a pending (or stale running) batch is claimed. Progress is written in its own short updates
@@ -96,7 +108,7 @@ def import_batch_run(*, batch_id: int) -> None:
     claimed = (
         ImportBatch.objects.filter(pk=batch_id)
         .filter(Q(state=ImportState.PENDING) | Q(state=ImportState.RUNNING, started_at__lt=stale))
-        .update(state=ImportState.RUNNING, message="读取文件", started_at=timezone.now(), rows_processed=0)
+        .update(state=ImportState.RUNNING, message=_("读取文件"), started_at=timezone.now(), rows_processed=0)
     )
     if not claimed:
         logger.info("import_batch_skipped batch=%s (not pending)", batch_id)
@@ -114,7 +126,7 @@ def import_batch_run(*, batch_id: int) -> None:
 
     read_s = time.perf_counter() - clock
     total = len(sheet.rows)
-    ImportBatch.objects.filter(pk=batch_id).update(rows_total=total, message="校验中")
+    ImportBatch.objects.filter(pk=batch_id).update(rows_total=total, message=_("校验中"))
 
     def progress(done: int) -> None:
         ImportBatch.objects.filter(pk=batch_id).update(rows_processed=done)
@@ -127,23 +139,25 @@ def import_batch_run(*, batch_id: int) -> None:
             state=ImportState.REJECTED,
             rows_processed=total,
             errors=[error.as_dict() for error in outcome.errors],
-            message=f"{bad_rows} 行有错误，未导入任何数据",
+            message=_("%(count)s 行有错误，未导入任何数据") % {"count": bad_rows},
         )
         logger.info("import_batch_rejected batch=%s errors=%s", batch_id, len(outcome.errors))
         return
 
     validate_s = time.perf_counter() - clock - read_s
-    ImportBatch.objects.filter(pk=batch_id).update(rows_processed=total, message="校验通过，正在写入数据库")
+    ImportBatch.objects.filter(pk=batch_id).update(rows_processed=total, message=_("校验通过，正在写入数据库"))
     try:
         with transaction.atomic():
             months = {record.month for record in outcome.records if record.month is not None}
             frozen = sorted(month for month in months if month_is_published(month=month))
             if frozen:
-                raise ApplicationError(f"{frozen[0]:%Y-%m} 的评定已发布，不能再导入该月的数据")
+                raise ApplicationError(
+                    _("%(month)s 的评定已发布，不能再导入该月的数据") % {"month": f"{frozen[0]:%Y-%m}"}
+                )
             created = importer.insert(outcome.records, batch_id=batch_id)
     except IntegrityError:
         logger.warning("import_batch_conflict batch=%s", batch_id)
-        _finish(batch_id, state=ImportState.FAILED, message=CONFLICT_MESSAGE)
+        _finish(batch_id, state=ImportState.FAILED, message=_(CONFLICT_MESSAGE))
         return
     except ApplicationError as exc:
         _finish(batch_id, state=ImportState.REJECTED, message=exc.message[:500])
@@ -153,7 +167,7 @@ def import_batch_run(*, batch_id: int) -> None:
         state=ImportState.SUCCEEDED,
         rows_created=created,
         rows_skipped=outcome.skipped,
-        message=f"新增 {created} 行，已存在跳过 {outcome.skipped} 行",
+        message=_("新增 %(created)s 行，已存在跳过 %(skipped)s 行") % {"created": created, "skipped": outcome.skipped},
     )
     logger.info(
         "import_batch_succeeded batch=%s created=%s skipped=%s read_s=%.1f validate_s=%.1f insert_s=%.1f",
@@ -162,9 +176,15 @@ def import_batch_run(*, batch_id: int) -> None:
 
 
 def import_batch_fail(*, batch_id: int, message: str) -> None:
-    """Mark a batch failed after an unexpected error, unless it already finished."""
+    """Mark a batch failed after an unexpected error, unless it already finished.
+
+    ``message`` is a msgid, written in the language of the batch's uploader.
+    """
+    language = ImportBatch.objects.filter(pk=batch_id).values_list("params__language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        text = _(message)
     ImportBatch.objects.filter(pk=batch_id, state__in=[ImportState.PENDING, ImportState.RUNNING]).update(
-        state=ImportState.FAILED, message=message[:500], finished_at=timezone.now()
+        state=ImportState.FAILED, message=text[:500], finished_at=timezone.now()
     )
 
 
@@ -191,7 +211,7 @@ def import_errors_csv(*, batch: ImportBatch) -> bytes:
     """Every error of a rejected batch, as a CSV Excel opens (UTF-8 with BOM)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["行号", "列", "原因"])
+    writer.writerow([_("行号"), _("列"), _("原因")])
     for error in batch.errors:
         writer.writerow([error["row"], text_safe(error["column"]), text_safe(error["reason"])])
     return buffer.getvalue().encode("utf-8-sig")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from halls.selectors import scope_for
@@ -15,11 +16,11 @@ def repair_case_update(*, case_id: int, user, state: str, follow_up: str) -> Rep
     case = RepairCase.objects.select_for_update().get(pk=case_id)
     scope = scope_for(user)
     if not (scope.is_hall_manager and scope.hall_id == case.hall_id):
-        raise ApplicationError("只有本厅店长可以更新修复情况")
+        raise ApplicationError(_("只有本厅店长可以更新修复情况"))
     if state not in RepairState.values:
-        raise ApplicationError("状态无效", field_errors={"state": ["状态无效"]})
+        raise ApplicationError(_("状态无效"), field_errors={"state": [_("状态无效")]})
     if state != RepairState.OPEN and not follow_up.strip():
-        raise ApplicationError("请填写跟进情况", field_errors={"follow_up": ["请填写跟进情况"]})
+        raise ApplicationError(_("请填写跟进情况"), field_errors={"follow_up": [_("请填写跟进情况")]})
     case.state = state
     case.follow_up = follow_up.strip()
     case.updated_by = user

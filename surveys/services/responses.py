@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from surveys.imports.framework import Row
@@ -23,13 +24,15 @@ def survey_response_create(*, survey_id: int, values: dict[str, str]) -> SurveyR
     row = Row(1, cells, {}, errors)
     record = importer.parse(row)
     if record is not None and importer.month_is_published(record.month):
-        row.error("responded_at", f"{record.month:%Y-%m} 的评定已发布，不能再录入该月的数据")
+        row.error(
+            "responded_at", _("%(month)s 的评定已发布，不能再录入该月的数据") % {"month": f"{record.month:%Y-%m}"}
+        )
     if record is not None and importer.existing_keys([record.key]):
-        row.error("external_id", "该问卷编号已存在")
+        row.error("external_id", _("该问卷编号已存在"))
     if errors or record is None:
         field_errors: dict[str, list[str]] = {}
         for error in errors:
             field_errors.setdefault(error.column.replace(DIM_PREFIX, "dim_"), []).append(error.reason)
-        raise ApplicationError("问卷填写有误", field_errors=field_errors)
+        raise ApplicationError(_("问卷填写有误"), field_errors=field_errors)
     importer.insert([record], batch_id=None)
     return SurveyResponse.objects.get(survey_id=survey_id, external_id=record.key)

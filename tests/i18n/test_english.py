@@ -59,7 +59,9 @@ def labels_of(response) -> list[str]:
 
 
 def cjk_in(texts: list[str]) -> list[str]:
-    return [text for text in texts if CJK.search(text)]
+    """The texts with Chinese in them, except the language switch's buttons, which name each language in itself."""
+    own_names = {name for _code, name in settings.LANGUAGES}
+    return [text for text in texts if CJK.search(text) and text not in own_names]
 
 
 @pytest.fixture
@@ -251,7 +253,6 @@ def test_the_english_catalogue_keeps_every_placeholder_and_fills_both_plural_for
 
 def test_no_english_translation_still_contains_chinese():
     entries = _po_entries(PO_FILE.read_text(encoding="utf-8"))
-    # "简体中文" is the language switch's own name for Chinese and is translated like any other entry.
     assert [e["msgid"] for e in entries for t in e["msgstr"].values() if CJK.search(t)] == []
 
 
@@ -276,3 +277,98 @@ def test_a_stored_not_graded_reason_is_shown_in_the_reader_s_language(english, e
     english.force_login(english_names.manager_a1)
     page = english.get(url, {"month": "2026-06"}).content.decode()
     assert "2026-06 not graded: No mystery-shopper, satisfaction or inspection data this month" in page
+
+
+# --- imports ------------------------------------------------------------------------------------------------
+
+
+def test_the_hq_imports_page_reads_in_english(english, english_names):
+    english.force_login(english_names.hq)
+    response = english.get(reverse("surveys:import_list"))
+    assert response.status_code == 200
+    labels = labels_of(response)
+    assert cjk_in(labels) == []
+    assert {"Data imports", "Data type", "File (.xlsx or .csv)", "Upload and import", "Uploaded by"} <= set(labels)
+    page = response.content.decode()
+    assert "Each file is imported whole or not at all" in page
+    assert "CSV may be UTF-8 or GBK encoded" in page
+
+
+def _bad_complaints_csv(world) -> bytes:
+    from tests.surveys.files import csv_bytes
+
+    return csv_bytes(
+        [
+            ["投诉单号", "营业厅编码", "受理时间", "类别", "渠道", "是否属实"],
+            ["T1", "NO-SUCH-HALL", "2026-03-05 10:30", "Attitude", "10086", "yes"],
+            ["T2", world.hall_a1.code, "2026-03-05 10:30", "Attitude", "10086", "maybe"],
+            ["T3", world.hall_a1.code, "someday", "Attitude", "10086", "no"],
+        ]
+    )
+
+
+def test_a_rejected_import_s_row_errors_read_in_english_for_an_english_uploader(
+    english, english_names, django_capture_on_commit_callbacks
+):
+    from surveys.models import Complaint, ImportBatch, ImportState
+    from tests.surveys.files import upload
+
+    english.force_login(english_names.hq)
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = english.post(
+            reverse("surveys:import_list"),
+            {"kind": "complaints", "file": upload("complaints.csv", _bad_complaints_csv(english_names))},
+        )
+    assert response.status_code == 302
+    # The worker's own language is the site default (Chinese); the batch still runs in its uploader's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        for callback in callbacks:
+            callback()
+    batch = ImportBatch.objects.get()
+    assert batch.state == ImportState.REJECTED
+    assert batch.params["language"] == "en"
+    assert not Complaint.objects.exists()
+
+    response = english.get(reverse("surveys:import_detail", args=[batch.pk]))
+    assert response.status_code == 200
+    assert [error["reason"] for error in response.context["errors"]] == [
+        "No hall with code NO-SUCH-HALL",
+        "Should be “yes” or “no”: maybe",
+        "Unrecognised date: someday (should be YYYY-MM-DD)",
+    ]
+    labels = labels_of(response)
+    assert cjk_in(labels) == []
+    assert {"Row", "Column", "Reason", "Errors (3 in all; nothing was imported)"} <= set(labels)
+    page = response.content.decode()
+    assert "3 rows have errors; nothing was imported" in page
+    assert "Should be “yes” or “no”: maybe" in page
+
+    csv_text = english.get(reverse("surveys:import_errors", args=[batch.pk])).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[0] == "Row,Column,Reason"
+
+
+def test_an_import_uploaded_in_chinese_keeps_its_errors_in_chinese(client, english_names, run_import_as_hq):
+    from surveys.models import ImportKind
+
+    batch = run_import_as_hq(ImportKind.COMPLAINTS, "complaints.csv", _bad_complaints_csv(english_names))
+    assert batch.params["language"] == "zh-hans"
+    assert [error["reason"] for error in batch.errors] == [
+        "营业厅编码不存在：NO-SUCH-HALL",
+        "应为“是”或“否”：maybe",
+        "无法识别的日期：someday（应为 YYYY-MM-DD）",
+    ]
+    assert batch.message == "3 行有错误，未导入任何数据"
+
+
+def test_a_crashed_import_is_reported_in_its_uploader_s_language(english_names):
+    from surveys.models import ImportBatch, ImportKind, ImportState
+    from surveys.services.imports import import_batch_fail
+
+    batch = ImportBatch.objects.create(
+        kind=ImportKind.COMPLAINTS, uploaded_by=english_names.hq, file="imports/x.csv", file_name="x.csv",
+        checksum="0" * 64, state=ImportState.RUNNING, params={"language": "en"},
+    )  # fmt: skip
+    import_batch_fail(batch_id=batch.pk, message="导入时发生系统错误，未导入任何数据；请联系系统管理员")
+    batch.refresh_from_db()
+    assert batch.state == ImportState.FAILED
+    assert batch.message.startswith("A system error occurred during the import; nothing was imported.")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from halls.models import Staff
 from surveys.imports import cells
@@ -118,7 +119,7 @@ class AdjustmentImporter(_ExternalIdImporter):
         word = row.get("kind", cells.text, max_length=16)
         kind = ADJUSTMENT_WORDS.get((word or "").lower())
         if word is not None and kind is None:
-            row.error("kind", "应为“加分”或“扣分”")
+            row.error("kind", _("应为“加分”或“扣分”"))
         data = dict(
             external_id=row.get("external_id", cells.text, max_length=64),
             hall_id=self.hall_id(row),
@@ -192,7 +193,7 @@ class StaffPointsImporter(Importer):
         employee_no = row.get("employee_no", cells.text, max_length=32)
         staff_id = self._staff.get(employee_no) if employee_no is not None else None
         if employee_no is not None and staff_id is None:
-            row.error("employee_no", f"工号不存在：{employee_no}")
+            row.error("employee_no", _("工号不存在：%(employee_no)s") % {"employee_no": employee_no})
         data = dict(
             staff_id=staff_id,
             month=row.get("month", cells.month),

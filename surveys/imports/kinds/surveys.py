@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from surveys.imports import cells
 from surveys.imports.framework import Column, Importer, Record, Row
@@ -61,7 +62,7 @@ class SurveyResponseImporter(Importer):
 
         for dim in self.dimensions.values():
             if DIM_PREFIX + dim.code not in positions:
-                errors.append(RowError(HEADER_ROW, dim.code, f"缺少维度列：{dim.name_zh}"))
+                errors.append(RowError(HEADER_ROW, dim.code, _("缺少维度列：%(name)s") % {"name": dim.name_zh}))
 
     def header_titles(self) -> dict[str, str]:
         titles = super().header_titles()

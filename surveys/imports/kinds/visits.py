@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from inspections.models import (
@@ -163,7 +164,7 @@ class VisitImporter(Importer):
         month = timezone.localtime(visited_at).date().replace(day=1)
         scheme = self.schemes.for_month(month)
         if scheme is None:
-            row.error("visited_at", f"{month:%Y-%m} 没有生效的指标体系")
+            row.error("visited_at", _("%(month)s 没有生效的指标体系") % {"month": f"{month:%Y-%m}"})
             return None
         items = self._items(row, scheme)
         if not row.ok:
@@ -201,7 +202,7 @@ class VisitImporter(Importer):
         indicators = self.schemes.indicators[scheme.pk]
         for key, value in row.cells.items():
             if key.startswith(IND_PREFIX) and value != "" and key[len(IND_PREFIX) :] not in indicators:
-                row.error(key, f"该日适用的指标体系 v{scheme.version} 中没有此指标编码")
+                row.error(key, _("该日适用的指标体系 v%(version)s 中没有此指标编码") % {"version": scheme.version})
         items: list[ItemResult] = []
         for indicator in self.schemes.leaves[scheme.pk]:
             key = IND_PREFIX + indicator.code
@@ -211,7 +212,11 @@ class VisitImporter(Importer):
                     if (scheme.pk, indicator.code) not in self._missing_reported:
                         self._missing_reported.add((scheme.pk, indicator.code))
                         row.errors.append(
-                            RowError(HEADER_ROW, indicator.code, f"缺少指标列（v{scheme.version} 指标体系的三级指标）")
+                            RowError(
+                                HEADER_ROW,
+                                indicator.code,
+                                _("缺少指标列（v%(version)s 指标体系的三级指标）") % {"version": scheme.version},
+                            )
                         )
                 continue
             # A file repeats the same few values per indicator (1.3 million cells in 50,000 visits): each
@@ -234,13 +239,13 @@ class VisitImporter(Importer):
             if indicator.kind == IndicatorKind.SCORED:
                 if isinstance(value, str) and value.lower() in cells.NA_WORDS:
                     if not indicator.allow_na:
-                        return None, "该指标不可标记为不适用"
+                        return None, _("该指标不可标记为不适用")
                     return ItemResult(indicator.pk, indicator.kind, None, indicator.points, True), ""
                 points = cells.decimal(value, low=ZERO, high=indicator.points)
                 return ItemResult(indicator.pk, indicator.kind, points, indicator.points), ""
             if indicator.kind == IndicatorKind.VETO:
                 if cells.boolean(value):
-                    return ItemResult(indicator.pk, indicator.kind, None, ZERO, note="暗访触发一票否决"), ""
+                    return ItemResult(indicator.pk, indicator.kind, None, ZERO, note=_("暗访触发一票否决")), ""
                 return None, ""
             points = cells.decimal(value, low=ZERO, high=indicator.points or ZERO, required=False)
             if points:
