@@ -99,8 +99,10 @@ def appeal_decide(
 ) -> Appeal:
     """Uphold (the item's points change and the inspection's totals are recomputed) or reject with a reason."""
     appeal = Appeal.objects.select_related("item__inspection__hall", "item__indicator").get(pk=appeal_id)
+    if appeal.lock_version != lock_version:  # decided or changed since the page was loaded
+        raise ApplicationError(DECISION_CONFLICT)
     if appeal.state != AppealState.PENDING:
-        raise ApplicationError(f"该申诉已{appeal.get_state_display()}，不能再裁定")
+        raise ApplicationError(f"该申诉{appeal.get_state_display()}，不能再裁定")
     note = note.strip()
     if not note:
         raise ApplicationError("请写明裁定理由", field_errors={"decision_note": ["请写明裁定理由"]})
@@ -115,6 +117,7 @@ def appeal_decide(
     )
     if not claimed:
         raise ApplicationError(DECISION_CONFLICT)
+    appeal.lock_version = lock_version + 1  # what the claim wrote; save() below writes every field
     appeal.state = AppealState.UPHELD if uphold else AppealState.REJECTED
     appeal.decided_points = decided_points if uphold else None
     appeal.decision_note = note
