@@ -8,6 +8,7 @@ import re
 from halls.errors import ApplicationError
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 def month_start(day: dt.date | dt.datetime) -> dt.date:
@@ -19,6 +20,9 @@ def month_parse(text: str) -> dt.date:
     match = _MONTH_RE.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ApplicationError(f"月份格式应为 YYYY-MM：{text!r}")
+    # Year 0 is no date at all, and a month next to year 1 or 9999 has no neighbour month_add could reach.
+    if not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+        raise ApplicationError(f"月份超出范围（{MIN_YEAR}–{MAX_YEAR} 年）：{text!r}")
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
