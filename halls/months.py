@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from halls.errors import ApplicationError
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
+MIN_YEAR, MAX_YEAR = 1900, 2999
 
 
 def month_start(day: dt.date | dt.datetime) -> dt.date:
@@ -21,6 +22,11 @@ def month_parse(text: str) -> dt.date:
     match = _MONTH_RE.match(text.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ApplicationError(_("月份格式应为 YYYY-MM：%(text)r") % {"text": text})
+    # Year 0 is no date at all, and a month next to year 1 or 9999 has no neighbour month_add could reach.
+    if not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+        raise ApplicationError(
+            _("月份超出范围（%(low)s–%(high)s 年）：%(text)r") % {"low": MIN_YEAR, "high": MAX_YEAR, "text": text}
+        )
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 

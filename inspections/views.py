@@ -156,7 +156,9 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
 
     def load(self, request, **kwargs):
         self.inspection = inspection_get(user=request.user, pk=kwargs["pk"])
-        if self.inspection.state != InspectionState.DRAFT:
+        # A POST against an inspection submitted meanwhile is answered by the service's error beside the
+        # user's own input (redisplayed, nothing lost), not by a redirect that would drop what they typed.
+        if self.inspection.state != InspectionState.DRAFT and request.method != "POST":
             messages.info(request, _("该检查已提交，不能再修改"))
             return redirect("inspections:detail", pk=self.inspection.pk)
         return None
@@ -341,7 +343,9 @@ class AppealDetailView(RoleRequiredMixin, LoadMixin, FormView):
 
     def get_context_data(self, **kwargs):
         can_decide = self.scope.is_hq and self.appeal.state == AppealState.PENDING
-        return super().get_context_data(appeal=self.appeal, can_decide=can_decide, **kwargs)
+        # A refused decision (someone decided first) shows the user's input with the reason, not a blank page.
+        show_form = can_decide or (self.scope.is_hq and "form" in kwargs and kwargs["form"].is_bound)
+        return super().get_context_data(appeal=self.appeal, can_decide=can_decide, show_form=show_form, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if not self.scope.is_hq:

@@ -107,8 +107,10 @@ def appeal_decide(
 ) -> Appeal:
     """Uphold (the item's points change and the inspection's totals are recomputed) or reject with a reason."""
     appeal = Appeal.objects.select_related("item__inspection__hall", "item__indicator").get(pk=appeal_id)
+    if appeal.lock_version != lock_version:  # decided or changed since the page was loaded
+        raise ApplicationError(DECISION_CONFLICT)
     if appeal.state != AppealState.PENDING:
-        raise ApplicationError(_("该申诉已%(state)s，不能再裁定") % {"state": appeal.get_state_display()})
+        raise ApplicationError(_("该申诉%(state)s，不能再裁定") % {"state": appeal.get_state_display()})
     note = note.strip()
     if not note:
         raise ApplicationError(_("请写明裁定理由"), field_errors={"decision_note": [_("请写明裁定理由")]})
@@ -126,6 +128,7 @@ def appeal_decide(
     )
     if not claimed:
         raise ApplicationError(_(DECISION_CONFLICT))
+    appeal.lock_version = lock_version + 1  # what the claim wrote; save() below writes every field
     appeal.state = AppealState.UPHELD if uphold else AppealState.REJECTED
     appeal.decided_points = decided_points if uphold else None
     appeal.decision_note = note
