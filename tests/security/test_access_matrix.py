@@ -71,6 +71,18 @@ MATRIX: dict[str, str] = {
     "scoring:run_progress":            "login 403  403   403   403   403   200",
     "scoring:run_publish":             "login 403  403   403   403   403   405",
     "scoring:run_export":              "login 403  403   403   403   403   200",
+    "surveys:import_list":             "login 403  403   403   403   403   200",
+    # Without ?kind= there is no template to give (the page links each kind).
+    "surveys:import_template":         "login 403  403   403   403   403   404",
+    "surveys:import_detail":           "login 403  403   403   403   403   200",
+    "surveys:import_status":           "login 403  403   403   403   403   200",
+    "surveys:import_file":             "login 403  403   403   403   403   200",
+    "surveys:import_errors":           "login 403  403   403   403   403   200",
+    "surveys:response_create":         "login 403  403   403   403   403   200",
+    "surveys:repair_list":             "login 403  200   200   200   200   200",
+    # Only a hall manager follows up his customers; other roles are refused before scope is looked at.
+    "surveys:repair_update":           "login 403  404   200   403   403   403",
+    "surveys:visit_detail":            "login 403  404   200   404   200   200",
     "incentives:pool_list":            "login 403  403   403   403   403   200",
     "incentives:split_list":           "login 403  200   200   200   200   200",
     "incentives:split_run":            "login 403  403   403   403   403   200",
