@@ -94,11 +94,16 @@ def test_the_escalation_delivered_twice_escalates_and_notifies_once(world, time_
 # --- the broker down when HQ starts a job from the page ---------------------------------------------
 
 
+@pytest.fixture
+def samples(world):
+    """Built while the broker is still up (building them starts an import job); request it before broker_down."""
+    return samples_build(world)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_starting_a_grading_with_the_broker_down_shows_the_message_and_leaves_no_run_running(
-    client, world, broker_down
+    client, world, samples, broker_down
 ):
-    samples_build(world)
     client.force_login(world.hq)
     response = client.post(reverse("scoring:grading"), {"month": "2026-04"}, follow=True)
     assert response.status_code == 200
@@ -108,8 +113,9 @@ def test_starting_a_grading_with_the_broker_down_shows_the_message_and_leaves_no
 
 
 @pytest.mark.django_db(transaction=True)
-def test_starting_a_bonus_split_with_the_broker_down_shows_the_message_and_starts_nothing(client, world, broker_down):
-    samples_build(world)
+def test_starting_a_bonus_split_with_the_broker_down_shows_the_message_and_starts_nothing(
+    client, world, samples, broker_down
+):
     splits_before = BonusSplit.objects.count()
     client.force_login(world.hq)
     response = client.post(reverse("incentives:split_run"), {"month": f"{BONUS_MONTH:%Y-%m}", "reason": "重算"})
