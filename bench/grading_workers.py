@@ -88,27 +88,17 @@ def timed(grade, repeat: int):
     return times, run
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--month", required=True, help="YYYY-MM")
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--reason", default="性能测试：单进程与分城市多进程评定对比")
-    args = parser.parse_args()
-
-    import django
-
-    django.setup()
+def compare(*, month, repeat: int, reason: str, say=print) -> bool:
+    """Grade ``month`` in one process, then per city on 1 and on 2 workers; print a table; True when the
+    three configurations' results are identical."""
     from config.celery_app import app
     from halls.models import Hall
-    from halls.months import month_parse
     from scoring.models import GradingRun, RunState
     from scoring.services import grade_month, grade_month_distributed
     from scoring.services.evidence import cities_open
 
     if app.conf.task_always_eager:
         raise SystemExit("CELERY_BROKER_URL is not set: the worker runs need a broker (Redis)")
-    month = month_parse(args.month)
-    reason = args.reason
 
     def single():
         return grade_month(month=month, reason=reason)
@@ -122,25 +112,45 @@ def main() -> None:
             raise SystemExit(f"distributed run failed: {run.message}")
         return run
 
-    print(f"month {args.month}: {Hall.objects.count()} halls, {len(cities_open(month=month))} cities (chunks)")
+    say(f"month {month:%Y-%m}: {Hall.objects.count():,} halls, {len(cities_open(month=month))} cities (chunks)")
     results = {}
-    times, run = timed(single, args.repeat)
+    times, run = timed(single, repeat)
     results["single process"] = (times, checksum(run))
-    for count in (1, 2):
-        queue = f"bench-{uuid.uuid4().hex[:8]}"
-        with ExitStack() as stack:
-            for index in range(count):
-                stack.enter_context(worker(queue, index))
-            wait_ready(app, [f"{queue}-{index}@{os.uname().nodename}" for index in range(count)])
-            app.conf.task_default_queue = queue
-            times, run = timed(distributed, args.repeat)
-        results[f"{count} worker{'s' if count > 1 else ''} (per city)"] = (times, checksum(run))
+    default_queue = app.conf.task_default_queue
+    try:
+        for count in (1, 2):
+            queue = f"bench-{uuid.uuid4().hex[:8]}"
+            with ExitStack() as stack:
+                for index in range(count):
+                    stack.enter_context(worker(queue, index))
+                wait_ready(app, [f"{queue}-{index}@{os.uname().nodename}" for index in range(count)])
+                app.conf.task_default_queue = queue
+                times, run = timed(distributed, repeat)
+            results[f"{count} worker{'s' if count > 1 else ''} (per city)"] = (times, checksum(run))
+    finally:
+        app.conf.task_default_queue = default_queue
 
-    print(f"{'configuration':<24} {'best s':>8} {'median s':>9}  checksum")
+    say(f"{'configuration':<24} {'best s':>8} {'median s':>9}  checksum")
     for name, (times, digest) in results.items():
-        print(f"{name:<24} {min(times):>8.2f} {statistics.median(times):>9.2f}  {digest[:16]}")
+        say(f"{name:<24} {min(times):>8.2f} {statistics.median(times):>9.2f}  {digest[:16]}")
     identical = len({digest for _times, digest in results.values()}) == 1
-    print(f"results identical: {'yes' if identical else 'NO'}")
+    say(f"results identical: {'yes' if identical else 'NO'}")
+    return identical
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--month", required=True, help="YYYY-MM")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reason", default="性能测试：单进程与分城市多进程评定对比")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from halls.months import month_parse
+
+    identical = compare(month=month_parse(args.month), repeat=args.repeat, reason=args.reason)
     sys.exit(0 if identical else 1)
 
 

@@ -1,5 +1,5 @@
 """A small closed-loop load generator: N client threads on loopback, each with its own keep-alive
-connection, sending GETs one after another; bounded by a request count and a deadline."""
+connection, sending requests one after another; bounded by a request count and a deadline."""
 
 from __future__ import annotations
 
@@ -8,10 +8,22 @@ import random
 import statistics
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    """One request and the status that counts as success (a form saved answers 302, a page 200)."""
+
+    path: str
+    method: str = "GET"
+    body: bytes = b""
+    expect: int = 200
+    cookie: str = ""
 
 
 @dataclass
@@ -31,19 +43,36 @@ class LoadResult:
         return statistics.quantiles(self.latencies_ms, n=20, method="inclusive")[18]
 
 
+def random_picker(requests: list[LoadRequest]) -> Callable[[random.Random], LoadRequest | None]:
+    """Each call draws one of ``requests`` (pages may be asked for again and again)."""
+    return lambda rng: rng.choice(requests)
+
+
+def once_picker(requests: Iterable[LoadRequest]) -> Callable[[random.Random], LoadRequest | None]:
+    """Each request is handed out once across all clients (a draft saved twice would be a conflict)."""
+    remaining = iter(list(requests))
+    lock = threading.Lock()
+
+    def pick(_rng: random.Random) -> LoadRequest | None:
+        with lock:
+            return next(remaining, None)
+
+    return pick
+
+
 def load_run(
     *,
     host: str,
     port: int,
-    paths: list[str],
-    cookie: str,
+    pick: Callable[[random.Random], LoadRequest | None],
+    headers: dict[str, str],
     clients: int,
     requests_per_client: int,
     deadline_seconds: float,
     seed: int = 0,
 ) -> LoadResult:
-    """``clients`` threads each GET ``requests_per_client`` paths (drawn from ``paths``), stopping early at
-    the deadline. Only loopback hosts are accepted."""
+    """``clients`` threads each send up to ``requests_per_client`` requests drawn by ``pick``, stopping early
+    at the deadline or when ``pick`` has nothing left. Only loopback hosts are accepted."""
     if host not in LOOPBACK:
         raise ValueError(f"load tests only target loopback, not {host!r}")
     result = LoadResult()
@@ -56,25 +85,30 @@ def load_run(
         connection = http.client.HTTPConnection(host, port, timeout=60)
         start_gate.wait()
         for _ in range(requests_per_client):
-            if time.monotonic() > stop_at:
+            request = pick(rng)
+            if request is None or time.monotonic() > stop_at:
                 break
-            path = rng.choice(paths)
+            sent = dict(headers)
+            if request.cookie:
+                sent["Cookie"] = request.cookie
+            if request.method == "POST":
+                sent["Content-Type"] = "application/x-www-form-urlencoded"
             began = time.perf_counter()
             try:
-                connection.request("GET", path, headers={"Cookie": cookie, "Accept-Language": "zh-hans"})
+                connection.request(request.method, request.path, body=request.body or None, headers=sent)
                 response = connection.getresponse()
                 response.read()
                 elapsed = (time.perf_counter() - began) * 1000
                 with lock:
                     result.latencies_ms.append(elapsed)
-                    if response.status != 200:
-                        result.errors.append(f"{response.status} {path}")
+                    if response.status != request.expect:
+                        result.errors.append(f"{response.status} {request.method} {request.path}")
                 if response.getheader("Connection", "").lower() == "close":
                     connection.close()
                     connection = http.client.HTTPConnection(host, port, timeout=60)
             except (OSError, http.client.HTTPException) as error:
                 with lock:
-                    result.errors.append(f"{type(error).__name__} {path}")
+                    result.errors.append(f"{type(error).__name__} {request.path}")
                 connection.close()
                 connection = http.client.HTTPConnection(host, port, timeout=60)
         connection.close()

@@ -1,34 +1,52 @@
 #!/usr/bin/env python
-"""Province-scale benchmark: grading and bonus split of one month, the bare SQL baseline, memory, and page
-latency under 50 concurrent clients, all on one generated province.
+"""Province-scale benchmark: grading and bonus split of one month, the bare SQL baseline, memory, 1 against
+2 Celery workers, and page latency under 50 concurrent clients, all on one generated province.
 
-    /work/main/.venv/bin/python bench/run.py --halls 500 --months 2            # CI size
-    /work/main/.venv/bin/python bench/run.py --halls 20000 --months 12         # full size
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hallq_bench bench/run.py --reuse \\
-        --ranking-url '/scoring/ranking/?month={month}' --archive-url '/halls/{hall}/'
+    .venv/bin/python bench/run.py --halls 500 --months 2                                   # CI size
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hallq_bench \\
+    CELERY_BROKER_URL=redis://127.0.0.1:6379/0 .venv/bin/python bench/run.py --halls 20000 --months 12
+
+Steps, in one run on the same data:
+ 1. generation (``manage.py generate_province``; the last month generated is last calendar month);
+ 2. the months before the last are graded and published, untimed, so the statuses have their history;
+ 3. ``grade_month`` of the last month, timed, in a process of its own (bench/grade_once.py), which also
+    reports that process's peak memory;
+ 4. the bare baseline: one SQL GROUP BY over the month's item rows, in this process; the ratio;
+ 5. with CELERY_BROKER_URL: the same month graded per city on 1 and on 2 Celery workers
+    (bench/grading_workers.py), with a checksum over every result row of each configuration;
+ 6. the month is published, each marketing unit gets a pool, ``split_bonus`` is timed;
+ 7. the ranking page, a hall archive page and an inspection save (the full default tree, each POST on a
+    draft of its own) under ``--clients`` concurrent clients from bench/loadtest.py, against gunicorn on
+    loopback (``--server-workers`` processes × ``--server-threads`` threads, DEBUG off).
 
 The database is DATABASE_URL, or by default a SQLite file of its own, var/bench.sqlite3 (rebuilt unless
 --reuse), never the development database. A database given in DATABASE_URL must have no hall yet, or be
-reused with --reuse: the bench never empties it.
-URL options may hold {hall} (a random hall id each request) and {month} (the graded month, YYYY-MM).
-The load test serves the app with ``manage.py runserver --noreload`` (threaded, DEBUG off).
+reused with --reuse: the bench never empties it. Each figure is printed with its target; a target missed
+is printed as missed, and the exit status is 0 unless a step failed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
 import socket
 import subprocess
 import sys
 import time
-import tracemalloc
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = ROOT / "var" / "bench.sqlite3"
 DEV_SQLITE = ROOT / "var" / "db.sqlite3"
+REASON = "性能测试"
+
+TARGET_RATIO = 1.5
+TARGET_MEMORY_MIB = 1024
+TARGET_PAGE_P95_MS = 150
+TARGET_SAVE_P95_MS = 100
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -36,13 +54,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--halls", type=int, default=500)
     parser.add_argument("--months", type=int, default=2)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--start", default="2026-01", help="first generated month, YYYY-MM (default 2026-01)")
     parser.add_argument("--reuse", action="store_true", help="keep the province already in the database")
-    parser.add_argument("--ranking-url", default="", help="ranking page path, e.g. /scoring/ranking/?month={month}")
-    parser.add_argument("--archive-url", default="", help="hall archive page path, e.g. /halls/{hall}/")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=20, help="requests per client and URL (default 20)")
-    parser.add_argument("--max-seconds", type=float, default=120, help="deadline of each URL's load run")
+    parser.add_argument("--requests", type=int, default=20, help="requests per client and page (default 20)")
+    parser.add_argument("--max-seconds", type=float, default=120, help="deadline of each page's load run")
+    parser.add_argument("--server-workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
+    parser.add_argument("--server-threads", type=int, default=4)
+    parser.add_argument("--worker-repeat", type=int, default=1, help="timed runs per worker configuration")
+    parser.add_argument("--skip-load", action="store_true", help="no load test")
     return parser.parse_args(argv)
 
 
@@ -50,8 +69,8 @@ def _say(text: str = "") -> None:
     print(text, flush=True)
 
 
-def _maxrss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def _verdict(value: float, target: float, unit: str = "") -> str:
+    return f"target ≤ {target:g}{unit}: {'met' if value <= target else 'MISSED'}"
 
 
 def _prepare_environment(args: argparse.Namespace) -> dict[str, str]:
@@ -96,73 +115,78 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("the database already holds halls: pass --reuse, or point DATABASE_URL at an empty database")
     else:
         began = time.perf_counter()
-        _manage(
-            env,
-            "generate_province",
-            f"--halls={args.halls}",
-            f"--months={args.months}",
-            f"--seed={args.seed}",
-            f"--start={args.start}",
-        )
+        _manage(env, "generate_province", f"--halls={args.halls}", f"--months={args.months}", f"--seed={args.seed}")
         _say(f"generation: {time.perf_counter() - began:.1f} s (command, including start-up)")
 
-    month = _last_month()
-    if month is None:
+    months = _evidence_months()
+    if not months:
         _say("no inspection in the database: nothing to grade")
         return 1
+    month = months[-1]
+    _history(months[:-1])
     _say(f"== month graded: {month:%Y-%m}")
-    grading_seconds = _grading(month)
+    grading = _grading(env, month)
     baseline_seconds = _baseline(month)
     _say("== ratio")
-    if grading_seconds is None:
-        _say("ratio grading ÷ baseline: not available (no grading on this branch)")
-    else:
-        _say(f"ratio grading ÷ baseline: {grading_seconds / baseline_seconds:.2f} (target ≤ 1.5)")
+    ratio = grading["seconds"] / baseline_seconds
+    _say(f"ratio grading ÷ baseline: {ratio:.2f} ({_verdict(ratio, TARGET_RATIO)})")
+    identical = _workers(month, repeat=args.worker_repeat)
     _bonus(month)
-    _load_test(args, env, month)
-    return 0
+    ok = identical is not False
+    if args.skip_load:
+        _say("== load test: skipped (--skip-load)")
+    else:
+        ok = _load_test(args, env, month) and ok
+    return 0 if ok else 1
 
 
-def _last_month():
-    from django.db.models import Max
+def _evidence_months() -> list:
+    from inspections.models import Inspection, InspectionState
 
-    from inspections.models import Inspection
+    submitted = Inspection.objects.filter(state=InspectionState.SUBMITTED).order_by("month")
+    return list(submitted.values_list("month", flat=True).distinct())
 
-    return Inspection.objects.aggregate(month=Max("month"))["month"]
 
+def _history(months: list) -> None:
+    """Grade and publish the earlier months (untimed): statuses read two months back."""
+    from scoring.models import GradingRun, RunState
+    from scoring.services import grade_month, month_publish
 
-def _grading(month) -> float | None:
-    _say("== grading")
-    try:
-        from scoring.services import grade_month
-    except ImportError:
-        _say("grading: not available on this branch (scoring.services.grade_month)")
-        _say("== memory")
-        _say(f"peak memory: not measured (no grading); ru_maxrss of this process {_maxrss_mib():.0f} MiB")
-        return None
-    rss_before = _maxrss_mib()
+    _say("== history")
     began = time.perf_counter()
-    try:
-        grade_month(month=month)
-    except Exception as error:  # a benchmark reports a failing step and goes on to the next
-        _say(f"grading failed: {type(error).__name__}: {error}")
-        return None
-    seconds = time.perf_counter() - began
-    rss_after = _maxrss_mib()
-    _say(f"grade_month({month:%Y-%m}) end to end: {seconds:.2f} s")
+    done = 0
+    for month in months:
+        if GradingRun.objects.filter(month=month, state=RunState.PUBLISHED, is_what_if=False).exists():
+            continue
+        grade_month(month=month, reason=REASON)
+        month_publish(month=month)
+        done += 1
+    _say(f"{done} earlier month(s) graded and published in {time.perf_counter() - began:.1f} s (untimed)")
+
+
+def _grading(env: dict[str, str], month) -> dict:
+    _say("== grading")
+    done = subprocess.run(
+        [sys.executable, "bench/grade_once.py", f"{month:%Y-%m}", "--reason", REASON],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    _say(
+        f"grade_month({month:%Y-%m}) end to end: {figures['seconds']:.2f} s, {figures['queries']} queries, "
+        f"{figures['results']:,} hall results (composite, grades, ranks, statuses)"
+    )
     _say("== memory")
-    _say(f"ru_maxrss: {rss_before:.0f} MiB before grading, {rss_after:.0f} MiB after (process high-water mark)")
-    # tracemalloc slows Python down, so the peak is taken on a second, what-if run, not the timed one.
-    tracemalloc.start()
-    try:
-        grade_month(month=month, what_if=True)
-        _current, peak = tracemalloc.get_traced_memory()
-        _say(f"tracemalloc peak of a what-if grading: {peak / 2**20:.0f} MiB (target ≤ 1024 MiB)")
-    except Exception as error:
-        _say(f"tracemalloc pass failed: {type(error).__name__}: {error}")
-    finally:
-        tracemalloc.stop()
-    return seconds
+    peak = figures["peak_rss_mib"]
+    _say(
+        f"peak memory of the grading process: {peak:.0f} MiB ru_maxrss "
+        f"({figures['rss_before_mib']:.0f} MiB before grading: Python, Django, pandas) "
+        f"({_verdict(peak, TARGET_MEMORY_MIB, ' MiB')})"
+    )
+    return figures
 
 
 BASELINE_SQL = """
@@ -192,46 +216,133 @@ def _baseline(month) -> float:
             cursor.execute(BASELINE_SQL, [month])
             rows = cursor.fetchall()
         runs.append(time.perf_counter() - began)
-    _say(f"GROUP BY over the month's items: {len(rows):,} halls, {min(runs):.2f} s (best of 3; first {runs[0]:.2f} s)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM inspections_inspectionitem it JOIN inspections_inspection i"
+            " ON i.id = it.inspection_id WHERE i.month = %s",
+            [month],
+        )
+        items = cursor.fetchone()[0]
+    _say(
+        f"GROUP BY over the month's {items:,} item rows: {len(rows):,} halls, {min(runs):.2f} s "
+        f"(best of 3; first {runs[0]:.2f} s)"
+    )
     return min(runs)
 
 
+def _workers(month, *, repeat: int) -> bool | None:
+    from django.conf import settings
+
+    _say("== workers")
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        _say("1 and 2 Celery workers: skipped: CELERY_BROKER_URL is not set (tasks run in-process)")
+        return None
+    from bench.grading_workers import compare
+
+    return compare(month=month, repeat=repeat, reason=REASON, say=_say)
+
+
 def _bonus(month) -> None:
+    from django.db.models import Count
+
+    from halls.models import MarketingUnit
+    from incentives.models import BonusPool, HallBonus, StaffBonus
+    from incentives.services import coefficients_default_load, split_bonus
+    from scoring.services import month_publish
+
     _say("== bonus")
-    try:
-        from incentives.services import split_bonus
-    except ImportError:
-        _say("bonus split: not available on this branch (incentives.services.split_bonus)")
-        return
+    coefficients_default_load()
+    units = MarketingUnit.objects.annotate(halls_open=Count("halls")).filter(halls_open__gt=0)
+    # ¥5,000.00 a hall, with odd cents, so that the largest-remainder rounding has work to do.
+    BonusPool.objects.bulk_create(
+        [
+            BonusPool(marketing_unit=unit, month=month, amount=Decimal(5000 * unit.halls_open) + Decimal("0.37"))
+            for unit in units
+        ],
+        ignore_conflicts=True,
+    )
+    month_publish(month=month)
     began = time.perf_counter()
-    try:
-        split_bonus(month=month)
-    except Exception as error:
-        _say(f"bonus split failed: {type(error).__name__}: {error}")
-        return
-    _say(f"split_bonus({month:%Y-%m}): {time.perf_counter() - began:.2f} s")
+    split = split_bonus(month=month, reason=REASON)
+    seconds = time.perf_counter() - began
+    pools = sum(BonusPool.objects.filter(month=month).values_list("amount", flat=True), Decimal(0))
+    halls = HallBonus.objects.filter(split=split).count()
+    staff = StaffBonus.objects.filter(split=split).count()
+    _say(
+        f"split_bonus({month:%Y-%m}): {seconds:.2f} s, {halls:,} hall shares, {staff:,} staff shares; "
+        f"pools ¥{pools:,}, split ¥{split.pool_total:,} of which ¥{split.unit_unallocated:,} unallocated"
+    )
 
 
-def _bench_session_cookie() -> str:
-    """A session for a bench HQ user, as the browser would hold it after logging in."""
+def _sessions() -> tuple[str, str]:
+    """Session cookies of a bench HQ user and a bench district manager of every district, as the browser
+    would hold them after logging in."""
     from importlib import import_module
 
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 
-    from halls.models import Role, UserProfile
+    from halls.models import DistrictCompany, Role, UserProfile
 
-    user, created = get_user_model().objects.get_or_create(username="bench-hq", defaults={"first_name": "基准测试"})
-    if created:
-        user.set_unusable_password()
-        user.save()
-    UserProfile.objects.get_or_create(user=user, defaults={"role": Role.HQ})
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    cookies = []
+    for username, role in (("bench-hq", Role.HQ), ("bench-dm", Role.DISTRICT_MANAGER)):
+        user, created = get_user_model().objects.get_or_create(username=username, defaults={"first_name": "基准"})
+        if created:
+            user.set_unusable_password()
+            user.save()
+        profile, _ = UserProfile.objects.get_or_create(user=user, defaults={"role": role})
+        if role == Role.DISTRICT_MANAGER:
+            profile.districts.set(DistrictCompany.objects.all())
+        session = import_module(settings.SESSION_ENGINE).SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+    return cookies[0], cookies[1]
+
+
+def _save_requests(*, count: int, cookie: str, seed: int) -> list:
+    """``count`` draft remote checks dated now (in the month after the graded one, which is open), each with
+    a POST that saves the whole default tree: every scored leaf at its maximum less half a point."""
+    import random
+
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.middleware.csrf import get_token
+    from django.test import RequestFactory
+    from django.utils import timezone
+
+    from bench.loadtest import LoadRequest
+    from halls.models import Hall
+    from inspections.models import IndicatorKind, InspectionKind
+    from inspections.selectors import scheme_leaves
+    from inspections.services.entry import entry_field, inspection_start
+
+    user = get_user_model().objects.get(username="bench-dm")
+    halls = list(Hall.objects.filter(is_active=True).order_by("pk"))
+    rng = random.Random(seed)
+    token = get_token(RequestFactory().get("/"))  # a CSRF secret: sent as the cookie and as the form field
+    at = timezone.now() - timezone.timedelta(minutes=5)
+    requests = []
+    leaves_by_scheme: dict[int, list] = {}
+    for _ in range(count):
+        draft = inspection_start(user=user, hall=rng.choice(halls), kind=InspectionKind.REMOTE, inspected_at=at)
+        leaves = leaves_by_scheme.setdefault(draft.scheme_id, scheme_leaves(scheme_id=draft.scheme_id))
+        form = {"csrfmiddlewaretoken": token, "lock_version": draft.lock_version, "note": "基准测试"}
+        for leaf in leaves:
+            if leaf.kind == IndicatorKind.SCORED:
+                form[entry_field("points", leaf.pk)] = str(max(leaf.points - Decimal("0.5"), Decimal(0)))
+        requests.append(
+            LoadRequest(
+                path=f"/inspections/{draft.pk}/edit/",
+                method="POST",
+                body=urlencode(form).encode(),
+                expect=302,
+                cookie=f"{cookie}; {settings.CSRF_COOKIE_NAME}={token}",
+            )
+        )
+    return requests
 
 
 def _free_port() -> int:
@@ -253,73 +364,83 @@ def _wait_for(port: int, server: subprocess.Popen, seconds: float = 60) -> None:
     raise RuntimeError(f"the server did not listen on port {port} within {seconds:.0f} s")
 
 
-def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> None:
+def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
     import random
 
-    from bench.loadtest import load_run, path_of
+    from bench.loadtest import LoadRequest, load_run, once_picker, random_picker
     from halls.models import Hall
 
-    _say(f"== load test ({args.clients} concurrent clients, loopback, manage.py runserver --noreload)")
-    targets = [("ranking", args.ranking_url), ("archive", args.archive_url)]
-    if not any(url for _name, url in targets):
-        for name, _url in targets:
-            _say(f"{name}: skipped: URL not given (--{name}-url)")
-        _say("inspection save: skipped: not in this benchmark yet")
-        return
-    cookie = _bench_session_cookie()
-    hall_ids = list(Hall.objects.values_list("pk", flat=True))
+    _say(
+        f"== load test ({args.clients} concurrent clients on loopback; gunicorn {args.server_workers} workers × "
+        f"{args.server_threads} threads)"
+    )
+    hq_cookie, dm_cookie = _sessions()
     rng = random.Random(args.seed)
+    hall_ids = list(Hall.objects.values_list("pk", flat=True))
+    label = f"{month:%Y-%m}"
+    pages = {
+        "ranking": [
+            LoadRequest(path=f"/scoring/rankings/?month={label}&page={rng.randint(1, 5)}", cookie=hq_cookie)
+            for _ in range(50)
+        ],
+        "archive": [LoadRequest(path=f"/halls/{rng.choice(hall_ids)}/", cookie=hq_cookie) for _ in range(200)],
+    }
+    saves = _save_requests(count=args.clients * args.requests, cookie=dm_cookie, seed=args.seed)
     port = _free_port()
+    log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread"]
+        + ["-w", str(args.server_workers), "--threads", str(args.server_threads), "--timeout", "120"],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
+    ok = True
+    targets = [
+        ("ranking", "/scoring/rankings/?month=…", random_picker(pages["ranking"]), TARGET_PAGE_P95_MS),
+        ("archive", "/halls/{hall}/", random_picker(pages["archive"]), TARGET_PAGE_P95_MS),
+        ("inspection save", "POST /inspections/{draft}/edit/", once_picker(saves), TARGET_SAVE_P95_MS),
+    ]
+    headers = {"Accept-Language": "zh-hans"}
     try:
         _wait_for(port, server)
-        for name, url in targets:
-            if not url:
-                _say(f"{name}: skipped: URL not given (--{name}-url)")
-                continue
-            template = path_of(url)
-            paths = [
-                template.replace("{hall}", str(rng.choice(hall_ids))).replace("{month}", f"{month:%Y-%m}")
-                for _ in range(200)
-            ]
-            load_run(
-                host="127.0.0.1",
-                port=port,
-                paths=paths[:1],
-                cookie=cookie,
-                clients=1,
-                requests_per_client=2,
-                deadline_seconds=60,
-            )  # warm-up: imports, template loading
+        for name, shown, pick, target in targets:
+            if name != "inspection save":  # warm-up: imports, templates, each worker's first connection
+                load_run(
+                    host="127.0.0.1",
+                    port=port,
+                    pick=pick,
+                    headers=headers,
+                    clients=args.server_workers,
+                    requests_per_client=3,
+                    deadline_seconds=60,
+                )
             result = load_run(
                 host="127.0.0.1",
                 port=port,
-                paths=paths,
-                cookie=cookie,
+                pick=pick,
+                headers=headers,
                 clients=args.clients,
                 requests_per_client=args.requests,
                 deadline_seconds=args.max_seconds,
                 seed=args.seed,
             )
+            ok = ok and not result.errors and bool(result.latencies_ms)
             _say(
-                f"{name} {template}: {len(result.latencies_ms):,} requests in {result.seconds:.1f} s, "
-                f"median {result.median:.0f} ms, p95 {result.p95:.0f} ms, errors {len(result.errors)}"
-                + (f" (first: {result.errors[0]})" if result.errors else "")
+                f"{name} {shown}: {len(result.latencies_ms):,} requests in {result.seconds:.1f} s, "
+                f"median {result.median:.0f} ms, p95 {result.p95:.0f} ms ({_verdict(result.p95, target, ' ms')}), "
+                f"errors {len(result.errors)}" + (f" (first: {result.errors[0]})" if result.errors else "")
             )
-        _say("inspection save: skipped: not in this benchmark yet")
     finally:
         server.terminate()
         try:
-            server.wait(timeout=20)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        log.close()
+    return ok
 
 
 if __name__ == "__main__":

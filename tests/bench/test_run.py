@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,36 +30,42 @@ def _run(tmp_path, *arguments: str, database_url: str | None = None) -> subproce
 
 def test_bench_runs_at_a_tiny_size_and_prints_every_section(tmp_path):
     done = _run(
-        tmp_path,
-        "--halls",
-        "30",
-        "--months",
-        "1",
-        "--archive-url",
-        "/halls/{hall}/",
-        "--clients",
-        "5",
-        "--requests",
-        "3",
+        tmp_path, "--halls", "30", "--months", "2", "--clients", "4", "--requests", "3", "--server-workers", "2"
     )
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
-    assert "generated 30 halls × 1 months" in out
-    for section in ("== generation", "== grading", "== memory", "== baseline", "== ratio", "== bonus", "== load test"):
+    assert "generated 30 halls × 2 months" in out
+    for section in (
+        "== generation",
+        "== history",
+        "== grading",
+        "== memory",
+        "== baseline",
+        "== ratio",
+        "== workers",
+        "== bonus",
+        "== load test",
+    ):
         assert section in out
-    assert "GROUP BY over the month's items: 30 halls" in out
-    assert "ranking: skipped: URL not given" in out
-    assert "archive /halls/{hall}/: 15 requests" in out
-    assert "errors 0" in out
+    assert "1 earlier month(s) graded and published" in out
+    assert "30 hall results" in out
+    assert "GROUP BY over the month's" in out and "item rows: 30 halls" in out
+    assert "peak memory of the grading process:" in out
+    assert "skipped: CELERY_BROKER_URL is not set" in out  # the bench's child processes run tasks eagerly
+    # The pools are ¥5,000 a hall plus 37 cents a unit, and the split hands out exactly what the pools hold.
+    pools = re.search(r"pools ¥([\d,.]+), split ¥([\d,.]+)", out)
+    assert pools and pools.group(1) == pools.group(2)
+    for page in ("ranking /scoring/rankings/", "archive /halls/{hall}/", "inspection save POST"):
+        assert re.search(re.escape(page) + r".*: 12 requests in .* errors 0$", out, re.MULTILINE), out[-2000:]
 
 
 def test_bench_reuses_the_province_it_finds(tmp_path):
-    first = _run(tmp_path, "--halls", "8", "--months", "1")
-    assert first.returncode == 0, first.stderr[-3000:]
-    again = _run(tmp_path, "--halls", "8", "--months", "1", "--reuse")
-    assert again.returncode == 0, again.stderr[-3000:]
+    first = _run(tmp_path, "--halls", "8", "--months", "1", "--skip-load")
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    again = _run(tmp_path, "--halls", "8", "--months", "1", "--reuse", "--skip-load")
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "reused: 8 halls already in the database" in again.stdout
-    assert "archive: skipped: URL not given" in again.stdout
+    assert "== load test: skipped (--skip-load)" in again.stdout
 
 
 def test_bench_refuses_the_development_database(tmp_path):
@@ -75,7 +82,7 @@ def test_load_generator_only_targets_loopback():
 
 
 def test_bench_without_reuse_refuses_a_database_that_already_holds_halls(tmp_path):
-    first = _run(tmp_path, "--halls", "4", "--months", "1")
+    first = _run(tmp_path, "--halls", "4", "--months", "1", "--skip-load")
     assert first.returncode == 0, first.stderr[-3000:]
     again = _run(tmp_path, "--halls", "4", "--months", "1")
     assert again.returncode != 0

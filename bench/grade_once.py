@@ -1,0 +1,68 @@
+"""Grade one month in a process of its own and print, as one JSON line, the wall time of ``grade_month``,
+its query count and the process's peak resident memory (``ru_maxrss``: Django, pandas and the grading
+itself; the high-water mark of the whole process, as the operating system counts it).
+
+    DATABASE_URL=... .venv/bin/python bench/grade_once.py 2026-10 [--reason TEXT]
+
+bench/run.py calls it, so that the memory figure is the grading's own and not that of the process that
+generated the province or graded earlier months.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+
+def _maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("month", help="YYYY-MM")
+    parser.add_argument("--reason", default="")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from halls.months import month_parse
+    from scoring.models import HallMonthResult
+    from scoring.services import grade_month
+
+    month = month_parse(args.month)
+    connection.ensure_connection()
+    before = _maxrss_mib()
+    with CaptureQueriesContext(connection) as queries:
+        began = time.perf_counter()
+        run = grade_month(month=month, reason=args.reason)
+        seconds = time.perf_counter() - began
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "queries": len(queries),
+                "rss_before_mib": before,
+                "peak_rss_mib": _maxrss_mib(),
+                "run": run.pk,
+                "results": HallMonthResult.objects.filter(run=run).count(),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
