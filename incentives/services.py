@@ -1,4 +1,5 @@
-"""Writes for the service bonus: pools, the default coefficient table, splitting a month and approving a split.
+"""Writes for the service bonus: pools (one by one or a file's worth), the default coefficient table, splitting a
+month and approving a split.
 
 How a month is split (:func:`split_bonus`), on the month's published grading only:
 
@@ -45,7 +46,8 @@ from incentives.selectors import coefficients_in_force, month_is_frozen, publish
 from scoring.models import Grade, GradingRun, HallMonthResult, HallStatus
 from surveys.models import ServiceVolume, StaffServicePoints
 
-DEFAULT_COEFFICIENTS_EFFECTIVE_FROM = dt.date(2025, 1, 1)
+# As in the migration that installs the default table (0002): early enough to govern any month HQ may split.
+DEFAULT_COEFFICIENTS_EFFECTIVE_FROM = dt.date(2000, 1, 1)
 SHARE_PLACES = Decimal("0.00000001")
 
 # Marked for translation, translated when raised (the constants stay plain str for comparisons).
@@ -68,19 +70,62 @@ def coefficients_default_load() -> tuple[CoefficientTable, bool]:
     return CoefficientTable.objects.create(version=1, effective_from=DEFAULT_COEFFICIENTS_EFFECTIVE_FROM), True
 
 
+def _months_lock(months) -> None:
+    """Lock the months' published gradings, the row that approving a split locks too: a pool never changes
+    between the frozen-month check and the write while the month's split is being approved."""
+    runs = [run for run in (published_run(month=month) for month in sorted(set(months))) if run is not None]
+    for run in runs:
+        GradingRun.objects.select_for_update().only("pk").get(pk=run.pk)
+
+
 @transaction.atomic
 def bonus_pool_set(*, unit: MarketingUnit, month: dt.date, amount: Decimal, user=None) -> BonusPool:
     """Set a unit's pool for a month; refused once the month's split is approved."""
     month = month_start(month)
     if amount is None or amount < 0 or amount != amount.quantize(CENT):
         raise ApplicationError(_(BAD_AMOUNT), field_errors={"amount": [_(BAD_AMOUNT)]})
+    _months_lock([month])
     if month_is_frozen(month=month):
         message = _(POOL_FROZEN).format(month=f"{month:%Y-%m}")
         raise ApplicationError(message, field_errors={"month": [message]})
     pool, _created = BonusPool.objects.update_or_create(
-        marketing_unit=unit, month=month, defaults={"amount": amount, "updated_by": user}
+        marketing_unit=unit, month=month, defaults={"amount": amount, "updated_by": user, "import_batch": None}
     )
     return pool
+
+
+@transaction.atomic
+def bonus_pools_import(*, pools: list[dict], batch_id: int, user_id: int | None) -> tuple[int, int]:
+    """Set many pools from an import batch: a new (unit, month) is created, an existing one takes the new amount.
+
+    ``pools`` holds validated ``{"marketing_unit_id", "month", "amount"}`` with no (unit, month) twice. Refused
+    whole if any month's split is approved by now. Returns (created, updated).
+    """
+    months = {pool["month"] for pool in pools}
+    _months_lock(months)
+    frozen = sorted(month for month in months if month_is_frozen(month=month))
+    if frozen:
+        raise ApplicationError(_(POOL_FROZEN).format(month=f"{frozen[0]:%Y-%m}"))
+    existing = {
+        (pool.marketing_unit_id, pool.month): pool
+        for pool in BonusPool.objects.filter(
+            month__in=months, marketing_unit_id__in={pool["marketing_unit_id"] for pool in pools}
+        )
+    }
+    now = timezone.now()
+    changed, new = [], []
+    for values in pools:
+        pool = existing.get((values["marketing_unit_id"], values["month"]))
+        if pool is None:
+            new.append(BonusPool(**values, import_batch_id=batch_id, updated_by_id=user_id))
+            continue
+        pool.amount = values["amount"]
+        pool.import_batch_id, pool.updated_by_id, pool.updated_at = batch_id, user_id, now
+        changed.append(pool)
+    BonusPool.objects.bulk_create(new, batch_size=500)
+    # bulk_update leaves auto_now alone, hence updated_at set above.
+    BonusPool.objects.bulk_update(changed, ["amount", "import_batch", "updated_by", "updated_at"], batch_size=500)
+    return len(new), len(changed)
 
 
 def _coefficient_for(result: HallMonthResult | None, table: CoefficientTable) -> tuple[str, Decimal]:

@@ -44,7 +44,8 @@ class ImportListView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["form"] = form or ImportUploadForm()
+        # ?kind= preselects the kind, for links from other pages (the bonus pools page).
+        context["form"] = form or ImportUploadForm(initial={"kind": self.request.GET.get("kind", "")})
         context["page_obj"] = Paginator(import_batch_list(), 25).get_page(self.request.GET.get("page"))
         context["surveys"] = survey_definition_list()
         return context

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from surveys.imports.framework import Importer
+from surveys.imports.kinds.pools import BonusPoolImporter
 from surveys.imports.kinds.simple import (
     ActivityImporter,
     AdjustmentImporter,
@@ -24,6 +25,7 @@ IMPORTERS: dict[str, type[Importer]] = {
         AdjustmentImporter,
         ServiceVolumeImporter,
         StaffPointsImporter,
+        BonusPoolImporter,
     )
 }
 

@@ -47,7 +47,7 @@ class Record:
 
     row: int
     key: Any
-    month: dt.date | None
+    month: dt.date | None  # None: the row is not evidence of a month, published or not
     data: dict
 
 
@@ -91,6 +91,8 @@ class Importer:
 
     def __init__(self, *, params: dict | None = None):
         self.params = params or {}
+        # Rows ``insert`` changed in place: only kinds whose rows are settings (the latest file wins) update.
+        self.rows_updated = 0
         self._halls: dict[str, int] | None = None
         self._published: dict[dt.date, bool] = {}
 
@@ -139,7 +141,9 @@ class Importer:
         raise NotImplementedError
 
     def insert(self, records: list[Record], *, batch_id: int) -> int:
-        """Write the records (all valid, none existing) in bulk; return how many rows were created."""
+        """Write the records (all valid, none existing) in bulk; return how many rows were created.
+
+        A kind that updates existing rows instead of skipping them counts those in ``rows_updated``."""
         raise NotImplementedError
 
     # --- shared lookups ---------------------------------------------------------------------

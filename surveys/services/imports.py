@@ -41,7 +41,7 @@ def _params_check(kind: str, params: dict) -> dict:
         if not survey_id or not SurveyDefinition.objects.filter(pk=survey_id).exists():
             raise ApplicationError(_("请选择问卷"), field_errors={"survey": [_("请选择问卷")]})
         return {"survey_id": int(survey_id)}
-    if kind not in ImportKind.values or kind == ImportKind.BONUS_POOLS:
+    if kind not in ImportKind.values:
         raise ApplicationError(_("不支持的导入类型"))
     return {}
 
@@ -162,16 +162,21 @@ def _import_batch_run(*, batch_id: int) -> None:
     except ApplicationError as exc:
         _finish(batch_id, state=ImportState.REJECTED, message=exc.message[:500])
         return
+    if importer.rows_updated:
+        message = _("新增 %(created)s 行，更新 %(updated)s 行") % {"created": created, "updated": importer.rows_updated}
+    else:
+        message = _("新增 %(created)s 行，已存在跳过 %(skipped)s 行") % {"created": created, "skipped": outcome.skipped}
     _finish(
         batch_id,
         state=ImportState.SUCCEEDED,
         rows_created=created,
         rows_skipped=outcome.skipped,
-        message=_("新增 %(created)s 行，已存在跳过 %(skipped)s 行") % {"created": created, "skipped": outcome.skipped},
+        message=message,
     )
     logger.info(
-        "import_batch_succeeded batch=%s created=%s skipped=%s read_s=%.1f validate_s=%.1f insert_s=%.1f",
-        batch_id, created, outcome.skipped, read_s, validate_s, time.perf_counter() - clock - read_s - validate_s,
+        "import_batch_succeeded batch=%s created=%s updated=%s skipped=%s read_s=%.1f validate_s=%.1f insert_s=%.1f",
+        batch_id, created, importer.rows_updated, outcome.skipped,
+        read_s, validate_s, time.perf_counter() - clock - read_s - validate_s,
     )  # fmt: skip
 
 

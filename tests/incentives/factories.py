@@ -21,7 +21,8 @@ class CoefficientTableFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("version",)
 
     version = 1
-    effective_from = dt.date(2025, 1, 1)
+    # The default table's month (migration incentives 0002); get_or_create then finds that row where it exists.
+    effective_from = dt.date(2000, 1, 1)
 
 
 class BonusPoolFactory(factory.django.DjangoModelFactory):

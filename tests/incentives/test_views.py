@@ -282,6 +282,13 @@ def test_hq_sets_a_pool_and_bad_input_saves_nothing(client, bonus):
     assert not BonusPool.objects.filter(month=dt.date(2026, 6, 1)).exists()
 
 
+def test_the_pools_page_links_to_the_pools_import(client, world):
+    client.force_login(world.hq)
+    page = client.get(reverse("incentives:pool_list")).content.decode()
+    link = re.search(r'<a [^>]*href="([^"]+)"[^>]*>导入酬金池</a>', page)
+    assert link and link.group(1) == reverse("surveys:import_list") + "?kind=bonus_pools"
+
+
 def test_a_frozen_months_pool_is_refused_beside_the_month(client, bonus):
     client.force_login(bonus.world.hq)
     unit = bonus.world.hall_a1.marketing_unit
