@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, FilteredRelation, Min, Q, QuerySet, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -331,13 +331,17 @@ def ranking_results(*, scope: Scope, runs: dict[dt.date, GradingRun], criteria: 
     # ranking_movers and the sorts work on it.
     run = runs.get(criteria.month) if criteria.month else None
     previous_run = runs.get(month_add(criteria.month, -1)) if criteria.month else None
-    previous_rank = HallMonthResult.objects.filter(
-        hall_id=OuterRef("hall_id"), run_id=previous_run.pk if previous_run else None, graded=True
-    ).values("rank_city")[:1]
+    # Last month's row of the same hall, as a LEFT JOIN (one hash join over the month, not a subquery
+    # per row: the movers sort every row by its movement).
+    previous = FilteredRelation(
+        "hall__results",
+        condition=Q(hall__results__run_id=previous_run.pk if previous_run else None, hall__results__graded=True),
+    )
     qs = (
         HallMonthResult.objects.filter(run=run, graded=True, hall__district__city_id__in=_scope_cities(scope))
         .select_related("hall__district", "hall__marketing_unit")
-        .annotate(previous_rank=Subquery(previous_rank))
+        .alias(previous=previous)
+        .annotate(previous_rank=F("previous__rank_city"))
         .annotate(movement=F("previous_rank") - F("rank_city"))
     )
     if criteria.city_id:
