@@ -18,6 +18,14 @@ class PolicyState(models.TextChoices):
     RETIRED = "retired", _("已停用")
 
 
+class RankingGroup(models.TextChoices):
+    """The halls among which the top and bottom shares, and so the statuses, are decided."""
+
+    CITY = "city", _("按地市")
+    # Partner halls are run differently from self-run ones, so each kind may be judged among its own.
+    CITY_KIND = "city_kind", _("按地市+厅类型")
+
+
 def _pct(name: str, default: str) -> models.DecimalField:
     return models.DecimalField(name, max_digits=5, decimal_places=2, default=Decimal(default))
 
@@ -44,6 +52,13 @@ class GradingPolicy(models.Model):
     bottom_share = _pct(_("末位比例(%)"), "10")
     consecutive_months = models.PositiveSmallIntegerField(_("连续月数"), default=2)
     improvement_threshold = _pct(_("改善幅度(分)"), "3")
+    ranking_group = models.CharField(
+        _("状态评定分组"),
+        max_length=16,
+        choices=RankingGroup.choices,
+        default=RankingGroup.CITY,
+        help_text=_("免检、末位（监控、督办）和星级厅提名在哪些营业厅之间比较"),
+    )
     appeal_window_days = models.PositiveSmallIntegerField(_("申诉时限(工作日)"), default=3)
     rectification_due_days = models.PositiveSmallIntegerField(_("整改期限(天)"), default=7)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -82,6 +97,9 @@ class GradingPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(top_share__gt=0, top_share__lte=50, bottom_share__gt=0, bottom_share__lte=50),
                 name="policy_shares_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(ranking_group__in=RankingGroup.values), name="policy_ranking_group_valid"
             ),
             models.UniqueConstraint(
                 fields=["effective_from"], condition=~Q(state=PolicyState.DRAFT), name="one_policy_per_effective_month"
@@ -193,10 +211,14 @@ class HallMonthResult(models.Model):
     rank_district = models.PositiveIntegerField(null=True, blank=True)
     rank_kind = models.PositiveIntegerField(null=True, blank=True)
     city_size = models.PositiveIntegerField(null=True, blank=True)
+    # The grouping the run's policy decided statuses in, and the number of graded halls in this hall's group:
+    # its place there is rank_city (by city) or rank_kind (by city and hall kind).
+    ranking_group = models.CharField(max_length=16, choices=RankingGroup.choices, default=RankingGroup.CITY)
+    group_size = models.PositiveIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=HallStatus.choices, default=HallStatus.NORMAL)
     next_status = models.CharField(max_length=16, choices=HallStatus.choices, default=HallStatus.NORMAL)
     star_nominee = models.BooleanField(default=False)
-    # Where the hall stood in its city this month; later months read these to find streaks.
+    # Where the hall stood in its group this month; later months read these to find streaks.
     in_top_share = models.BooleanField(default=False)
     in_bottom_share = models.BooleanField(default=False)
 
@@ -209,8 +231,16 @@ class HallMonthResult(models.Model):
                 name="result_composite_range",
             ),
             models.CheckConstraint(condition=Q(graded=True) | Q(rank_city__isnull=True), name="ungraded_not_ranked"),
+            models.CheckConstraint(
+                condition=Q(ranking_group__in=RankingGroup.values), name="result_ranking_group_valid"
+            ),
         ]
         indexes = [models.Index(fields=["hall", "month"])]
+
+    @property
+    def group_rank(self) -> int | None:
+        """The hall's place in the group its statuses were decided in."""
+        return self.rank_kind if self.ranking_group == RankingGroup.CITY_KIND else self.rank_city
 
 
 class ResultChange(models.Model):

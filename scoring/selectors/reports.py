@@ -26,7 +26,7 @@ from halls.months import month_add, month_start
 from halls.selectors import Scope
 from inspections.models import IndicatorKind, InspectionItem, InspectionState, Rectification
 from inspections.models.rectification import OUTSTANDING_STATES
-from scoring.models import Grade, GradingRun, HallMonthResult, HallStatus, RunState
+from scoring.models import Grade, GradingRun, HallMonthResult, HallStatus, RankingGroup, RunState
 from surveys.models import RepairCase, RepairState
 
 TREND_MONTHS = 12
@@ -296,6 +296,8 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
             kind=Count("pk", filter=Q(hall__kind=hall.kind, hall__district__city_id=hall.district.city_id)),
         )
         archive.district_size, archive.kind_size = sizes["district"], sizes["kind"]
+        if archive.result.ranking_group == RankingGroup.CITY_KIND:
+            archive.kind_size = archive.result.group_size  # the group its kind rank was taken in, as graded
         archive.dimensions = _dimensions_against_city(hall=hall, month=chosen)
         archive.weak = _weakest_indicators(hall=hall, month=chosen)
     return archive

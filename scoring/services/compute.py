@@ -6,12 +6,13 @@ Two steps, so that the first can later run per city on separate workers:
    hall's dimension scores, re-weighted weights, contributions, bonus, deductions, veto, composite, grade.
 2. :func:`rank_and_status` takes every city's scores together with the published history and returns
    ranks within city, district and kind, the top/bottom flags, the status for next month, star nominees.
+   The top and bottom shares are taken within the policy's ranking group: the city, or the city's halls
+   of the same kind (self-run and partner halls judged separately).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ import pandas as pd
 from django.utils.translation import gettext_noop
 
 from halls.months import month_add
-from scoring.models import Grade, HallStatus
+from scoring.models import Grade, HallStatus, RankingGroup
 
 DIMENSIONS = ("mystery", "satisfaction", "inspection", "complaint")
 
@@ -64,6 +65,7 @@ class PolicyFigures:
     bottom_share: float
     consecutive_months: int
     improvement_threshold: float
+    ranking_group: str = RankingGroup.CITY.value
 
     @classmethod
     def of(cls, policy) -> PolicyFigures:
@@ -82,10 +84,16 @@ class PolicyFigures:
             bottom_share=float(policy.bottom_share),
             consecutive_months=int(policy.consecutive_months),
             improvement_threshold=float(policy.improvement_threshold),
+            ranking_group=str(policy.ranking_group),
         )
 
     def weight(self, dimension: str) -> float:
         return getattr(self, f"weight_{dimension}")
+
+    @property
+    def group_columns(self) -> list[str]:
+        """The columns whose values make up a ranking group."""
+        return ["city_id", "kind"] if self.ranking_group == RankingGroup.CITY_KIND else ["city_id"]
 
 
 def round2(values: pd.Series) -> pd.Series:
@@ -93,10 +101,12 @@ def round2(values: pd.Series) -> pd.Series:
     return np.floor(values.astype(float) * 100 + 0.5 + 1e-7) / 100
 
 
-def share_count(size: int, share: float) -> int:
-    """How many places of a ranking of ``size`` halls make up its top (or bottom) ``share`` percent:
-    rank ≤ size × share / 100, so 20 % of 11 halls is 2 places; at least one place when there are halls."""
-    return max(1, math.floor(size * share / 100 + 1e-9)) if size else 0
+def share_counts(sizes: pd.Series, share: float) -> pd.Series:
+    """How many places of a ranking of ``size`` halls make up its top (or bottom) ``share`` percent, for a
+    column of group sizes: rank ≤ size × share / 100, so 20 % of 11 halls is 2 places; at least one place
+    when there are halls; NaN where there is no size (a hall not graded)."""
+    places = np.maximum(1, np.floor(sizes.astype(float) * share / 100 + 1e-9))
+    return places.where(sizes > 0, 0).where(sizes.notna())
 
 
 def city_scores(evidence: pd.DataFrame, figures: PolicyFigures) -> pd.DataFrame:
@@ -158,6 +168,8 @@ def rank_and_status(
 ) -> pd.DataFrame:
     """Ranks (equal composites share the best rank), top/bottom flags, next month's status, star nominees.
 
+    The top and bottom shares are places in the policy's ranking group (``figures.ranking_group``): the
+    city (``rank_city`` of ``city_size``) or the city's halls of one kind (``rank_kind`` of ``group_size``).
     ``history`` holds the published results of earlier months (columns ``HISTORY_COLUMNS``).
     """
     out = scores.copy()
@@ -167,11 +179,15 @@ def rank_and_status(
     out["rank_district"] = composite.groupby(graded["district_id"]).rank(method="min", ascending=False)
     out["rank_kind"] = composite.groupby([graded["city_id"], graded["kind"]]).rank(method="min", ascending=False)
     out["city_size"] = graded.groupby("city_id")["hall_id"].transform("count")
-    rank_from_bottom = composite.groupby(graded["city_id"]).rank(method="min", ascending=True)
-    n_top = out["city_size"].map(lambda size: share_count(int(size), figures.top_share), na_action="ignore")
-    n_bottom = out["city_size"].map(lambda size: share_count(int(size), figures.bottom_share), na_action="ignore")
-    out["in_top_share"] = (out["rank_city"] <= n_top).fillna(False).astype(bool)
-    # In a city too small to have distinct top and bottom, the top wins.
+    group = [graded[column] for column in figures.group_columns]
+    out["ranking_group"] = figures.ranking_group
+    out["group_size"] = graded.groupby(group)["hall_id"].transform("count")
+    group_rank = out["rank_kind"] if figures.ranking_group == RankingGroup.CITY_KIND else out["rank_city"]
+    rank_from_bottom = composite.groupby(group).rank(method="min", ascending=True)
+    n_top = share_counts(out["group_size"], figures.top_share)
+    n_bottom = share_counts(out["group_size"], figures.bottom_share)
+    out["in_top_share"] = (group_rank <= n_top).fillna(False).astype(bool)
+    # In a group too small to have distinct top and bottom, the top wins.
     out["in_bottom_share"] = ((rank_from_bottom.reindex(out.index) <= n_bottom) & ~out["in_top_share"]).fillna(False)
     out["in_bottom_share"] = out["in_bottom_share"].astype(bool)
 
@@ -230,14 +246,15 @@ def rank_and_status(
 
 
 def _star_nominees(out: pd.DataFrame, history: pd.DataFrame, figures: PolicyFigures, *, month: dt.date) -> pd.Series:
-    """December: the halls whose average composite over the year's graded months is in the city's top share."""
+    """December: the halls whose average composite over the year's graded months is in the top share of
+    their ranking group (as it stands this month)."""
     year = history[(history["month"] >= dt.date(month.year, 1, 1)) & history["graded"].astype(bool)]
     this_month = out.loc[out["graded"], ["hall_id", "composite"]]
     year_scores = pd.concat([year[["hall_id", "composite"]], this_month]).astype({"composite": float})
     mean = year_scores.groupby("hall_id")["composite"].mean()
-    frame = out.loc[out["graded"], ["hall_id", "city_id"]].copy()
+    frame = out.loc[out["graded"], ["hall_id", *figures.group_columns]].copy()
     frame["mean"] = frame["hall_id"].map(mean)
-    frame["rank"] = frame.groupby("city_id")["mean"].rank(method="min", ascending=False)
-    sizes = frame.groupby("city_id")["hall_id"].transform("count")
-    frame["nominee"] = frame["rank"] <= sizes.map(lambda size: share_count(int(size), figures.top_share))
+    frame["rank"] = frame.groupby(figures.group_columns)["mean"].rank(method="min", ascending=False)
+    sizes = frame.groupby(figures.group_columns)["hall_id"].transform("count")
+    frame["nominee"] = frame["rank"] <= share_counts(sizes, figures.top_share)
     return out["hall_id"].map(frame.set_index("hall_id")["nominee"]).fillna(False).astype(bool)

@@ -199,6 +199,8 @@ def _result_rows(run: GradingRun, results: pd.DataFrame) -> list[HallMonthResult
                 rank_district=_int(rec["rank_district"]),
                 rank_kind=_int(rec["rank_kind"]),
                 city_size=_int(rec["city_size"]),
+                ranking_group=str(rec["ranking_group"]),
+                group_size=_int(rec["group_size"]),
                 status=str(rec["status"]),
                 next_status=str(rec["next_status"]),
                 star_nominee=bool(rec["star_nominee"]),

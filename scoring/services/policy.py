@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
-from scoring.models import GradingPolicy, PolicyState
+from scoring.models import GradingPolicy, PolicyState, RankingGroup
 
 DEFAULT_POLICY_EFFECTIVE_FROM = dt.date(2025, 1, 1)
 
@@ -33,6 +33,7 @@ POLICY_FIELDS = (
     "bottom_share",
     "consecutive_months",
     "improvement_threshold",
+    "ranking_group",
     "appeal_window_days",
     "rectification_due_days",
 )
@@ -83,6 +84,8 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("consecutive_months", _("连续月数须在 1 到 12 之间"))
     if data["improvement_threshold"] < 0:
         add("improvement_threshold", _("改善幅度不能为负数"))
+    if data["ranking_group"] not in RankingGroup.values:
+        add("ranking_group", _("未知的状态评定分组：%(value)s") % {"value": data["ranking_group"]})
     if data["effective_from"].day != 1:
         add("effective_from", _("生效月份须为某月第一天"))
     return errors

@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from django.db.models import F
 
-from scoring.models import GradingChunk, GradingRun, HallMonthResult, RunState
+from scoring.models import GradingChunk, GradingPolicy, GradingRun, HallMonthResult, RankingGroup, RunState
 from scoring.services import default_policy_load, grade_month, grade_month_distributed, month_publish
 from scoring.services.distributed import grading_chunk_compute, grading_chunks_finish, grading_run_launch
 from scoring.services.grading import grading_run_start
@@ -66,6 +67,23 @@ def test_distributed_grading_of_a_generated_province_equals_the_single_process_r
     assert results.filter(graded=False).exists()
     assert results.exclude(status="normal").exists()
     assert results.filter(graded=True).count() > results.filter(graded=True).values("composite").distinct().count()
+
+
+def test_distributed_grading_by_city_and_hall_kind_equals_the_single_process_run(generated):
+    GradingPolicy.objects.update(ranking_group=RankingGroup.CITY_KIND)
+    grade_month(month=JAN)
+    month_publish(month=JAN)
+    single = grade_month(month=FEB)
+    single_rows = result_rows(single)
+    run = grade_month_distributed(month=FEB)
+    assert run.state == RunState.DRAFT and result_rows(run) == single_rows
+    # Four cities × two kinds: the groups are smaller than the cities, and every result says so.
+    results = HallMonthResult.objects.filter(run=run, graded=True)
+    assert set(results.values_list("ranking_group", flat=True)) == {RankingGroup.CITY_KIND}
+    assert results.values("group_size").distinct().count() > results.values("city_size").distinct().count()
+    assert not results.filter(group_size__gte=F("city_size")).exists()
+    # Each of the 8 groups (city × kind) has its own top share.
+    assert results.filter(in_top_share=True).values("hall__district__city_id", "hall__kind").distinct().count() == 8
 
 
 def test_the_grading_task_fans_out_per_city_when_the_setting_says_so(generated, settings):

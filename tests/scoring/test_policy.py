@@ -9,7 +9,7 @@ import pytest
 from django.forms.models import model_to_dict
 
 from halls.errors import ApplicationError
-from scoring.models import GradingPolicy, PolicyState
+from scoring.models import GradingPolicy, PolicyState, RankingGroup
 from scoring.selectors import policy_in_force
 from scoring.services import default_policy_load, policy_activate, policy_draft_create, policy_update
 from scoring.services.policy import POLICY_FIELDS, policy_validate
@@ -80,3 +80,28 @@ def test_a_draft_cannot_start_before_the_policy_in_force(db):
     early = policy_draft_create(based_on=live, effective_from=dt.date(2024, 1, 1))
     with pytest.raises(ApplicationError, match="生效月份须晚于现行规则 v1"):
         policy_activate(policy=early, lock_version=early.lock_version)
+
+
+def test_the_status_grouping_defaults_to_by_city_and_is_copied_into_a_draft(draft):
+    assert draft.ranking_group == RankingGroup.CITY
+    policy_update(policy=draft, data=_data(draft, ranking_group="city_kind"), lock_version=draft.lock_version)
+    copy = policy_draft_create(based_on=draft, effective_from=dt.date(2026, 6, 1))
+    assert copy.ranking_group == RankingGroup.CITY_KIND
+
+
+def test_an_unknown_status_grouping_is_refused_and_nothing_is_saved(draft):
+    assert policy_validate(_data(draft, ranking_group="district")) == {
+        "ranking_group": ["未知的状态评定分组：district"]
+    }
+    with pytest.raises(ApplicationError) as caught:
+        policy_update(policy=draft, data=_data(draft, ranking_group="district"), lock_version=draft.lock_version)
+    assert "ranking_group" in caught.value.field_errors
+    draft.refresh_from_db()
+    assert draft.ranking_group == RankingGroup.CITY
+
+
+def test_the_database_refuses_an_unknown_status_grouping(draft):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        GradingPolicy.objects.filter(pk=draft.pk).update(ranking_group="district")

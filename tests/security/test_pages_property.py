@@ -118,7 +118,11 @@ def test_the_coaching_form(client, world, pages, kind, visit_date, content):
 
 
 @PROPERTY
-@given(changes=st.dictionaries(st.sampled_from(["bonus_cap", "veto_cap", "weight_mystery", "lock_version"]), values))
+@given(
+    changes=st.dictionaries(
+        st.sampled_from(["bonus_cap", "veto_cap", "weight_mystery", "ranking_group", "lock_version"]), values
+    )
+)
 def test_the_grading_policy_form(client, world, pages, changes):
     _samples, draft_policy, _draft, _leaves = pages
     url = reverse("scoring:policy_update", args=[draft_policy.pk])
