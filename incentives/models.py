@@ -128,6 +128,9 @@ class BonusSplit(models.Model):
         CoefficientTable, on_delete=models.PROTECT, related_name="splits", verbose_name=_("系数表")
     )
     reason = models.CharField(_("重新分配原因"), max_length=500, blank=True)
+    # The request (one message to the split task) that made this split: a redelivered message finds it here
+    # and makes no second split. Empty for splits made directly (the management command, the demo).
+    request_id = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

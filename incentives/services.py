@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import uuid
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -29,8 +30,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
+from halls.jobs import enqueue
 from halls.models import Hall, MarketingUnit
-from halls.months import month_start
+from halls.months import month_label, month_start
 from incentives.allocation import CENT, NothingToSplitBy, split_by_weight
 from incentives.models import (
     BonusPool,
@@ -168,15 +170,47 @@ def split_bonus_check(*, month: dt.date, reason: str = "") -> GradingRun:
     return run
 
 
-@transaction.atomic
-def split_bonus(*, month: dt.date, user=None, reason: str = "") -> BonusSplit:
-    """Split ``month``'s pools to halls and staff as a new draft revision (see the module docstring)."""
-    month = month_start(month)
-    # Lock the month's published grading, so two splits of one month (or a split and an approval) queue up
-    # instead of racing for a revision; the checks run under the lock.
+def split_bonus_start(*, month: dt.date, user, reason: str = "") -> uuid.UUID:
+    """Check that ``month`` may be split and start the split task once the transaction commits.
+
+    The task's message carries a new request id, which the split it makes keeps: a redelivery of the message
+    finds that split and makes no other (:func:`split_bonus_requested`). Returns the request id; raises
+    :class:`halls.jobs.BrokerUnavailable` when the task cannot be sent.
+    """
+    from incentives.tasks import split_bonus_task
+
+    split_bonus_check(month=month, reason=reason)
+    request_id = uuid.uuid4()
+    enqueue(split_bonus_task, args=(month_label(month), user.pk, reason, str(request_id)))
+    return request_id
+
+
+def _month_lock(month: dt.date) -> None:
+    """Lock the month's published grading, so two splits of one month (or a split and an approval) queue up
+    instead of racing for a revision; whatever is checked after this runs under the lock."""
     run = published_run(month=month)
     if run is not None:
         GradingRun.objects.select_for_update().only("pk").get(pk=run.pk)
+
+
+@transaction.atomic
+def split_bonus_requested(
+    *, request_id: uuid.UUID, month: dt.date, user=None, reason: str = ""
+) -> tuple[BonusSplit, bool]:
+    """The split of request ``request_id``: made now, ``(split, True)``, or made by an earlier delivery of
+    the same message, ``(split, False)``, whatever happened to the month since."""
+    _month_lock(month_start(month))
+    done = BonusSplit.objects.filter(request_id=request_id).first()
+    if done is not None:
+        return done, False
+    return split_bonus(month=month, user=user, reason=reason, request_id=request_id), True
+
+
+@transaction.atomic
+def split_bonus(*, month: dt.date, user=None, reason: str = "", request_id: uuid.UUID | None = None) -> BonusSplit:
+    """Split ``month``'s pools to halls and staff as a new draft revision (see the module docstring)."""
+    month = month_start(month)
+    _month_lock(month)
     run = split_bonus_check(month=month, reason=reason)
     pools = list(BonusPool.objects.filter(month=month).select_related("marketing_unit"))
     table = coefficients_in_force(month=month)
@@ -184,7 +218,13 @@ def split_bonus(*, month: dt.date, user=None, reason: str = "") -> BonusSplit:
     BonusSplit.objects.filter(month=month, state=SplitState.DRAFT).update(state=SplitState.SUPERSEDED)
     revision = (BonusSplit.objects.filter(month=month).aggregate(top=Max("revision"))["top"] or 0) + 1
     split = BonusSplit.objects.create(
-        month=month, revision=revision, grading_run=run, coefficients=table, reason=reason.strip(), created_by=user
+        month=month,
+        revision=revision,
+        grading_run=run,
+        coefficients=table,
+        reason=reason.strip(),
+        request_id=request_id,
+        created_by=user,
     )
     _split_to_halls(split=split, pools=pools, table=table)
     _split_to_staff(split=split)

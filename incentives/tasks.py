@@ -4,10 +4,14 @@ from celery import shared_task
 
 
 @shared_task(name="incentives.split_bonus", acks_late=True, time_limit=600, soft_time_limit=540)
-def split_bonus_task(month: str, user_id: int | None = None, reason: str = "") -> int | None:
+def split_bonus_task(
+    month: str, user_id: int | None = None, reason: str = "", request_id: str | None = None
+) -> int | None:
     """Split a month's bonus pools (``month`` as YYYY-MM) and tell the user who asked how it went.
 
-    Safe to re-run: the service refuses a frozen month, and a repeat only adds a new draft revision.
+    Safe to re-run: the message of a request (``request_id``, from ``split_bonus_start``) makes one split
+    however often it is delivered, and tells the user once; the service refuses a frozen month. A message
+    without a request id (sent before request ids existed) makes a new draft revision each time.
     """
     from django.contrib.auth import get_user_model
     from django.urls import reverse
@@ -15,19 +19,25 @@ def split_bonus_task(month: str, user_id: int | None = None, reason: str = "") -
     from halls.errors import ApplicationError
     from halls.months import month_parse
     from halls.services import notification_send
-    from incentives.services import split_bonus
+    from incentives.services import split_bonus, split_bonus_requested
 
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     recipients = [user] if user else []
     try:
-        split = split_bonus(month=month_parse(month), user=user, reason=reason)
+        if request_id:
+            split, created = split_bonus_requested(
+                request_id=request_id, month=month_parse(month), user=user, reason=reason
+            )
+        else:
+            split, created = split_bonus(month=month_parse(month), user=user, reason=reason), True
     except ApplicationError as exc:
         notification_send(recipients=recipients, title=f"{month} 酬金分配未完成", body=str(exc))
         return None
-    notification_send(
-        recipients=recipients,
-        title=f"{month} 酬金分配已生成（第 {split.revision} 版，待审批）",
-        body=f"酬金池合计 ¥{split.pool_total}，分配到营业员 ¥{split.staff_total}。",
-        link=reverse("incentives:split_detail", args=[split.pk]),
-    )
+    if created:
+        notification_send(
+            recipients=recipients,
+            title=f"{month} 酬金分配已生成（第 {split.revision} 版，待审批）",
+            body=f"酬金池合计 ¥{split.pool_total}，分配到营业员 ¥{split.staff_total}。",
+            link=reverse("incentives:split_detail", args=[split.pk]),
+        )
     return split.pk

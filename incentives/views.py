@@ -10,7 +10,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
 from halls.errors import ApplicationError
-from halls.jobs import BrokerUnavailable, enqueue
+from halls.jobs import BrokerUnavailable
 from halls.mixins import RoleRequiredMixin
 from halls.models import Role
 from halls.months import month_add, month_label, month_parse, month_start
@@ -29,7 +29,7 @@ from incentives.selectors import (
     split_units,
     staff_amounts_visible,
 )
-from incentives.services import bonus_pool_set, bonus_split_approve, split_bonus_check
+from incentives.services import bonus_pool_set, bonus_split_approve, split_bonus_start
 
 HQ_ONLY = (Role.HQ,)
 
@@ -101,12 +101,9 @@ class SplitRunView(RoleRequiredMixin, FormView):
         return {"month": month_label(month_add(month_start(timezone.localdate()), -1))}
 
     def form_valid(self, form):
-        from incentives.tasks import split_bonus_task
-
         month, reason = form.cleaned_data["month"], form.cleaned_data["reason"]
         try:
-            split_bonus_check(month=month, reason=reason)
-            enqueue(split_bonus_task, args=(month_label(month), self.request.user.pk, reason))
+            split_bonus_start(month=month, user=self.request.user, reason=reason)
         except BrokerUnavailable as exc:
             messages.error(self.request, exc.message)
             return self.form_invalid(form)

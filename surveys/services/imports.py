@@ -12,7 +12,7 @@ import time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,6 +33,8 @@ PROGRESS_EVERY = 2000
 # Longer than the task's hard time limit (surveys.tasks).
 STALE_AFTER_SECONDS = 31 * 60
 CONFLICT_MESSAGE = gettext_noop("与同时进行的另一次导入冲突，未导入任何数据，请重新导入")
+# The insert's connection died (server restarted, backend terminated, network cut) or the database failed it.
+DATABASE_LOST_MESSAGE = gettext_noop("写入数据库时数据库连接中断或出错，未导入任何数据，请重新导入")
 
 
 def _params_check(kind: str, params: dict) -> dict:
@@ -83,6 +85,15 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
         )
         raise
     return batch
+
+
+def _connection_reset() -> None:
+    """Drop this thread's database connection if it is broken, so the next query opens a fresh one.
+
+    Not inside an outer transaction (a caller's, or a test's): closing the connection would end it.
+    """
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def _finish(batch_id: int, **fields) -> None:
@@ -159,6 +170,13 @@ def _import_batch_run(*, batch_id: int) -> None:
         logger.warning("import_batch_conflict batch=%s", batch_id)
         _finish(batch_id, state=ImportState.FAILED, message=_(CONFLICT_MESSAGE))
         return
+    except (OperationalError, InterfaceError):
+        # The transaction is gone with its connection, so nothing of the file is in the database; record
+        # that on a fresh connection.
+        logger.exception("import_batch_database_lost batch=%s", batch_id)
+        _connection_reset()
+        _finish(batch_id, state=ImportState.FAILED, message=_(DATABASE_LOST_MESSAGE))
+        return
     except ApplicationError as exc:
         _finish(batch_id, state=ImportState.REJECTED, message=exc.message[:500])
         return
@@ -183,8 +201,10 @@ def _import_batch_run(*, batch_id: int) -> None:
 def import_batch_fail(*, batch_id: int, message: str) -> None:
     """Mark a batch failed after an unexpected error, unless it already finished.
 
-    ``message`` is a msgid, written in the language of the batch's uploader.
+    ``message`` is a msgid, written in the language of the batch's uploader. The error may have been the
+    database connection itself: a broken one is replaced first, so the failure is still recorded.
     """
+    _connection_reset()
     language = ImportBatch.objects.filter(pk=batch_id).values_list("params__language", flat=True).first()
     with translation.override(language or settings.LANGUAGE_CODE):
         text = _(message)

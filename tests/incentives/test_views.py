@@ -331,7 +331,7 @@ def test_a_broker_outage_is_reported_and_starts_nothing(client, bonus, monkeypat
     def broker_down(*args, **kwargs):
         raise BrokerUnavailable()
 
-    monkeypatch.setattr("incentives.views.enqueue", broker_down)
+    monkeypatch.setattr("incentives.services.enqueue", broker_down)
     client.force_login(bonus.world.hq)
     response = client.post(reverse("incentives:split_run"), {"month": "2026-04"})
     assert response.status_code == 200

@@ -4,6 +4,7 @@ middle of a bulk write. (The worker killed mid-grading is tests/scoring/test_gra
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.db import OperationalError
@@ -11,7 +12,7 @@ from django.urls import reverse
 
 from halls.jobs import BROKER_DOWN_MESSAGE
 from halls.models import Notification
-from incentives.models import BonusSplit, HallBonus, StaffBonus, UnitBonus
+from incentives.models import BonusSplit, HallBonus, SplitState, StaffBonus, UnitBonus
 from inspections.models import Rectification
 from scoring.models import GradingRun, HallMonthResult, RunState
 from scoring.services import grading_run_start
@@ -44,22 +45,43 @@ def test_a_grading_message_delivered_twice_leaves_the_results_of_one_run(world):
 
 
 @pytest.mark.django_db
-def test_a_bonus_split_message_delivered_twice_adds_at_most_an_identical_draft_and_never_doubles_money(world):
+def test_a_bonus_split_message_delivered_twice_leaves_exactly_one_split(world, django_capture_on_commit_callbacks):
+    from incentives.services import split_bonus_start
+
+    samples = samples_build(world)  # revision 1 of February exists already, a draft
+    splits_before = set(BonusSplit.objects.values_list("pk", flat=True))
+    notifications_before = Notification.objects.filter(recipient=world.hq).count()
+    with django_capture_on_commit_callbacks() as sends:  # what HQ's page enqueues: one message
+        split_bonus_start(month=BONUS_MONTH, user=world.hq)
+    assert len(sends) == 1
+    sends[0]()  # delivered (Celery runs eagerly here)…
+    split = BonusSplit.objects.exclude(pk__in=splits_before).get()
+    rows = (UnitBonus.objects.count(), HallBonus.objects.count(), StaffBonus.objects.count())
+    sends[0]()  # … and delivered again: the same message, the same request id
+
+    assert set(BonusSplit.objects.values_list("pk", flat=True)) == splits_before | {split.pk}
+    assert (UnitBonus.objects.count(), HallBonus.objects.count(), StaffBonus.objects.count()) == rows
+    split.refresh_from_db()
+    assert (split.revision, split.state, split.request_id is not None) == (2, SplitState.DRAFT, True)
+    assert BonusSplit.objects.get(pk=samples.split.pk).state == SplitState.SUPERSEDED
+    assert (split.pool_total, split.staff_total) == (samples.split.pool_total, samples.split.staff_total)
+    assert Notification.objects.filter(recipient=world.hq).count() == notifications_before + 1  # told once
+
+
+@pytest.mark.django_db
+def test_a_bonus_split_message_redelivered_after_its_split_was_approved_makes_nothing_new(world):
+    from incentives.services import bonus_split_approve
     from incentives.tasks import split_bonus_task
 
-    samples = samples_build(world)  # revision 1 of February exists already
+    samples_build(world)
+    request_id = str(uuid.uuid4())
     label = f"{BONUS_MONTH:%Y-%m}"
-    first = split_bonus_task(label, world.hq.pk, "")
-    second = split_bonus_task(label, world.hq.pk, "")
-    splits = BonusSplit.objects.filter(pk__in=[samples.split.pk, first, second])
-    assert {(s.pool_total, s.staff_total) for s in splits} == {(samples.split.pool_total, samples.split.staff_total)}
-
-    def amounts(split_id):
-        return sorted(HallBonus.objects.filter(split_id=split_id).values_list("hall_id", "amount"))
-
-    assert amounts(first) == amounts(second) == amounts(samples.split.pk)
-    assert UnitBonus.objects.filter(split_id=second).count() == UnitBonus.objects.filter(split_id=first).count()
-    assert StaffBonus.objects.filter(split_id=second).count() == StaffBonus.objects.filter(split_id=first).count()
+    first = split_bonus_task(label, world.hq.pk, "", request_id)
+    bonus_split_approve(split_id=first, user=world.hq)
+    splits_before, notifications_before = BonusSplit.objects.count(), Notification.objects.count()
+    assert split_bonus_task(label, world.hq.pk, "", request_id) == first
+    assert (BonusSplit.objects.count(), Notification.objects.count()) == (splits_before, notifications_before)
+    assert BonusSplit.objects.get(pk=first).state == SplitState.APPROVED
 
 
 @pytest.mark.django_db
