@@ -175,6 +175,10 @@ def sheet_validate(
     positions = importer.bind_header(sheet.header, outcome.errors)
     if outcome.errors:
         return outcome
+    if not sheet.rows:
+        # Most often the template uploaded before it was filled in: say so rather than "0 rows imported".
+        outcome.errors.append(RowError(2, "", _("表头之下没有数据行：文件中没有可导入的数据")))
+        return outcome
     headers = importer.header_titles()
     first_row: dict[Any, int] = {}
     for done, (number, raw) in enumerate(sheet.rows, start=1):

@@ -96,3 +96,11 @@ def test_staff_points_are_keyed_by_employee_and_month(world, run_import):
     batch = run_import(ImportKind.STAFF_POINTS, "p.xlsx", xlsx_bytes(rows[:2]))
     assert batch.state == ImportState.SUCCEEDED
     assert StaffServicePoints.objects.get(staff=person).points == Decimal("120.50")
+
+
+def test_a_file_with_a_header_and_only_blank_rows_under_it_is_refused_as_empty(world, run_import):
+    header = ["投诉单号", "营业厅编码", "受理时间", "类别", "渠道", "是否属实"]
+    batch = run_import(ImportKind.COMPLAINTS, "c.xlsx", xlsx_bytes([header, [""] * 6, [""] * 6]))
+    assert batch.state == ImportState.REJECTED
+    assert batch.errors == [{"row": 2, "column": "", "reason": "表头之下没有数据行：文件中没有可导入的数据"}]
+    assert Complaint.objects.count() == 0
