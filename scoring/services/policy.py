@@ -35,6 +35,7 @@ POLICY_FIELDS = (
     "improvement_threshold",
     "appeal_window_days",
     "rectification_due_days",
+    "city_escalation_after_days",
 )
 STALE_MESSAGE = gettext_noop("该规则已被他人修改，请刷新页面后重新编辑")
 NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改或启用")
@@ -83,6 +84,8 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("consecutive_months", _("连续月数须在 1 到 12 之间"))
     if data["improvement_threshold"] < 0:
         add("improvement_threshold", _("改善幅度不能为负数"))
+    if data["city_escalation_after_days"] < 1:
+        add("city_escalation_after_days", _("逾期升级地市天数须至少为 1 天"))
     if data["effective_from"].day != 1:
         add("effective_from", _("生效月份须为某月第一天"))
     return errors
