@@ -107,18 +107,37 @@ class RectificationReviewForm(forms.Form):
 
 
 class AppealForm(forms.Form):
+    """A veto item's appeal (``veto=True``) asks that the veto be cleared: no points, only the reason."""
+
     requested_points = forms.DecimalField(label=_("申请改为(分)"), max_digits=6, min_value=0)
     reason = forms.CharField(label=_("申诉理由"), widget=forms.Textarea(attrs={"rows": 3}))
     photos = photo_field(_("证据照片"))
 
+    def __init__(self, *args, veto: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if veto:
+            del self.fields["requested_points"]
+            self.fields["reason"].help_text = _("请说明该一票否决为何属于误判")
+
 
 class AppealDecisionForm(forms.Form):
+    """Deciding a veto appeal (``veto=True``) asks only uphold or reject: upholding clears the veto."""
+
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(
         label=_("裁定"), choices=[("uphold", _("支持申诉")), ("reject", _("驳回申诉"))], widget=forms.RadioSelect
     )
     decided_points = forms.DecimalField(label=_("裁定得分"), required=False, max_digits=6, min_value=0)
     decision_note = forms.CharField(label=_("裁定理由"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, veto: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if veto:
+            del self.fields["decided_points"]
+            self.fields["decision"].choices = [
+                ("uphold", _("支持申诉（撤销一票否决）")),
+                ("reject", _("驳回申诉（维持一票否决）")),
+            ]
 
 
 class CoachingVisitForm(forms.Form):

@@ -26,7 +26,7 @@ from inspections.forms import (
     RectificationFixForm,
     RectificationReviewForm,
 )
-from inspections.models import AppealState, InspectionState, RectificationState
+from inspections.models import AppealState, IndicatorKind, InspectionState, RectificationState
 from inspections.selectors import (
     appeal_get,
     appeal_list,
@@ -305,13 +305,23 @@ class AppealCreateView(RoleRequiredMixin, LoadMixin, FormView):
     def load(self, request, **kwargs):
         self.item = item_get(user=request.user, pk=kwargs["item_pk"])
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "veto": self.item.indicator.kind == IndicatorKind.VETO}
+
     def get_context_data(self, **kwargs):
         deadline = appeal_deadline(item=self.item) if self.item.inspection.submitted_at else None
         return super().get_context_data(item=self.item, deadline=deadline, **kwargs)
 
     def form_valid(self, form):
+        data = form.cleaned_data
         try:
-            appeal_file(user=self.request.user, item=self.item, **form.cleaned_data)
+            appeal_file(
+                user=self.request.user,
+                item=self.item,
+                reason=data["reason"],
+                requested_points=data.get("requested_points"),
+                photos=data["photos"],
+            )
         except ApplicationError as exc:
             form_errors_apply(form, exc)
             return self.form_invalid(form)
@@ -341,6 +351,9 @@ class AppealDetailView(RoleRequiredMixin, LoadMixin, FormView):
     def get_initial(self):
         return {"lock_version": self.appeal.lock_version, "decided_points": self.appeal.requested_points}
 
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "veto": self.appeal.is_veto}
+
     def get_context_data(self, **kwargs):
         can_decide = self.scope.is_hq and self.appeal.state == AppealState.PENDING
         # A refused decision (someone decided first) shows the user's input with the reason, not a blank page.
@@ -360,7 +373,7 @@ class AppealDetailView(RoleRequiredMixin, LoadMixin, FormView):
                 appeal_id=self.appeal.pk,
                 lock_version=data["lock_version"],
                 uphold=data["decision"] == "uphold",
-                decided_points=data["decided_points"],
+                decided_points=data.get("decided_points"),
                 note=data["decision_note"],
             )
         except ApplicationError as exc:

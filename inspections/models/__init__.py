@@ -8,6 +8,7 @@ from inspections.models.inspection import (
 )
 from inspections.models.photo import Photo
 from inspections.models.rectification import (
+    CLOSED_STATES,
     OUTSTANDING_STATES,
     EscalationLevel,
     Rectification,
@@ -21,6 +22,7 @@ __all__ = [
     "CoachingKind",
     "CoachingVisit",
     "Photo",
+    "CLOSED_STATES",
     "OUTSTANDING_STATES",
     "EscalationLevel",
     "Rectification",

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from halls.models import Hall
 from inspections.models.inspection import Inspection, InspectionItem
+from inspections.models.tree import IndicatorKind
 
 
 class AppealState(models.TextChoices):
@@ -24,7 +25,8 @@ class Appeal(models.Model):
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="appeals")
     state = models.CharField(_("状态"), max_length=16, choices=AppealState.choices, default=AppealState.PENDING)
     reason = models.TextField(_("申诉理由"))
-    requested_points = models.DecimalField(_("申请改为(分)"), max_digits=6, decimal_places=2)
+    # None for a veto item: the appeal asks that the veto be cleared, not for points.
+    requested_points = models.DecimalField(_("申请改为(分)"), max_digits=6, decimal_places=2, null=True, blank=True)
     points_before = models.DecimalField(_("原得分"), max_digits=6, decimal_places=2, null=True, blank=True)
     decided_points = models.DecimalField(_("裁定得分"), max_digits=6, decimal_places=2, null=True, blank=True)
     decision_note = models.TextField(_("裁定理由"), blank=True)
@@ -53,3 +55,8 @@ class Appeal(models.Model):
                 condition=Q(state=AppealState.PENDING) | Q(decided_at__isnull=False), name="decided_appeal_has_time"
             ),
         ]
+
+    @property
+    def is_veto(self) -> bool:
+        """An appeal that the item's veto was wrongly triggered (needs ``item__indicator`` loaded)."""
+        return self.item.indicator.kind == IndicatorKind.VETO

@@ -107,7 +107,9 @@ class InspectionItem(models.Model):
 
     Scored leaves: ``points`` awarded out of ``max_points`` (a copy of the indicator's points, so totals
     never need the tree), or ``not_applicable``. Veto items: a row means the veto was triggered, its
-    note gives the reason. Deduction and bonus items: ``points`` taken off or given.
+    note gives the reason; ``veto_cleared`` when HQ upheld the hall's appeal that it was wrongly triggered
+    (the row stays, as the record of what the inspector found). Deduction and bonus items: ``points``
+    taken off or given.
     """
 
     inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="items")
@@ -116,6 +118,8 @@ class InspectionItem(models.Model):
     max_points = models.DecimalField(_("满分"), max_digits=6, decimal_places=2, default=Decimal("0"))
     not_applicable = models.BooleanField(_("不适用"), default=False)
     note = models.CharField(_("说明"), max_length=500, blank=True)
+    # db_default too: imports and the bench loader write item rows with an explicit column list.
+    veto_cleared = models.BooleanField(_("一票否决已撤销"), default=False, db_default=False)
 
     history = HistoricalRecords()
 

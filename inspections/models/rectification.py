@@ -19,10 +19,14 @@ class RectificationState(models.TextChoices):
     FIXED = "fixed", _("待验证")
     VERIFIED = "verified", _("已验证")
     REOPENED = "reopened", _("退回重改")
+    # The finding it answered was overturned on appeal (a veto cleared, the points restored in full).
+    CANCELLED = "cancelled", _("已撤销")
 
 
 # States in which the hall still owes a fix.
 OUTSTANDING_STATES = (RectificationState.OPEN, RectificationState.REOPENED)
+# States in which the rectification is settled: nothing more is asked of the hall or the district.
+CLOSED_STATES = (RectificationState.VERIFIED, RectificationState.CANCELLED)
 
 
 class EscalationLevel(models.IntegerChoices):

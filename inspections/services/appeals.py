@@ -1,4 +1,8 @@
-"""Appeals (申诉): filed by the hall within the policy's working days, decided by HQ."""
+"""Appeals (申诉): filed by the hall within the policy's working days, decided by HQ.
+
+A scored or deduction item is appealed for other points; a triggered veto item for being wrongly
+triggered: upholding that clears the veto (the inspection no longer fails) instead of changing points.
+"""
 
 from __future__ import annotations
 
@@ -19,10 +23,11 @@ from halls.services import notification_send
 from inspections.models import Appeal, AppealState, IndicatorKind, InspectionItem, InspectionState
 from inspections.services.entry import HALF
 from inspections.services.photos import photos_check, photos_store
+from inspections.services.rectification import item_needs_rectification, rectification_cancel
 from inspections.services.totals import inspection_totals_store
 from scoring.selectors import month_is_published, policy_in_force
 
-APPEALABLE_KINDS = (IndicatorKind.SCORED, IndicatorKind.DEDUCTION)
+APPEALABLE_KINDS = (IndicatorKind.SCORED, IndicatorKind.DEDUCTION, IndicatorKind.VETO)
 DECISION_CONFLICT = gettext_noop("该申诉已被他人处理或修改，请刷新页面查看最新结果")
 
 
@@ -54,13 +59,23 @@ def _points_check(points: Decimal | None, item: InspectionItem, field: str) -> N
 
 @transaction.atomic
 def appeal_file(
-    *, user, item: InspectionItem, reason: str, requested_points: Decimal | None, photos: list | None = None
+    *,
+    user,
+    item: InspectionItem,
+    reason: str,
+    requested_points: Decimal | None = None,
+    photos: list | None = None,
 ) -> Appeal:
+    """``requested_points`` for a scored or deduction item; a veto item's appeal asks only that the veto be
+    cleared (its ``requested_points`` is ignored)."""
     inspection = item.inspection
     if inspection.state != InspectionState.SUBMITTED:
         raise ApplicationError(_("只能对已提交的检查申诉"))
     if item.indicator.kind not in APPEALABLE_KINDS or item.not_applicable:
-        raise ApplicationError(_("只能对计分项或扣分项的得分申诉"))
+        raise ApplicationError(_("只能对计分项、扣分项的得分或一票否决项申诉"))
+    veto = item.indicator.kind == IndicatorKind.VETO
+    if veto and item.veto_cleared:
+        raise ApplicationError(_("该项一票否决已撤销，无需再申诉"))
     if month_is_published(month=inspection.month):
         raise ApplicationError(
             _("%(month)s 的评定已发布，该月已冻结，不能再申诉") % {"month": f"{inspection.month:%Y-%m}"}
@@ -73,7 +88,10 @@ def appeal_file(
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("请写明申诉理由"), field_errors={"reason": [_("请写明申诉理由")]})
-    _points_check(requested_points, item, "requested_points")
+    if veto:
+        requested_points = None
+    else:
+        _points_check(requested_points, item, "requested_points")
     checked = photos_check(uploads=photos or [], field="photos")
     try:
         with transaction.atomic():
@@ -105,7 +123,9 @@ def appeal_file(
 def appeal_decide(
     *, user, appeal_id: int, lock_version: int, uphold: bool, decided_points: Decimal | None, note: str
 ) -> Appeal:
-    """Uphold (the item's points change and the inspection's totals are recomputed) or reject with a reason."""
+    """Uphold or reject with a reason. Upholding changes the item's points to ``decided_points`` (a veto item:
+    clears its veto, no points asked), recomputes the inspection's totals, and cancels the item's
+    rectification if the finding behind it is gone (veto cleared, full points)."""
     appeal = Appeal.objects.select_related("item__inspection__hall", "item__indicator").get(pk=appeal_id)
     if appeal.lock_version != lock_version:  # decided or changed since the page was loaded
         raise ApplicationError(DECISION_CONFLICT)
@@ -116,13 +136,15 @@ def appeal_decide(
         raise ApplicationError(_("请写明裁定理由"), field_errors={"decision_note": [_("请写明裁定理由")]})
     item = appeal.item
     inspection = item.inspection
+    veto = appeal.is_veto
     if uphold:
         if month_is_published(month=inspection.month):
             raise ApplicationError(
                 _("%(month)s 的评定已发布，该月已冻结：支持申诉须先由总部发起重评")
                 % {"month": f"{inspection.month:%Y-%m}"}
             )
-        _points_check(decided_points, item, "decided_points")
+        if not veto:
+            _points_check(decided_points, item, "decided_points")
     claimed = Appeal.objects.filter(pk=appeal.pk, lock_version=lock_version, state=AppealState.PENDING).update(
         lock_version=F("lock_version") + 1
     )
@@ -130,18 +152,23 @@ def appeal_decide(
         raise ApplicationError(_(DECISION_CONFLICT))
     appeal.lock_version = lock_version + 1  # what the claim wrote; save() below writes every field
     appeal.state = AppealState.UPHELD if uphold else AppealState.REJECTED
-    appeal.decided_points = decided_points if uphold else None
+    appeal.decided_points = decided_points if uphold and not veto else None
     appeal.decision_note = note
     appeal.decided_by = user
     appeal.decided_at = timezone.now()
     appeal._history_user = user
     appeal.save()
     if uphold:
-        item.points = decided_points
+        if veto:
+            item.veto_cleared = True
+        else:
+            item.points = decided_points
         item._history_user = user
-        item.save(update_fields=["points"])
+        item.save(update_fields=["veto_cleared" if veto else "points"])
         inspection._history_user = user
         inspection_totals_store(inspection=inspection)
+        if not item_needs_rectification(item=item):
+            rectification_cancel(item_id=item.pk, user=user, note=f"申诉已支持，无需整改：{note}")
     if appeal.filed_by_id:
         notification_send(
             recipients=[appeal.filed_by],

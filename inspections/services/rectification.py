@@ -17,6 +17,7 @@ from halls.errors import ApplicationError
 from halls.models import Role, UserProfile
 from halls.services import notification_send
 from inspections.models import (
+    CLOSED_STATES,
     OUTSTANDING_STATES,
     EscalationLevel,
     IndicatorKind,
@@ -25,6 +26,8 @@ from inspections.models import (
     RectificationState,
 )
 from inspections.services.photos import photos_check, photos_store
+from scoring.models import GradingPolicy
+from scoring.selectors import policy_in_force
 
 
 def rectifications_open_for(*, inspection_ids: list[int], due_days: int) -> int:
@@ -35,7 +38,7 @@ def rectifications_open_for(*, inspection_ids: list[int], due_days: int) -> int:
     lost = Q(indicator__kind=IndicatorKind.SCORED, not_applicable=False, points__lt=F("max_points"))
     items = (
         InspectionItem.objects.filter(inspection_id__in=inspection_ids)
-        .filter(lost | Q(indicator__kind=IndicatorKind.VETO))
+        .filter(lost | Q(indicator__kind=IndicatorKind.VETO, veto_cleared=False))
         .filter(rectification__isnull=True)
         .values_list("pk", "inspection_id", "inspection__hall_id", "indicator_id", "inspection__inspected_at")
     )
@@ -60,10 +63,24 @@ def rectifications_open_for(*, inspection_ids: list[int], due_days: int) -> int:
     return len(rows)
 
 
+def item_needs_rectification(*, item: InspectionItem) -> bool:
+    """The rule of :func:`rectifications_open_for` for one item: it lost points, or its veto stands."""
+    kind = item.indicator.kind
+    if kind == IndicatorKind.VETO:
+        return not item.veto_cleared
+    return kind == IndicatorKind.SCORED and item.lost_points > 0
+
+
 FIX_STATES = OUTSTANDING_STATES
-# An overdue rectification is raised to the district managers the day after its due date, and to the
-# city HQ once it is this many days overdue and still not fixed.
-CITY_ESCALATION_AFTER_DAYS = 3
+
+
+def city_escalation_after_days(*, today: dt.date) -> int:
+    """How many days overdue a rectification must be before it reaches the city HQ: the policy in force
+    this month (an overdue one reaches the district managers the day after its due date)."""
+    try:
+        return policy_in_force(month=today).city_escalation_after_days
+    except ApplicationError:  # no policy yet: the policy model's own default
+        return GradingPolicy._meta.get_field("city_escalation_after_days").default
 
 
 def _locked(rectification_id: int) -> Rectification:
@@ -116,10 +133,28 @@ def rectification_review(*, rectification_id: int, user, accept: bool, note: str
 
 
 @transaction.atomic
+def rectification_cancel(*, item_id: int, user, note: str) -> Rectification | None:
+    """The finding behind this item's rectification was overturned on appeal (a veto cleared, the points
+    restored in full): settle the rectification, unless it is closed already. Returns the cancelled
+    rectification, or None when there was nothing left to cancel."""
+    rectification = (
+        Rectification.objects.select_for_update().filter(item_id=item_id).exclude(state__in=CLOSED_STATES).first()
+    )
+    if rectification is None:
+        return None
+    rectification.state = RectificationState.CANCELLED
+    rectification.review_note = note
+    rectification._history_user = user
+    rectification.save()
+    return rectification
+
+
+@transaction.atomic
 def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
     """Raise overdue, still outstanding rectifications one level: to the hall's district managers, then
     to HQ. Each level is reached once; a second run the same day finds nothing to do. Returns
     {level: how many reached it}."""
+    city_after_days = city_escalation_after_days(today=today)
     outstanding = Rectification.objects.filter(state__in=OUTSTANDING_STATES, due_date__lt=today)
     to_district = list(
         outstanding.filter(escalation_level=EscalationLevel.NONE).select_for_update().select_related("hall")
@@ -127,7 +162,7 @@ def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
     to_city = list(
         outstanding.filter(
             escalation_level=EscalationLevel.DISTRICT,
-            due_date__lt=today - dt.timedelta(days=CITY_ESCALATION_AFTER_DAYS),
+            due_date__lt=today - dt.timedelta(days=city_after_days),
         )
         .select_for_update()
         .select_related("hall")
@@ -140,7 +175,7 @@ def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
         if rows:
             bulk_update_with_history(rows, Rectification, ["escalation_level", "escalated_at"])
     _notify_district(to_district, today=today)
-    _notify_hq(to_city, today=today)
+    _notify_hq(to_city, today=today, after_days=city_after_days)
     return {EscalationLevel.DISTRICT: len(to_district), EscalationLevel.CITY: len(to_city)}
 
 
@@ -171,13 +206,13 @@ def _notify_district(rows: list[Rectification], *, today: dt.date) -> None:
         )
 
 
-def _notify_hq(rows: list[Rectification], *, today: dt.date) -> None:
+def _notify_hq(rows: list[Rectification], *, today: dt.date, after_days: int) -> None:
     if not rows:
         return
     hq_users = get_user_model().objects.filter(profile__role=Role.HQ, is_active=True)
     notification_send(
         recipients=hq_users,
-        title=f"整改逾期升级：{len(rows)} 项逾期 {CITY_ESCALATION_AFTER_DAYS} 天以上仍未整改",
+        title=f"整改逾期升级：{len(rows)} 项逾期 {after_days} 天以上仍未整改",
         body=_summary(rows, today),
         link=reverse("inspections:rectification_list") + "?overdue=1",
     )

@@ -48,9 +48,14 @@ def totals_compute(rows: Iterable[tuple[str, Decimal | None, Decimal, bool]]) ->
 
 
 def inspection_totals_apply(*, inspection: Inspection) -> list[str]:
-    """Recompute the totals from the items onto ``inspection`` (one read); the fields it set."""
-    rows = InspectionItem.objects.filter(inspection=inspection).values_list(
-        "indicator__kind", "points", "max_points", "not_applicable"
+    """Recompute the totals from the items onto ``inspection`` (one read); the fields it set.
+
+    A veto cleared on appeal is no longer a triggered veto: its row is left out.
+    """
+    rows = (
+        InspectionItem.objects.filter(inspection=inspection)
+        .exclude(veto_cleared=True)
+        .values_list("indicator__kind", "points", "max_points", "not_applicable")
     )
     totals = totals_compute(rows)
     for name, value in totals.__dict__.items():

@@ -88,6 +88,7 @@ def _inspection_totals_on_scheme(
         InspectionItem.objects.filter(
             _in_city(city_id, "inspection__hall"), inspection__month=month, inspection__state=InspectionState.SUBMITTED
         )
+        .exclude(veto_cleared=True)  # a veto cleared on appeal, as in the stored totals
         .values_list(
             "inspection_id",
             "inspection__hall_id",

@@ -36,6 +36,7 @@ POLICY_FIELDS = (
     "ranking_group",
     "appeal_window_days",
     "rectification_due_days",
+    "city_escalation_after_days",
 )
 STALE_MESSAGE = gettext_noop("该规则已被他人修改，请刷新页面后重新编辑")
 NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改或启用")
@@ -86,6 +87,8 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("improvement_threshold", _("改善幅度不能为负数"))
     if data["ranking_group"] not in RankingGroup.values:
         add("ranking_group", _("未知的状态评定分组：%(value)s") % {"value": data["ranking_group"]})
+    if data["city_escalation_after_days"] < 1:
+        add("city_escalation_after_days", _("逾期升级地市天数须至少为 1 天"))
     if data["effective_from"].day != 1:
         add("effective_from", _("生效月份须为某月第一天"))
     return errors

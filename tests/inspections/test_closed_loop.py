@@ -108,6 +108,22 @@ def test_escalation_raises_only_overdue_outstanding_ones_once_per_level(world, l
     assert due.history.count() >= 3
 
 
+def test_the_city_escalation_waits_as_many_days_as_the_policy_says(world, lost_a11, policy, time_machine):
+    from inspections.tasks import rectifications_escalate_task
+
+    policy.city_escalation_after_days = 5
+    policy.save(update_fields=["city_escalation_after_days"])
+    # Due 2026-03-17: the district managers are warned the day after, as before.
+    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 1, 2: 0}
+    # HQ hears of it once it is more than 5 days overdue: not at 4 days (2026-03-21, when the default 3
+    # would escalate), not at 5 (03-22), at 6 (03-23). The daily task, run on those mornings:
+    for day, expected in ((21, {"1": 0, "2": 0}), (22, {"1": 0, "2": 0}), (23, {"1": 0, "2": 1})):
+        time_machine.move_to(dt.datetime(2026, 3, day, 7, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+        assert rectifications_escalate_task.delay().get() == expected
+    assert refreshed_rect(Rectification.objects.get(inspection=lost_a11)).escalation_level == EscalationLevel.CITY
+    assert Notification.objects.get(recipient=world.hq).title == "整改逾期升级：1 项逾期 5 天以上仍未整改"
+
+
 def test_the_escalation_task_runs_the_service(world, lost_a11, time_machine):
     from inspections.tasks import rectifications_escalate_task
 
@@ -148,6 +164,19 @@ def test_an_upheld_appeal_in_time_changes_the_item_and_the_total(world, lost_a11
     assert refreshed(lost_a11).points_awarded == Decimal("99")
     assert Appeal.objects.get().state == AppealState.UPHELD
     assert Notification.objects.filter(recipient=world.manager_a1, title__startswith="申诉已支持").exists()
+    # 24 of 25: a point is still lost, so the rectification stays open.
+    assert Rectification.objects.get(inspection=lost_a11).state == RectificationState.OPEN
+
+
+def test_an_appeal_upheld_to_full_points_cancels_the_rectification(world, lost_a11):
+    rect = Rectification.objects.get(inspection=lost_a11)
+    rectification_fix(rectification_id=rect.pk, user=world.manager_a1, note="已整改")  # awaiting verification
+    appeal = appeal_file(user=world.manager_a1, item=item_of(lost_a11, "A1.1"), reason="r", requested_points=25)
+    appeal_decide(user=world.hq, appeal_id=appeal.pk, lock_version=0, uphold=True, decided_points=25, note="属实")
+    # (25 + 15 + 20 + 30 + 10) / 100 * 100 = 100.00: nothing lost, nothing left to verify
+    assert refreshed(lost_a11).score == Decimal("100.00")
+    rect.refresh_from_db()
+    assert (rect.state, rect.review_note) == (RectificationState.CANCELLED, "申诉已支持，无需整改：属实")
 
 
 def test_a_rejected_appeal_leaves_the_total_and_needs_a_reason(world, lost_a11):

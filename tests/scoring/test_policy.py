@@ -49,6 +49,12 @@ def test_veto_cap_must_stay_below_the_pass_line(draft):
     assert "veto_cap" in policy_validate(_data(draft, veto_cap=75))
 
 
+def test_the_city_escalation_delay_must_be_at_least_one_day(draft):
+    assert policy_validate(_data(draft, city_escalation_after_days=1)) == {}
+    errors = policy_validate(_data(draft, city_escalation_after_days=0))
+    assert errors == {"city_escalation_after_days": ["逾期升级地市天数须至少为 1 天"]}
+
+
 def test_an_update_against_a_stale_version_is_refused_and_nothing_is_saved(draft):
     read_version = draft.lock_version
     policy_update(policy=draft, data=_data(draft, bonus_cap=4), lock_version=read_version)
