@@ -55,6 +55,12 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
+# --- Cache ----------------------------------------------------------------------------------
+# Only figures that cannot change are cached (a published month's city averages, a finished run's group
+# sizes), under keys that name the run they come from: each process's own memory by default;
+# CACHE_URL=redis://127.0.0.1:6379/1 shares them between the web processes of a machine or several.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- Applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
     "django.contrib.admin",

@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.core.cache import cache
 from django.db.models import Count, F, FilteredRelation, Min, Q, QuerySet, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,7 @@ from surveys.models import RepairCase, RepairState
 TREND_MONTHS = 12
 WEAK_MONTHS = 3
 WEAK_LIMIT = 5
+ARCHIVE_CACHE_SECONDS = 24 * 3600  # figures that cannot change; the day only bounds the memory they hold
 CENT = Decimal("0.01")
 
 STATUS_MEANING = {
@@ -151,6 +153,25 @@ class Archive:
         return None if change is None else -change
 
 
+def _group_sizes(*, run: GradingRun, hall: Hall) -> tuple[int, int]:
+    """How many halls were graded in the hall's district and among its city's halls of its kind: a count
+    over the whole run, the same for every hall, so kept in the cache for as long as the run's results."""
+
+    def count() -> tuple[int, int]:
+        sizes = HallMonthResult.objects.filter(run=run, graded=True).aggregate(
+            district=Count("pk", filter=Q(hall__district_id=hall.district_id)),
+            kind=Count("pk", filter=Q(hall__kind=hall.kind, hall__district__city_id=hall.district.city_id)),
+        )
+        return sizes["district"], sizes["kind"]
+
+    if run.finished_at is None:
+        return count()
+    # A draft regraded in place finishes again, so its finishing time is part of the key.
+    stamp = f"{run.finished_at.timestamp():.6f}"
+    key = f"archive:group-sizes:{run.pk}:{stamp}:{hall.district_id}:{hall.district.city_id}:{hall.kind}"
+    return tuple(cache.get_or_set(key, count, ARCHIVE_CACHE_SECONDS))
+
+
 def composite_explain(result: HallMonthResult) -> list[ExplanationLine]:
     """The composite line by line: dimension score × weight = contribution; bonus; deductions; veto cap."""
     lines: list[ExplanationLine] = []
@@ -185,31 +206,40 @@ def scored_items_in(*, months: list[dt.date]) -> QuerySet:
     )
 
 
-def _dimensions_against_city(*, hall: Hall, month: dt.date) -> list[dict]:
-    """Per level-1 indicator: the hall's and the city's share of points awarded in the month (one query)."""
+def _dimension_sums(*, items: QuerySet) -> dict[str, dict]:
+    """Per level-1 indicator of ``items``: its name, order, and the points applicable and awarded."""
     ancestor = "indicator__parent__parent__"
-    in_hall = Q(inspection__hall_id=hall.pk)
-    rows = (
-        scored_items_in(months=[month])
-        .filter(inspection__hall__district__city_id=hall.district.city_id)
-        .values(f"{ancestor}code")
-        .annotate(
-            name=Min(name_field(ancestor)),
-            order=Min(f"{ancestor}order"),
-            hall_max=Sum("max_points", filter=in_hall),
-            hall_awarded=Sum("points", filter=in_hall),
-            city_max=Sum("max_points"),
-            city_awarded=Sum("points"),
-        )
-        .order_by("order")
+    rows = items.values(f"{ancestor}code").annotate(
+        name=Min(name_field(ancestor)),
+        order=Min(f"{ancestor}order"),
+        max_total=Sum("max_points"),
+        awarded=Sum("points"),
     )
+    return {row[f"{ancestor}code"]: row for row in rows}
+
+
+def _city_dimension_sums(*, city_id: int, month: dt.date, run: GradingRun | None) -> dict[str, dict]:
+    """The city's sums scan every item of the city's month, and are the same for each of its halls: once
+    the month is published its evidence is frozen, so they are kept in the cache under the published run."""
+    items = scored_items_in(months=[month]).filter(inspection__hall__district__city_id=city_id)
+    if run is None or run.state != RunState.PUBLISHED:
+        return _dimension_sums(items=items)
+    key = f"archive:city-dimensions:{city_id}:{month:%Y-%m}:{run.pk}:{get_language()}"
+    return cache.get_or_set(key, lambda: _dimension_sums(items=items), ARCHIVE_CACHE_SECONDS)
+
+
+def _dimensions_against_city(*, hall: Hall, month: dt.date, run: GradingRun | None) -> list[dict]:
+    """Per level-1 indicator: the hall's and the city's share of points awarded in the month."""
+    city = _city_dimension_sums(city_id=hall.district.city_id, month=month, run=run)
+    own = _dimension_sums(items=scored_items_in(months=[month]).filter(inspection__hall_id=hall.pk))
     result = []
-    for row in rows:
-        hall_share = share_lost(row["hall_max"], row["hall_awarded"])
-        city_share = share_lost(row["city_max"], row["city_awarded"])
+    for code, row in sorted(city.items(), key=lambda pair: pair[1]["order"]):
+        mine = own.get(code, {})
+        hall_share = share_lost(mine.get("max_total"), mine.get("awarded"))
+        city_share = share_lost(row["max_total"], row["awarded"])
         result.append(
             {
-                "code": row[f"{ancestor}code"],
+                "code": code,
                 "name": row["name"],
                 "hall": None if hall_share is None else 100 - hall_share,
                 "city": None if city_share is None else 100 - city_share,
@@ -291,14 +321,10 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
     }
     if archive.result is not None:
         archive.explanation = composite_explain(archive.result)
-        sizes = HallMonthResult.objects.filter(run=archive.run, graded=True).aggregate(
-            district=Count("pk", filter=Q(hall__district_id=hall.district_id)),
-            kind=Count("pk", filter=Q(hall__kind=hall.kind, hall__district__city_id=hall.district.city_id)),
-        )
-        archive.district_size, archive.kind_size = sizes["district"], sizes["kind"]
+        archive.district_size, archive.kind_size = _group_sizes(run=archive.run, hall=hall)
         if archive.result.ranking_group == RankingGroup.CITY_KIND:
             archive.kind_size = archive.result.group_size  # the group its kind rank was taken in, as graded
-        archive.dimensions = _dimensions_against_city(hall=hall, month=chosen)
+        archive.dimensions = _dimensions_against_city(hall=hall, month=chosen, run=archive.run)
         archive.weak = _weakest_indicators(hall=hall, month=chosen)
     return archive
 

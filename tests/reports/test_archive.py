@@ -141,3 +141,27 @@ def test_what_if_gradings_never_reach_the_pages(client, world, gradings):
     archive = _archive(client, world.hq, world.hall_a1).context["archive"]
     assert archive.month == JULY
     assert dt.date(2026, 8, 1) not in archive.months
+
+
+def test_a_published_months_city_figures_are_computed_once_for_all_the_citys_halls(world, gradings):
+    inspection_submit(hall=world.hall_a1, month=JUNE, points={"S1.1": 10})
+    runs = visible_runs(scope=scope_for(world.hq))
+    first = hall_archive(runs=runs, hall=world.hall_a1, month=JUNE)
+    # June is published, so its evidence is frozen: a row written behind the services' back (they refuse
+    # it) does not reach the city figure, which comes from the cache; the hall's own figure is read afresh.
+    inspection_submit(hall=world.hall_a1, month=JUNE, points={"S1.1": 0})
+    again = hall_archive(runs=runs, hall=world.hall_a1, month=JUNE)
+    city = {row["code"]: row["city"] for row in first.dimensions}
+    assert {row["code"]: row["city"] for row in again.dimensions} == city
+    # The hall: (10 + 10 + 30 + 0 + 10 + 30) / 120 = 75.00%, against 83.33% before.
+    assert {row["code"]: row["hall"] for row in again.dimensions}["S"] == d("75.00")
+
+
+def test_a_draft_months_city_figures_follow_each_new_inspection(world, gradings):
+    runs = visible_runs(scope=scope_for(world.hq))
+    inspection_submit(hall=world.hall_b1, month=JULY)
+    before = {row["code"]: row["city"] for row in hall_archive(runs=runs, hall=world.hall_a1, month=JULY).dimensions}
+    inspection_submit(hall=world.hall_b1, month=JULY, points={"S1.1": 0})
+    after = {row["code"]: row["city"] for row in hall_archive(runs=runs, hall=world.hall_a1, month=JULY).dimensions}
+    # S in the city: 60 of 60 before; (60 + 40) / 120 = 83.33% after.
+    assert (before["S"], after["S"]) == (d("100.00"), d("83.33"))
