@@ -1,6 +1,7 @@
 """Grade one month in a process of its own and print, as one JSON line, the wall time of ``grade_month``,
-its query count and the process's peak resident memory (``ru_maxrss``: Django, pandas and the grading
-itself; the high-water mark of the whole process, as the operating system counts it).
+its query count and the process's peak resident memory (Linux's ``VmHWM``: Django, pandas and the grading
+itself; the high-water mark of this process image. ``ru_maxrss`` is not used: Linux carries it across
+``execve``, so a child started by a big parent would report the parent's peak).
 
     DATABASE_URL=... .venv/bin/python bench/grade_once.py 2026-10 [--reason TEXT]
 
@@ -24,7 +25,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 
 def _maxrss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux, elsewhere a guess
 
 
 def main() -> None:

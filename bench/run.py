@@ -182,13 +182,17 @@ def _grading(env: dict[str, str], month) -> dict:
     _say("== memory")
     peak = figures["peak_rss_mib"]
     _say(
-        f"peak memory of the grading process: {peak:.0f} MiB ru_maxrss "
+        f"peak memory of the grading process: {peak:.0f} MiB (VmHWM) "
         f"({figures['rss_before_mib']:.0f} MiB before grading: Python, Django, pandas) "
         f"({_verdict(peak, TARGET_MEMORY_MIB, ' MiB')})"
     )
     return figures
 
 
+# Every item row of the month's submitted inspections, summed per hall and per kind of evidence. No filter
+# on the indicator's kind: PostgreSQL misjudges how many items a "scored" indicator holds and then reads
+# the whole item table by indicator, index by index (10.5 s instead of 1.5 s at 20,000 halls), which would
+# flatter the ratio. Grading reads these sums from each inspection's stored totals.
 BASELINE_SQL = """
 SELECT i.hall_id,
        SUM(CASE WHEN i.kind = 'mystery' THEN it.points ELSE 0 END),
@@ -198,7 +202,6 @@ SELECT i.hall_id,
   FROM inspections_inspectionitem it
   JOIN inspections_inspection i ON i.id = it.inspection_id
  WHERE i.month = %s AND i.state = 'submitted'
-   AND it.indicator_id IN (SELECT id FROM inspections_indicator WHERE kind = 'scored')
  GROUP BY i.hall_id
 """
 

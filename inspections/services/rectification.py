@@ -173,7 +173,7 @@ def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
             row.escalation_level = level
             row.escalated_at = now
         if rows:
-            bulk_update_with_history(rows, Rectification, ["escalation_level", "escalated_at"])
+            bulk_update_with_history(rows, Rectification, ["escalation_level", "escalated_at"], batch_size=500)
     _notify_district(to_district, today=today)
     _notify_hq(to_city, today=today, after_days=city_after_days)
     return {EscalationLevel.DISTRICT: len(to_district), EscalationLevel.CITY: len(to_city)}

@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from halls.bulk import rows_insert, tables_analyze
 from halls.errors import ApplicationError
 from inspections.models import (
     Indicator,
@@ -36,7 +37,6 @@ from inspections.services.totals import Totals, totals_compute
 from scoring.models import GradingPolicy
 from scoring.selectors import policy_in_force
 from surveys.imports import cells
-from surveys.imports.bulk import rows_insert, tables_analyze
 from surveys.imports.framework import HEADER_ROW, Column, Importer, Record, Row, RowError
 from surveys.models import ImportKind
 
@@ -269,7 +269,7 @@ class VisitImporter(Importer):
         return found
 
     def insert(self, records: list[Record], *, batch_id: int) -> int:
-        # Large files: rows_insert instead of bulk_create (see surveys.imports.bulk), then the new ids by key.
+        # Large files: rows_insert instead of bulk_create (see halls.bulk), then the new ids by key.
         clock = time.perf_counter()
         now = timezone.now()
         extra = {"import_batch_id": batch_id, "submitted_at": now, "created_at": now, "lock_version": 0}

@@ -1,4 +1,4 @@
-"""Fast bulk inserts for the largest imports, inside the caller's transaction.
+"""Fast bulk inserts for the largest writes (imports, grading results), inside the caller's transaction.
 
 ``bulk_create`` prepares every value through its field and, on SQLite, sends at most 999 parameters per
 statement; for a 50,000-visit file (50,000 inspections and 1.3 million items) that alone takes more than a
