@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, F, FilteredRelation, Min, Q, QuerySet, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -388,6 +389,64 @@ def ranking_movers(*, results: QuerySet, limit: int = 5) -> dict[str, list[HallM
         "up": list(moved.filter(movement__gt=0).order_by("-movement", "rank_city")[:limit]),
         "down": list(moved.filter(movement__lt=0).order_by("movement", "rank_city")[:limit]),
     }
+
+
+RANKING_CACHE_SECONDS = 600  # a hall renamed meanwhile shows its new name within ten minutes
+
+
+def _run_stamp(run: GradingRun | None) -> str:
+    """A run's identity as far as its results go: a draft regraded in place finishes again."""
+    if run is None:
+        return "none"
+    return f"{run.pk}.{run.finished_at.timestamp():.6f}" if run.finished_at else ""
+
+
+@dataclass
+class _CachedRows:
+    """The paginator's object list: its length is the (cached) count, and the one slice it is asked for
+    is read once for everyone with the same scope, month and filters, then kept for a few minutes."""
+
+    results: QuerySet
+    key: str
+    total: int
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, page: slice) -> list[HallMonthResult]:
+        return cache.get_or_set(
+            f"{self.key}:{page.start}:{page.stop}", lambda: list(self.results[page]), RANKING_CACHE_SECONDS
+        )
+
+
+def ranking_page(
+    *, scope: Scope, runs: dict[dt.date, GradingRun], criteria: RankingFilter, page: str | None, per_page: int
+) -> tuple[Page, dict[str, list[HallMonthResult]], QuerySet]:
+    """One page of :func:`ranking_results`, the movers, and the whole ordered queryset (for exports).
+
+    A finished run's results do not change, so the count, each page and the movers of the same scope,
+    month and filters are read once and kept in the cache (keys name the runs and their finishing times);
+    a run still running is never cached."""
+    results = ranking_results(scope=scope, runs=runs, criteria=criteria)
+    run = runs.get(criteria.month) if criteria.month else None
+    previous_run = runs.get(month_add(criteria.month, -1)) if criteria.month else None
+    stamps = (_run_stamp(run), _run_stamp(previous_run))
+    if "" in stamps:
+        return Paginator(results, per_page).get_page(page), ranking_movers(results=results), results
+    # The rows depend on the cities the scope touches, which its districts or hall name (HQ: all of them).
+    if scope.is_hq:
+        cities = "all"
+    else:
+        who = ".".join(str(pk) for pk in sorted(scope.district_ids)) if scope.is_district_manager else scope.hall_id
+        cities = f"{scope.role}:{who}"
+    filters = f"{criteria.city_id}:{criteria.district_id}:{criteria.kind}:{criteria.sort}"
+    key = f"ranking:{stamps[0]}:{stamps[1]}:{cities}:{filters}:{get_language()}"
+    total = cache.get_or_set(f"{key}:count", results.count, RANKING_CACHE_SECONDS)
+    movers = cache.get_or_set(f"{key}:movers", lambda: ranking_movers(results=results), RANKING_CACHE_SECONDS)
+    return Paginator(_CachedRows(results, key, total), per_page).get_page(page), movers, results
 
 
 def ranking_scope_cities(*, scope: Scope) -> QuerySet:

@@ -3,7 +3,6 @@ The hall archive is the hall detail page (``halls.views.HallDetailView``)."""
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
@@ -16,7 +15,7 @@ from scoring.report_forms import MonthForm, RankingFilterForm
 from scoring.selectors.dashboards import district_home, hq_dashboard
 from scoring.selectors.reports import (
     month_choose,
-    ranking_movers,
+    ranking_page,
     ranking_results,
     ranking_scope_cities,
     ranking_scope_districts,
@@ -27,7 +26,7 @@ RANKING_PAGE_SIZE = 50
 
 
 class RankingMixin(RoleRequiredMixin):
-    def ranking(self):
+    def ranking_criteria(self):
         runs = visible_runs(scope=self.scope)
         form = RankingFilterForm(
             self.request.GET or None,
@@ -35,7 +34,10 @@ class RankingMixin(RoleRequiredMixin):
             cities=ranking_scope_cities(scope=self.scope),
             districts=ranking_scope_districts(scope=self.scope),
         )
-        criteria = form.criteria(default_month=month_choose(runs=runs, requested=None))
+        return runs, form, form.criteria(default_month=month_choose(runs=runs, requested=None))
+
+    def ranking(self):
+        runs, form, criteria = self.ranking_criteria()
         return runs, form, criteria, ranking_results(scope=self.scope, runs=runs, criteria=criteria)
 
 
@@ -45,8 +47,14 @@ class RankingView(RankingMixin, TemplateView):
     template_name = "scoring/ranking_list.html"
 
     def get_context_data(self, **kwargs):
-        runs, form, criteria, results = self.ranking()
-        page = Paginator(results, RANKING_PAGE_SIZE).get_page(self.request.GET.get("page"))
+        runs, form, criteria = self.ranking_criteria()
+        page, movers, _results = ranking_page(
+            scope=self.scope,
+            runs=runs,
+            criteria=criteria,
+            page=self.request.GET.get("page"),
+            per_page=RANKING_PAGE_SIZE,
+        )
         query = self.request.GET.copy()
         query.pop("page", None)
         sortless = query.copy()
@@ -56,7 +64,7 @@ class RankingView(RankingMixin, TemplateView):
             criteria=criteria,
             run=runs.get(criteria.month),
             page_obj=page,
-            movers=ranking_movers(results=results),
+            movers=movers,
             query_string=query.urlencode(),
             sortless_query=sortless.urlencode(),
             highlight_hall_ids=self._highlighted(page),

@@ -7,9 +7,13 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from halls.spreadsheets import cell_safe
+from scoring.models import GradingRun
 from tests.factories import CityFactory, DistrictFactory, HallFactory, d, hall_manager
 from tests.reports.factories import JULY, JUNE, HallMonthResultFactory
 
@@ -154,3 +158,24 @@ def test_rankings_of_a_month_without_a_run_are_empty_and_have_no_movers(world):
     )
     assert list(results) == []
     assert ranking_movers(results=results) == {"up": [], "down": []}
+
+
+def test_a_finished_runs_ranking_is_read_once_and_then_served_from_the_cache(client, world, gradings):
+    first = _ranking(client, world.hq, month="2026-06")
+    # Written behind the services' back: a published run's results never change, so the page keeps them.
+    world.hall_a1.results.filter(run=gradings.june).update(composite=d("10.00"))
+    client.force_login(world.hq)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(reverse("scoring:ranking"), {"month": "2026-06"})
+    assert not [q for q in queries.captured_queries if "scoring_hallmonthresult" in q["sql"]]
+    assert _codes(again) == _codes(first)
+    assert [row.composite for row in again.context["page_obj"]][0] == d("92.50")
+
+
+def test_a_draft_regraded_in_place_shows_its_new_results_at_once(client, world, gradings):
+    first = _ranking(client, world.hq, month="2026-07")
+    assert first.context["page_obj"][len(_codes(first)) - 1].composite == d("60.00")  # a1 last in July
+    world.hall_a1.results.filter(run=gradings.july_draft).update(composite=d("99.00"), rank_city=1)
+    GradingRun.objects.filter(pk=gradings.july_draft.pk).update(finished_at=timezone.now())
+    again = _ranking(client, world.hq, month="2026-07")
+    assert {row.hall.code: row.composite for row in again.context["page_obj"]}[world.hall_a1.code] == d("99.00")
