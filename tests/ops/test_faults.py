@@ -179,7 +179,7 @@ def test_a_database_error_in_the_bonus_split_write_saves_no_part_of_the_split(wo
     def connection_lost(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(StaffBonus.objects, "bulk_create", connection_lost)  # the last of three writes
+    monkeypatch.setattr("incentives.services.rows_insert", connection_lost)  # the staff rows: the last write
     with pytest.raises(OperationalError):
         split_bonus(month=BONUS_MONTH, user=world.hq)
     assert (BonusSplit.objects.count(), UnitBonus.objects.count(), HallBonus.objects.count()) == counts
