@@ -85,6 +85,7 @@ class RankingExportView(RankingMixin, View):
         headers = [
             _("地市排名"), _("区县排名"), _("同类排名"), _("营业厅编码"), _("营业厅"), _("区县"), _("营销单元"),
             _("类型"), _("综合得分"), _("等级"), _("上月排名"), _("名次变化"), _("下月状态"),
+            _("状态评定分组"), _("组内排名"), _("组内营业厅数"),
         ]  # fmt: skip
         rows = (
             [
@@ -101,6 +102,9 @@ class RankingExportView(RankingMixin, View):
                 r.previous_rank,
                 r.movement,
                 r.get_next_status_display(),
+                r.get_ranking_group_display(),  # the group the statuses were decided in, and the place in it
+                r.group_rank,
+                r.group_size,
             ]  # fmt: skip
             for r in results.iterator(chunk_size=2000)
         )

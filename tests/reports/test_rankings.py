@@ -119,6 +119,8 @@ def test_export_holds_what_is_on_screen_in_the_same_order(client, world, grading
     rows = _export_rows(client, world.hq, month="2026-06", sort="-composite", district=world.hall_a1.district_id)
     assert rows[0][:5] == ("地市排名", "区县排名", "同类排名", "营业厅编码", "营业厅")
     assert [(r[3], r[8], r[11]) for r in rows[1:]] == [(world.hall_a1.code, 92.5, 1), (world.hall_a2.code, 75, 1)]
+    assert rows[0][13:] == ("状态评定分组", "组内排名", "组内营业厅数")
+    assert [r[13:15] for r in rows[1:]] == [("按地市", 1), ("按地市", 3)]  # by city: the place is the city rank
 
 
 def test_export_for_a_hall_manager_has_only_published_months_of_his_city(client, world, gradings):
