@@ -237,6 +237,12 @@ def test_exports_escape_cells_that_look_like_formulas(province):
     _run, data = results_export(month=JAN, fmt="xlsx")
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet.cell(row=2, column=2).value == '\'=HYPERLINK("http://evil")'
+    header = [cell.value for cell in sheet[1]]
+    grouping = header.index("状态评定分组")
+    assert header[grouping : grouping + 3] == ["状态评定分组", "组内排名", "组内营业厅数"]
+    graded = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[grouping + 1] is not None]
+    assert graded and all(row[grouping] == "按地市" for row in graded)  # the default policy groups by city
+    assert all(row[grouping + 1] == row[header.index("地市排名")] for row in graded)
     assert cell_safe(-3) == -3 and cell_safe("-3") == "'-3" and cell_safe("正常") == "正常"
 
 
