@@ -135,12 +135,18 @@ def test_a_what_if_from_the_page_shows_differences(client, world, graded, django
     assert run.state == RunState.DRAFT
 
 
-def test_hq_edits_a_draft_policy_and_a_stale_form_is_refused(client, world, graded):
+def _draft_policy_form(client, world):
+    """A draft policy for June, its edit page opened by HQ: (the draft, its URL, the page, the form's data)."""
     draft = policy_draft_create(based_on=GradingPolicy.objects.get(), effective_from=dt.date(2026, 6, 1))
     url = reverse("scoring:policy_update", args=[draft.pk])
     client.force_login(world.hq)
-    form = client.get(url).context["form"]
-    data = {name: form[name].value() for name in form.fields}
+    page = client.get(url)
+    form = page.context["form"]
+    return draft, url, page, {name: form[name].value() for name in form.fields}
+
+
+def test_hq_edits_a_draft_policy_and_a_stale_form_is_refused(client, world, graded):
+    draft, url, _page, data = _draft_policy_form(client, world)
     data["bonus_cap"] = "4"
     assert client.post(url, data).status_code == 302
     draft.refresh_from_db()
@@ -150,12 +156,8 @@ def test_hq_edits_a_draft_policy_and_a_stale_form_is_refused(client, world, grad
 
 
 def test_hq_chooses_the_status_grouping_on_the_policy_page(client, world, graded):
-    draft = policy_draft_create(based_on=GradingPolicy.objects.get(), effective_from=dt.date(2026, 6, 1))
-    url = reverse("scoring:policy_update", args=[draft.pk])
-    client.force_login(world.hq)
-    page = client.get(url)
+    draft, url, page, data = _draft_policy_form(client, world)
     assert "按地市+厅类型" in page.content.decode()
-    data = {name: page.context["form"][name].value() for name in page.context["form"].fields}
     assert data["ranking_group"] == "city"
     assert client.post(url, {**data, "ranking_group": "city_kind"}).status_code == 302
     draft.refresh_from_db()
@@ -164,15 +166,11 @@ def test_hq_chooses_the_status_grouping_on_the_policy_page(client, world, graded
 
 
 def test_an_unknown_status_grouping_from_the_page_is_refused_beside_its_field(client, world, graded):
-    draft = policy_draft_create(based_on=GradingPolicy.objects.get(), effective_from=dt.date(2026, 6, 1))
-    url = reverse("scoring:policy_update", args=[draft.pk])
-    client.force_login(world.hq)
-    form = client.get(url).context["form"]
-    data = {name: form[name].value() for name in form.fields}
+    draft, url, _page, data = _draft_policy_form(client, world)
     response = client.post(url, {**data, "ranking_group": "district"})
     assert response.status_code == 400 and "ranking_group" in response.context["form"].errors
     draft.refresh_from_db()
-    assert draft.ranking_group == "city" and draft.lock_version == form["lock_version"].value()
+    assert draft.ranking_group == "city" and draft.lock_version == data["lock_version"]
 
 
 def test_policy_weights_not_summing_to_100_are_shown_beside_the_field(client, world, graded):
