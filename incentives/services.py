@@ -79,8 +79,9 @@ def coefficients_default_load() -> tuple[CoefficientTable, bool]:
 
 
 def _months_lock(months) -> None:
-    """Lock the months' published gradings, the row that approving a split locks too: a pool never changes
-    between the frozen-month check and the write while the month's split is being approved."""
+    """Lock the months' published gradings, the row that approving a split locks too: two splits of one
+    month (or a split and an approval) queue up instead of racing for a revision, and a pool never changes
+    between the frozen-month check and the write; whatever is checked after this runs under the lock."""
     runs = [run for run in (published_run(month=month) for month in sorted(set(months))) if run is not None]
     for run in runs:
         GradingRun.objects.select_for_update().only("pk").get(pk=run.pk)
@@ -191,21 +192,13 @@ def split_bonus_start(*, month: dt.date, user, reason: str = "") -> uuid.UUID:
     return request_id
 
 
-def _month_lock(month: dt.date) -> None:
-    """Lock the month's published grading, so two splits of one month (or a split and an approval) queue up
-    instead of racing for a revision; whatever is checked after this runs under the lock."""
-    run = published_run(month=month)
-    if run is not None:
-        GradingRun.objects.select_for_update().only("pk").get(pk=run.pk)
-
-
 @transaction.atomic
 def split_bonus_requested(
     *, request_id: uuid.UUID, month: dt.date, user=None, reason: str = ""
 ) -> tuple[BonusSplit, bool]:
     """The split of request ``request_id``: made now, ``(split, True)``, or made by an earlier delivery of
     the same message, ``(split, False)``, whatever happened to the month since."""
-    _month_lock(month_start(month))
+    _months_lock([month_start(month)])
     done = BonusSplit.objects.filter(request_id=request_id).first()
     if done is not None:
         return done, False
@@ -216,7 +209,7 @@ def split_bonus_requested(
 def split_bonus(*, month: dt.date, user=None, reason: str = "", request_id: uuid.UUID | None = None) -> BonusSplit:
     """Split ``month``'s pools to halls and staff as a new draft revision (see the module docstring)."""
     month = month_start(month)
-    _month_lock(month)
+    _months_lock([month])
     run = split_bonus_check(month=month, reason=reason)
     pools = list(BonusPool.objects.filter(month=month).select_related("marketing_unit"))
     table = coefficients_in_force(month=month)
