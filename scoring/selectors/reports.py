@@ -154,6 +154,14 @@ class Archive:
         return None if change is None else -change
 
 
+def _run_stamp(run: GradingRun | None) -> str:
+    """A run's identity as far as its results go, for cache keys: a draft regraded in place finishes
+    again; "" for a run not finished, whose results may still change (not to be cached)."""
+    if run is None:
+        return "none"
+    return f"{run.pk}.{run.finished_at.timestamp():.6f}" if run.finished_at else ""
+
+
 def _group_sizes(*, run: GradingRun, hall: Hall) -> tuple[int, int]:
     """How many halls were graded in the hall's district and among its city's halls of its kind: a count
     over the whole run, the same for every hall, so kept in the cache for as long as the run's results."""
@@ -165,11 +173,10 @@ def _group_sizes(*, run: GradingRun, hall: Hall) -> tuple[int, int]:
         )
         return sizes["district"], sizes["kind"]
 
-    if run.finished_at is None:
+    stamp = _run_stamp(run)
+    if not stamp:
         return count()
-    # A draft regraded in place finishes again, so its finishing time is part of the key.
-    stamp = f"{run.finished_at.timestamp():.6f}"
-    key = f"archive:group-sizes:{run.pk}:{stamp}:{hall.district_id}:{hall.district.city_id}:{hall.kind}"
+    key = f"archive:group-sizes:{stamp}:{hall.district_id}:{hall.district.city_id}:{hall.kind}"
     return tuple(cache.get_or_set(key, count, ARCHIVE_CACHE_SECONDS))
 
 
@@ -394,13 +401,6 @@ def ranking_movers(*, results: QuerySet, limit: int = 5) -> dict[str, list[HallM
 RANKING_CACHE_SECONDS = 600  # a hall renamed meanwhile shows its new name within ten minutes
 
 
-def _run_stamp(run: GradingRun | None) -> str:
-    """A run's identity as far as its results go: a draft regraded in place finishes again."""
-    if run is None:
-        return "none"
-    return f"{run.pk}.{run.finished_at.timestamp():.6f}" if run.finished_at else ""
-
-
 @dataclass
 class _CachedRows:
     """The paginator's object list: its length is the (cached) count, and the one slice it is asked for
@@ -424,8 +424,8 @@ class _CachedRows:
 
 def ranking_page(
     *, scope: Scope, runs: dict[dt.date, GradingRun], criteria: RankingFilter, page: str | None, per_page: int
-) -> tuple[Page, dict[str, list[HallMonthResult]], QuerySet]:
-    """One page of :func:`ranking_results`, the movers, and the whole ordered queryset (for exports).
+) -> tuple[Page, dict[str, list[HallMonthResult]]]:
+    """One page of :func:`ranking_results` and the movers.
 
     A finished run's results do not change, so the count, each page and the movers of the same scope,
     month and filters are read once and kept in the cache (keys name the runs and their finishing times);
@@ -435,7 +435,7 @@ def ranking_page(
     previous_run = runs.get(month_add(criteria.month, -1)) if criteria.month else None
     stamps = (_run_stamp(run), _run_stamp(previous_run))
     if "" in stamps:
-        return Paginator(results, per_page).get_page(page), ranking_movers(results=results), results
+        return Paginator(results, per_page).get_page(page), ranking_movers(results=results)
     # The rows depend on the cities the scope touches, which its districts or hall name (HQ: all of them).
     if scope.is_hq:
         cities = "all"
@@ -446,7 +446,7 @@ def ranking_page(
     key = f"ranking:{stamps[0]}:{stamps[1]}:{cities}:{filters}:{get_language()}"
     total = cache.get_or_set(f"{key}:count", results.count, RANKING_CACHE_SECONDS)
     movers = cache.get_or_set(f"{key}:movers", lambda: ranking_movers(results=results), RANKING_CACHE_SECONDS)
-    return Paginator(_CachedRows(results, key, total), per_page).get_page(page), movers, results
+    return Paginator(_CachedRows(results, key, total), per_page).get_page(page), movers
 
 
 def ranking_scope_cities(*, scope: Scope) -> QuerySet:

@@ -48,7 +48,7 @@ class RankingView(RankingMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         runs, form, criteria = self.ranking_criteria()
-        page, movers, _results = ranking_page(
+        page, movers = ranking_page(
             scope=self.scope,
             runs=runs,
             criteria=criteria,
