@@ -250,19 +250,20 @@ def _bonus(month) -> None:
 
     from halls.models import MarketingUnit
     from incentives.models import BonusPool, HallBonus, StaffBonus
-    from incentives.services import coefficients_default_load, split_bonus
+    from incentives.services import bonus_pools_import, coefficients_default_load, split_bonus
     from scoring.services import month_publish
 
     _say("== bonus")
     coefficients_default_load()
     units = MarketingUnit.objects.annotate(halls_open=Count("halls")).filter(halls_open__gt=0)
     # ¥5,000.00 a hall, with odd cents, so that the largest-remainder rounding has work to do.
-    BonusPool.objects.bulk_create(
-        [
-            BonusPool(marketing_unit=unit, month=month, amount=Decimal(5000 * unit.halls_open) + Decimal("0.37"))
+    bonus_pools_import(
+        pools=[
+            {"marketing_unit_id": unit.pk, "month": month, "amount": Decimal(5000 * unit.halls_open) + Decimal("0.37")}
             for unit in units
         ],
-        ignore_conflicts=True,
+        batch_id=None,
+        user_id=None,
     )
     month_publish(month=month)
     began = time.perf_counter()

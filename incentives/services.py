@@ -104,8 +104,9 @@ def bonus_pool_set(*, unit: MarketingUnit, month: dt.date, amount: Decimal, user
 
 
 @transaction.atomic
-def bonus_pools_import(*, pools: list[dict], batch_id: int, user_id: int | None) -> tuple[int, int]:
-    """Set many pools from an import batch: a new (unit, month) is created, an existing one takes the new amount.
+def bonus_pools_import(*, pools: list[dict], batch_id: int | None, user_id: int | None) -> tuple[int, int]:
+    """Set many pools at once (from an import batch, or ``batch_id`` None from a script such as the bench): a
+    new (unit, month) is created, an existing one takes the new amount.
 
     ``pools`` holds validated ``{"marketing_unit_id", "month", "amount"}`` with no (unit, month) twice. Refused
     whole if any month's split is approved by now. Returns (created, updated).
