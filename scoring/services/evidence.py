@@ -7,8 +7,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pandas as pd
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, FloatField, Q, Sum
+from django.db.models.functions import Cast
 
+from halls.frames import queryset_frame
 from halls.models import Hall
 from halls.months import month_add
 from inspections.models import Indicator, IndicatorKind, IndicatorScheme, Inspection, InspectionItem, InspectionKind
@@ -36,10 +38,10 @@ def halls_open_frame(*, month: dt.date, city_id: int | None = None) -> pd.DataFr
         Hall.objects.filter(opened_on__lte=month_end(month))
         .filter(Q() if city_id is None else Q(district__city_id=city_id))
         .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=month))
-        .values_list("pk", "district__city_id", "district_id", "kind")
+        .values("district_id", "kind", hall_id=F("pk"), city_id=F("district__city_id"))
         .order_by("pk")
     )
-    return pd.DataFrame.from_records(list(rows), columns=["hall_id", "city_id", "district_id", "kind"])
+    return queryset_frame(rows)[["hall_id", "city_id", "district_id", "kind"]]
 
 
 def cities_open(*, month: dt.date) -> list[int]:
@@ -53,23 +55,59 @@ def cities_open(*, month: dt.date) -> list[int]:
     )
 
 
+def _float_sum(column: str, when: Q | None = None) -> Cast:
+    """A sum the database hands back as a float (no ``Decimal`` built per value); NULL where no row counts."""
+    return Cast(Sum(column, filter=when), FloatField())
+
+
+# The inspection figures of a hall's month, per hall: mystery visits and on-site checks (overt, remote,
+# special) apart, bonus, deductions and vetoes over both.
+TOTAL_COLUMNS = [
+    "mystery_awarded",
+    "mystery_applicable",
+    "inspection_awarded",
+    "inspection_applicable",
+    "bonus",
+    "deduction",
+    "vetoes",
+]
+
+
 def _inspection_totals(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
-    """Stored totals of the month's submitted inspections and visits, summed per hall and mystery/on-site."""
+    """Stored totals of the month's submitted inspections and visits, summed per hall (one query, one row per
+    hall: grouping by hall alone keeps the aggregate small enough for memory)."""
+    mystery = Q(kind=InspectionKind.MYSTERY)
     rows = (
         Inspection.objects.filter(_in_city(city_id), month=month, state=InspectionState.SUBMITTED)
-        .values("hall_id", "kind")
+        .values("hall_id")
         .annotate(
-            awarded=Sum("points_awarded"),
-            applicable=Sum("points_applicable"),
-            bonus=Sum("bonus_points"),
-            deduction=Sum("deduction_points"),
+            mystery_awarded=_float_sum("points_awarded", mystery),
+            mystery_applicable=_float_sum("points_applicable", mystery),
+            inspection_awarded=_float_sum("points_awarded", ~mystery),
+            inspection_applicable=_float_sum("points_applicable", ~mystery),
+            bonus=_float_sum("bonus_points"),
+            deduction=_float_sum("deduction_points"),
             vetoes=Count("pk", filter=Q(vetoed=True)),
         )
         .order_by()
     )
-    return pd.DataFrame.from_records(
-        list(rows), columns=["hall_id", "kind", "awarded", "applicable", "bonus", "deduction", "vetoes"]
-    )
+    return queryset_frame(rows)
+
+
+def _per_hall(totals: pd.DataFrame) -> pd.DataFrame:
+    """Per-(hall, kind) sums as :func:`_inspection_totals` gives them: one row per hall, mystery visits and
+    on-site checks apart (NaN where the hall had none of that kind), the rest summed over both."""
+    numeric = ["awarded", "applicable", "bonus", "deduction", "vetoes"]
+    totals = totals.astype(dict.fromkeys(numeric, float))
+    is_mystery = totals["kind"] == InspectionKind.MYSTERY
+    mystery = totals[is_mystery].groupby("hall_id")[["awarded", "applicable"]].sum()
+    on_site = totals[~is_mystery].groupby("hall_id")[["awarded", "applicable"]].sum()
+    frame = totals.groupby("hall_id")[["bonus", "deduction", "vetoes"]].sum()
+    frame["mystery_awarded"] = mystery["awarded"]
+    frame["mystery_applicable"] = mystery["applicable"]
+    frame["inspection_awarded"] = on_site["awarded"]
+    frame["inspection_applicable"] = on_site["applicable"]
+    return frame.reset_index()[["hall_id", *TOTAL_COLUMNS]]
 
 
 def _inspection_totals_on_scheme(
@@ -127,9 +165,11 @@ def _inspection_totals_on_scheme(
         deduction=("deduction", "sum"),
         vetoes=("veto", "max"),
     )
-    return per_inspection.groupby(["hall_id", "kind"], as_index=False)[
-        ["awarded", "applicable", "bonus", "deduction", "vetoes"]
-    ].sum()
+    return _per_hall(
+        per_inspection.groupby(["hall_id", "kind"], as_index=False)[
+            ["awarded", "applicable", "bonus", "deduction", "vetoes"]
+        ].sum()
+    )
 
 
 def _complaint_counts(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
@@ -139,7 +179,7 @@ def _complaint_counts(*, month: dt.date, city_id: int | None = None) -> pd.DataF
         .annotate(substantiated=Count("pk", filter=Q(substantiated=True)))
         .order_by()
     )
-    return pd.DataFrame.from_records(list(rows), columns=["hall_id", "substantiated"])
+    return queryset_frame(rows)
 
 
 def _adjustments(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
@@ -147,12 +187,12 @@ def _adjustments(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
         HallAdjustment.objects.filter(_in_city(city_id), month=month)
         .values("hall_id")
         .annotate(
-            adj_bonus=Sum("points", filter=Q(kind=AdjustmentKind.BONUS)),
-            adj_deduction=Sum("points", filter=Q(kind=AdjustmentKind.DEDUCTION)),
+            adj_bonus=_float_sum("points", Q(kind=AdjustmentKind.BONUS)),
+            adj_deduction=_float_sum("points", Q(kind=AdjustmentKind.DEDUCTION)),
         )
         .order_by()
     )
-    return pd.DataFrame.from_records(list(rows), columns=["hall_id", "adj_bonus", "adj_deduction"])
+    return queryset_frame(rows)
 
 
 def evidence_frame(
@@ -168,33 +208,22 @@ def evidence_frame(
         _inspection_totals(month=month, city_id=city_id)
         if scheme is None
         else _inspection_totals_on_scheme(month=month, scheme=scheme, city_id=city_id)
-    )
-    totals["is_mystery"] = totals["kind"] == InspectionKind.MYSTERY
-    numeric = ["awarded", "applicable", "bonus", "deduction", "vetoes"]
-    for column in numeric:
-        totals[column] = totals[column].astype(float)
-    mystery = totals[totals["is_mystery"]].groupby("hall_id")[numeric].sum()
-    on_site = totals[~totals["is_mystery"]].groupby("hall_id")[numeric].sum()
+    ).set_index("hall_id")
+    hall_ids = None if city_id is None else halls["hall_id"].tolist()
+    satisfaction = satisfaction_index_frame(month=month, hall_ids=hall_ids).set_index("hall_id")
+    complaints = _complaint_counts(month=month, city_id=city_id).set_index("hall_id")
+    adjustments = _adjustments(month=month, city_id=city_id).set_index("hall_id").astype(float)
 
     frame = halls.set_index("hall_id")
-    frame["mystery_awarded"] = mystery["awarded"]
-    frame["mystery_applicable"] = mystery["applicable"]
-    frame["inspection_awarded"] = on_site["awarded"]
-    frame["inspection_applicable"] = on_site["applicable"]
-    hall_ids = None if city_id is None else halls["hall_id"].tolist()
-    satisfaction = satisfaction_index_frame(month=month, hall_ids=hall_ids).set_index("hall_id")["index"]
-    frame["satisfaction"] = satisfaction.astype(float)
-    frame["substantiated"] = _complaint_counts(month=month, city_id=city_id).set_index("hall_id")["substantiated"]
-    adjustments = _adjustments(month=month, city_id=city_id).set_index("hall_id").astype(float)
-    inspection_bonus = mystery["bonus"].add(on_site["bonus"], fill_value=0)
-    inspection_deduction = mystery["deduction"].add(on_site["deduction"], fill_value=0)
-    frame["bonus"] = adjustments["adj_bonus"].add(inspection_bonus, fill_value=0)
-    frame["deduction"] = adjustments["adj_deduction"].add(inspection_deduction, fill_value=0)
-    frame["vetoes"] = mystery["vetoes"].add(on_site["vetoes"], fill_value=0)
     for column in ("mystery_awarded", "mystery_applicable", "inspection_awarded", "inspection_applicable"):
-        frame[column] = frame[column].astype(float)
+        frame[column] = totals[column].astype(float)
+    frame["satisfaction"] = satisfaction["index"].astype(float)
+    frame["substantiated"] = complaints["substantiated"].astype(float)
+    frame["bonus"] = adjustments["adj_bonus"].add(totals["bonus"].astype(float), fill_value=0)
+    frame["deduction"] = adjustments["adj_deduction"].add(totals["deduction"].astype(float), fill_value=0)
+    frame["vetoes"] = totals["vetoes"].astype(float)
     for column in ("substantiated", "bonus", "deduction", "vetoes"):
-        frame[column] = frame[column].astype(float).fillna(0)
+        frame[column] = frame[column].fillna(0)
     return frame.reset_index()[EVIDENCE_COLUMNS]
 
 
@@ -205,9 +234,13 @@ def history_frame(*, month: dt.date, months_back: int) -> pd.DataFrame:
         HallMonthResult.objects.filter(
             month__gte=since, month__lt=month, run__state=RunState.PUBLISHED, run__is_what_if=False
         )
-        .values_list(*HISTORY_COLUMNS)
+        .values(*(name for name in HISTORY_COLUMNS if name != "composite"), score=Cast("composite", FloatField()))
         .order_by("month", "hall_id")
     )
-    frame = pd.DataFrame.from_records(list(rows), columns=HISTORY_COLUMNS)
+    frame = queryset_frame(rows).rename(columns={"score": "composite"})[HISTORY_COLUMNS]
     frame["composite"] = frame["composite"].astype(float)
+    # Straight from the cursor, SQLite gives its booleans as 0/1 and its dates as text.
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    for column in ("graded", "in_top_share", "in_bottom_share"):
+        frame[column] = frame[column].astype(bool)
     return frame
