@@ -13,6 +13,7 @@ import datetime as dt
 import io
 from collections.abc import Iterable, Sequence
 
+import pandas as pd
 from django.db import connection
 from django.db.models import Model
 
@@ -53,6 +54,34 @@ def rows_insert(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
             placeholders = ", ".join(["%s"] * len(columns))
             prepared = [tuple([convert(value) for value in row]) for row in rows]
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
+
+
+def cents_text(values: pd.Series) -> list[str | None]:
+    """A float column as a two-decimal column's text (None where missing): correctly rounded, as Python's
+    ``round(x, 2)``, not numpy's scaled rounding, and never "-0.00"."""
+    return [
+        None if value != value else ("0.00" if (text := f"{value:.2f}") == "-0.00" else text)
+        for value in values.tolist()
+    ]
+
+
+def frame_insert(model: type[Model], frame: pd.DataFrame) -> None:
+    """Insert every row of ``frame`` (columns named as in the table; NaN/NA/None for NULL), column by column
+    rather than value by value: PostgreSQL takes the frame as CSV written by pandas, SQLite its rows.
+    Decimal columns are best given as text (:func:`cents_text`): a float column is written as pandas prints it."""
+    if frame.empty:
+        return
+    if connection.vendor != "postgresql":
+        values = frame.astype(object).where(frame.notna(), None)
+        rows_insert(model, list(frame.columns), values.itertuples(index=False, name=None))
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(column) for column in frame.columns)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, header=False, index=False, na_rep="\\N")
+    buffer.seek(0)
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
 
 
 def _cached(convert):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from halls.bulk import rows_insert
+from halls.bulk import cents_text, frame_insert
 from halls.errors import ApplicationError
 from halls.months import month_add, month_label, month_start
 from inspections.models import IndicatorScheme, SchemeState
@@ -165,64 +165,63 @@ def grading_run_execute(*, run_id: int) -> GradingRun:
     return run
 
 
-def _int(value) -> int | None:
-    return None if pd.isna(value) else int(value)
-
-
-def _cents(values: pd.Series) -> list[str | None]:
-    """A float column as the table's two-decimal text (None for a missing value): Python's correctly
-    rounded ``round(x, 2)``, not numpy's scaled rounding; ``+ 0.0`` turns -0.0 into 0.00, not "-0.00"."""
-    return [
-        None if value is None or value is pd.NA or value != value else f"{round(float(value), 2) + 0.0:.2f}"
-        for value in values
-    ]
-
-
-def _result_rows(run: GradingRun, results: pd.DataFrame) -> list[dict]:
-    """One dict per hall, keyed by column, values as the table takes them (money and scores as
-    two-decimal text), column by column rather than field by field."""
+def _result_frame(run: GradingRun, results: pd.DataFrame) -> pd.DataFrame:
+    """The rows to store, one per hall, as the table takes them, built column by column: scores, weights and
+    points as two-decimal text, ranks as nullable integers."""
     results = results.sort_values("hall_id")
-    columns: dict[str, list] = {
-        "run_id": [run.pk] * len(results),
-        "hall_id": [int(value) for value in results["hall_id"]],
-        "month": [run.month] * len(results),
-        "graded": [bool(value) for value in results["graded"]],
-        "not_graded_reason": list(results["not_graded_reason"]),
-    }
+    frame = pd.DataFrame(
+        {
+            "run_id": run.pk,
+            "hall_id": results["hall_id"].astype(int),
+            "month": run.month,
+            "graded": results["graded"].astype(bool),
+            "not_graded_reason": results["not_graded_reason"].astype(str),
+        }
+    )
     for name in DIMENSIONS:
-        columns[f"{name}_score"] = _cents(results[f"{name}_score"])
-        columns[f"{name}_weight"] = _cents(results[f"{name}_weight"])
+        frame[f"{name}_score"] = cents_text(results[f"{name}_score"].astype(float))
+        frame[f"{name}_weight"] = cents_text(results[f"{name}_weight"].astype(float))
     for name in ("bonus_points", "deduction_points"):
-        columns[name] = [value or "0.00" for value in _cents(results[name])]
-    columns["vetoed"] = [bool(value) for value in results["vetoed"]]
-    columns["composite"] = _cents(results["composite"])
-    columns["grade"] = [value or "" for value in results["grade"]]
+        frame[name] = cents_text(results[name].astype(float).fillna(0))
+    frame["vetoed"] = results["vetoed"].astype(bool)
+    frame["composite"] = cents_text(results["composite"].astype(float))
+    frame["grade"] = results["grade"].fillna("").astype(str)
     for name in ("rank_city", "rank_district", "rank_kind", "city_size", "group_size"):
-        columns[name] = [_int(value) for value in results[name]]
+        frame[name] = results[name].astype(float).round().astype("Int64")
     for name in ("ranking_group", "status", "next_status"):
-        columns[name] = [str(value) for value in results[name]]
+        frame[name] = results[name].astype(str)
     for name in ("star_nominee", "in_top_share", "in_bottom_share"):
-        columns[name] = [bool(value) for value in results[name]]
-    names = list(columns)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+        frame[name] = results[name].astype(bool)
+    return frame.reset_index(drop=True)
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
+def _change_texts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``CHANGE_FIELDS`` of each hall as the text a change records ("" for none), indexed by hall."""
+    texts = pd.DataFrame(index=frame["hall_id"].to_numpy())
+    for name in CHANGE_FIELDS:
+        column = frame[name].to_numpy(dtype=object)
+        texts[name] = ["" if value is None or value is pd.NA or value != value else str(value) for value in column]
+    return texts
 
 
-def _changes(run: GradingRun, rows: list[dict], against: GradingRun) -> list[ResultChange]:
-    before = {r["hall_id"]: r for r in HallMonthResult.objects.filter(run=against).values("hall_id", *CHANGE_FIELDS)}
+def _changes(run: GradingRun, frame: pd.DataFrame, against: GradingRun) -> list[ResultChange]:
+    """What changed per hall and field against the published run, compared as text."""
+    if frame.empty:
+        return []
+    before = pd.DataFrame(  # as objects: a rank with some NULLs must stay an int, not become a float
+        list(HallMonthResult.objects.filter(run=against).values_list("hall_id", *CHANGE_FIELDS)),
+        columns=["hall_id", *CHANGE_FIELDS],
+        dtype=object,
+    )
+    new = _change_texts(frame)
+    old = _change_texts(before).reindex(new.index).fillna("")
     changes = []
-    for row in rows:
-        old = before.get(row["hall_id"])
-        for name in CHANGE_FIELDS:
-            old_value = _text(old[name]) if old else ""
-            new_value = _text(row[name])
-            if old_value != new_value:
-                changes.append(
-                    ResultChange(run=run, hall_id=row["hall_id"], field=name, before=old_value, after=new_value)
-                )
+    for name in CHANGE_FIELDS:
+        differs = new[name] != old[name]
+        for hall_id, old_value, new_value in zip(
+            new.index[differs], old[name][differs], new[name][differs], strict=True
+        ):
+            changes.append(ResultChange(run=run, hall_id=int(hall_id), field=name, before=old_value, after=new_value))
     return changes
 
 
@@ -233,25 +232,23 @@ def _results_write(*, run: GradingRun, results: pd.DataFrame) -> None:
         return
     HallMonthResult.objects.filter(run=locked).delete()
     ResultChange.objects.filter(run=locked).delete()
-    rows = _result_rows(locked, results) if not results.empty else []
-    if rows:
-        # COPY on PostgreSQL (bulk_create's per-value preparation was half the grading time at 20,000 halls);
-        # the table's constraints still check every row.
-        # Every row was built from the same column list, so its values come in the order of the first's keys.
-        rows_insert(HallMonthResult, list(rows[0]), (row.values() for row in rows))
+    frame = _result_frame(locked, results) if not results.empty else pd.DataFrame(columns=["hall_id", "graded"])
+    # COPY on PostgreSQL (bulk_create's per-value preparation was half the grading time at 20,000 halls);
+    # the table's constraints still check every row.
+    frame_insert(HallMonthResult, frame)
     published = (
         GradingRun.objects.filter(month=locked.month, state=RunState.PUBLISHED, is_what_if=False)
         .exclude(pk=locked.pk)
         .first()
     )
     if published is not None and not locked.is_what_if:
-        ResultChange.objects.bulk_create(_changes(locked, rows, published), batch_size=1000)
+        ResultChange.objects.bulk_create(_changes(locked, frame, published), batch_size=1000)
     locked.state = RunState.DRAFT
     locked.progress = 100
     locked.message = ""
     locked.finished_at = timezone.now()
-    locked.halls_graded = sum(1 for row in rows if row["graded"])
-    locked.halls_not_graded = sum(1 for row in rows if not row["graded"])
+    locked.halls_graded = int(frame["graded"].sum())
+    locked.halls_not_graded = len(frame) - locked.halls_graded
     locked.save()
 
 

@@ -162,7 +162,7 @@ def test_a_database_error_in_the_grading_write_leaves_the_month_as_it_was(world,
     def connection_lost(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("scoring.services.grading.rows_insert", connection_lost)
+    monkeypatch.setattr("scoring.services.grading.frame_insert", connection_lost)
     with pytest.raises(OperationalError):
         grading_run_execute(run_id=samples.run.pk)
     assert results_of(samples.run) == before  # the delete was rolled back with the failed insert
