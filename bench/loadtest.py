@@ -1,5 +1,10 @@
 """A small closed-loop load generator: N client threads on loopback, each with its own keep-alive
-connection, sending requests one after another; bounded by a request count and a deadline."""
+connection, sending requests one after another; bounded by a request count and a deadline.
+
+Two ways to send them: back to back (``think=None``: every client always waiting on the server, which
+measures saturation), or as people use a web application, each client reading the page for a while
+between requests (``think=(1, 5)``: a pause drawn uniformly from 1 to 5 seconds, locust's ``between(1, 5)``),
+with the clients' first requests spread over the first pause rather than all at once."""
 
 from __future__ import annotations
 
@@ -31,6 +36,11 @@ class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    client_cpu_seconds: float = 0.0  # CPU the generator itself used (all its threads): not the server's
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies_ms) / self.seconds if self.seconds else 0.0
 
     @property
     def median(self) -> float:
@@ -70,9 +80,11 @@ def load_run(
     requests_per_client: int,
     deadline_seconds: float,
     seed: int = 0,
+    think: tuple[float, float] | None = None,
 ) -> LoadResult:
     """``clients`` threads each send up to ``requests_per_client`` requests drawn by ``pick``, stopping early
-    at the deadline or when ``pick`` has nothing left. Only loopback hosts are accepted."""
+    at the deadline or when ``pick`` has nothing left; with ``think``, each pauses that many seconds (drawn
+    uniformly) after each response. Only loopback hosts are accepted."""
     if host not in LOOPBACK:
         raise ValueError(f"load tests only target loopback, not {host!r}")
     result = LoadResult()
@@ -84,6 +96,8 @@ def load_run(
         rng = random.Random(f"{seed}-{number}")
         connection = http.client.HTTPConnection(host, port, timeout=60)
         start_gate.wait()
+        if think is not None:
+            time.sleep(rng.uniform(0, think[1]))
         for _ in range(requests_per_client):
             request = pick(rng)
             if request is None or time.monotonic() > stop_at:
@@ -111,15 +125,19 @@ def load_run(
                     result.errors.append(f"{type(error).__name__} {request.path}")
                 connection.close()
                 connection = http.client.HTTPConnection(host, port, timeout=60)
+            if think is not None:
+                time.sleep(rng.uniform(*think))
         connection.close()
 
     threads = [threading.Thread(target=client, args=(number,), daemon=True) for number in range(clients)]
     began = time.perf_counter()
+    cpu_began = time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=deadline_seconds + 90)
     result.seconds = time.perf_counter() - began
+    result.client_cpu_seconds = time.process_time() - cpu_began
     return result
 
 

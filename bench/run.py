@@ -57,7 +57,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="keep the province already in the database")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="requests per client and page (default 20)")
-    parser.add_argument("--max-seconds", type=float, default=120, help="deadline of each page's load run")
+    parser.add_argument("--max-seconds", type=float, default=180, help="deadline of each page's load run")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(1.0, 5.0),
+        metavar=("MIN", "MAX"),
+        help="seconds a user reads a page before the next request (default 1 5); the saturation run has none",
+    )
     parser.add_argument("--server-workers", type=int, default=(os.cpu_count() or 1) * 2 + 1)
     parser.add_argument("--server-threads", type=int, default=4)
     parser.add_argument("--worker-repeat", type=int, default=1, help="timed runs per worker configuration")
@@ -393,7 +401,15 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
         ],
         "archive": [LoadRequest(path=f"/halls/{rng.choice(hall_ids)}/", cookie=hq_cookie) for _ in range(200)],
     }
-    saves = _save_requests(count=args.clients * args.requests, cookie=dm_cookie, seed=args.seed)
+    # Two load runs per page: users who read each page for a while, then clients sending back to back.
+    modes = [
+        (f"users (pause {args.think[0]:g}–{args.think[1]:g} s)", tuple(args.think)),
+        ("saturation (no pause)", None),
+    ]
+    saves = {
+        mode: _save_requests(count=args.clients * args.requests, cookie=dm_cookie, seed=args.seed + number)
+        for number, (mode, _think) in enumerate(modes)
+    }
     port = _free_port()
     log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
@@ -406,40 +422,49 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
     )
     ok = True
     targets = [
-        ("ranking", "/scoring/rankings/?month=…", random_picker(pages["ranking"]), TARGET_PAGE_P95_MS),
-        ("archive", "/halls/{hall}/", random_picker(pages["archive"]), TARGET_PAGE_P95_MS),
-        ("inspection save", "POST /inspections/{draft}/edit/", once_picker(saves), TARGET_SAVE_P95_MS),
+        ("ranking", "/scoring/rankings/?month=…", lambda _mode: random_picker(pages["ranking"]), TARGET_PAGE_P95_MS),
+        ("archive", "/halls/{hall}/", lambda _mode: random_picker(pages["archive"]), TARGET_PAGE_P95_MS),
+        (
+            "inspection save",
+            "POST /inspections/{draft}/edit/",
+            lambda mode: once_picker(saves[mode]),
+            TARGET_SAVE_P95_MS,
+        ),
     ]
     headers = {"Accept-Language": "zh-hans"}
     try:
         _wait_for(port, server)
-        for name, shown, pick, target in targets:
+        for name, shown, picker, target in targets:
             if name != "inspection save":  # warm-up: imports, templates, each worker's first connection
                 load_run(
                     host="127.0.0.1",
                     port=port,
-                    pick=pick,
+                    pick=picker(None),
                     headers=headers,
                     clients=args.server_workers,
                     requests_per_client=3,
                     deadline_seconds=60,
                 )
-            result = load_run(
-                host="127.0.0.1",
-                port=port,
-                pick=pick,
-                headers=headers,
-                clients=args.clients,
-                requests_per_client=args.requests,
-                deadline_seconds=args.max_seconds,
-                seed=args.seed,
-            )
-            ok = ok and not result.errors and bool(result.latencies_ms)
-            _say(
-                f"{name} {shown}: {len(result.latencies_ms):,} requests in {result.seconds:.1f} s, "
-                f"median {result.median:.0f} ms, p95 {result.p95:.0f} ms ({_verdict(result.p95, target, ' ms')}), "
-                f"errors {len(result.errors)}" + (f" (first: {result.errors[0]})" if result.errors else "")
-            )
+            for mode, think in modes:
+                result = load_run(
+                    host="127.0.0.1",
+                    port=port,
+                    pick=picker(mode),
+                    headers=headers,
+                    clients=args.clients,
+                    requests_per_client=args.requests,
+                    deadline_seconds=args.max_seconds,
+                    seed=args.seed,
+                    think=think,
+                )
+                ok = ok and not result.errors and bool(result.latencies_ms)
+                _say(
+                    f"{name} {shown}, {mode}: {len(result.latencies_ms):,} requests in {result.seconds:.1f} s "
+                    f"({result.per_second:.0f}/s), median {result.median:.0f} ms, p95 {result.p95:.0f} ms "
+                    f"({_verdict(result.p95, target, ' ms')}), errors {len(result.errors)}"
+                    + (f" (first: {result.errors[0]})" if result.errors else "")
+                    + f"; load generator's own CPU {result.client_cpu_seconds:.1f} s"
+                )
     finally:
         server.terminate()
         try:

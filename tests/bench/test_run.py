@@ -30,7 +30,9 @@ def _run(tmp_path, *arguments: str, database_url: str | None = None) -> subproce
 
 def test_bench_runs_at_a_tiny_size_and_prints_every_section(tmp_path):
     done = _run(
-        tmp_path, "--halls", "30", "--months", "2", "--clients", "4", "--requests", "3", "--server-workers", "2"
+        tmp_path,
+        *("--halls", "30", "--months", "2", "--clients", "4", "--requests", "3", "--server-workers", "2"),
+        *("--think", "0.05", "0.2"),
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
@@ -56,7 +58,9 @@ def test_bench_runs_at_a_tiny_size_and_prints_every_section(tmp_path):
     pools = re.search(r"pools ¥([\d,.]+), split ¥([\d,.]+)", out)
     assert pools and pools.group(1) == pools.group(2)
     for page in ("ranking /scoring/rankings/", "archive /halls/{hall}/", "inspection save POST"):
-        assert re.search(re.escape(page) + r".*: 12 requests in .* errors 0$", out, re.MULTILINE), out[-2000:]
+        for mode in ("users (pause 0.05–0.2 s)", "saturation (no pause)"):
+            line = re.escape(page) + r"[^\n]*, " + re.escape(mode) + r": 12 requests in [^\n]* errors 0; load generator"
+            assert re.search(line, out), out[-2000:]
 
 
 def test_bench_reuses_the_province_it_finds(tmp_path):
