@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.months import month_start
 from inspections.models import IndicatorScheme
@@ -75,6 +76,7 @@ def _running(run_id: int, attempt: str | None = None) -> GradingRun | None:
 
 
 def _fail(run_id: int, message: str) -> None:
+    connection_reset_if_broken()  # the failure may have been the connection: record it on a fresh one
     GradingRun.objects.filter(pk=run_id, state=RunState.RUNNING).update(
         state=RunState.FAILED, message=message[:500], finished_at=timezone.now()
     )

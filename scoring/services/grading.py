@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from halls.bulk import cents_text, frame_insert
+from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.months import month_add, month_label, month_start
 from inspections.models import IndicatorScheme, SchemeState
@@ -155,10 +156,11 @@ def grading_run_execute(*, run_id: int) -> GradingRun:
         )
         raise
     except Exception:
+        logger.exception("grading_run_failed run=%s", run.pk)
+        connection_reset_if_broken()  # the failure may have been the connection: record it on a fresh one
         GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
             state=RunState.FAILED, message="评定计算出错，请联系系统管理员", finished_at=timezone.now()
         )
-        logger.exception("grading_run_failed run=%s", run.pk)
         raise
     run.refresh_from_db()
     logger.info("grading_run_finished run=%s graded=%s", run.pk, run.halls_graded)

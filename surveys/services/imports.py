@@ -12,12 +12,13 @@ import time
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.jobs import BrokerUnavailable, enqueue
 from halls.spreadsheets import text_safe
@@ -85,15 +86,6 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
         )
         raise
     return batch
-
-
-def _connection_reset() -> None:
-    """Drop this thread's database connection if it is broken, so the next query opens a fresh one.
-
-    Not inside an outer transaction (a caller's, or a test's): closing the connection would end it.
-    """
-    if not connection.in_atomic_block:
-        connection.close_if_unusable_or_obsolete()
 
 
 def _finish(batch_id: int, **fields) -> None:
@@ -174,7 +166,7 @@ def _import_batch_run(*, batch_id: int) -> None:
         # The transaction is gone with its connection, so nothing of the file is in the database; record
         # that on a fresh connection.
         logger.exception("import_batch_database_lost batch=%s", batch_id)
-        _connection_reset()
+        connection_reset_if_broken()
         _finish(batch_id, state=ImportState.FAILED, message=_(DATABASE_LOST_MESSAGE))
         return
     except ApplicationError as exc:
@@ -204,7 +196,7 @@ def import_batch_fail(*, batch_id: int, message: str) -> None:
     ``message`` is a msgid, written in the language of the batch's uploader. The error may have been the
     database connection itself: a broken one is replaced first, so the failure is still recorded.
     """
-    _connection_reset()
+    connection_reset_if_broken()
     language = ImportBatch.objects.filter(pk=batch_id).values_list("params__language", flat=True).first()
     with translation.override(language or settings.LANGUAGE_CODE):
         text = _(message)

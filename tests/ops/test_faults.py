@@ -183,3 +183,44 @@ def test_a_database_error_in_the_bonus_split_write_saves_no_part_of_the_split(wo
     with pytest.raises(OperationalError):
         split_bonus(month=BONUS_MONTH, user=world.hq)
     assert (BonusSplit.objects.count(), UnitBonus.objects.count(), HallBonus.objects.count()) == counts
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("step", ["reading the evidence", "writing the results"])
+def test_the_database_connection_lost_while_grading_marks_the_run_failed_at_once(world, monkeypatch, step):
+    """A real pg_terminate_backend from a second connection while grading reads its evidence (autocommit) or
+    writes its results (one transaction): nothing is written, and the run says failed at once, recorded on a
+    fresh connection, instead of staying "running" until the stale-run rule releases the month."""
+    from django.db import InterfaceError, connection
+
+    from scoring.services import grading, grading_run_execute
+    from tests.surveys.test_import_faults import backend_terminate
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite has no server backend another connection could terminate")
+    samples = samples_build(world)
+    before = results_of(samples.run)
+    GradingRun.objects.filter(pk=samples.run.pk).update(state=RunState.RUNNING)
+    name = "evidence_frame" if step == "reading the evidence" else "frame_insert"
+    real = getattr(grading, name)
+    killed: dict[str, int] = {}
+
+    def lose_the_connection_then(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            killed["pid"] = cursor.fetchone()[0]
+        backend_terminate(killed["pid"])
+        return real(*args, **kwargs)  # fails: the server is gone
+
+    monkeypatch.setattr(grading, name, lose_the_connection_then)
+    with pytest.raises((OperationalError, InterfaceError)):
+        grading_run_execute(run_id=samples.run.pk)
+
+    run = GradingRun.objects.get(pk=samples.run.pk)
+    assert run.state == RunState.FAILED
+    assert run.finished_at is not None
+    assert results_of(samples.run) == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        assert cursor.fetchone()[0] != killed["pid"]
