@@ -47,6 +47,7 @@ class ImportBatch(models.Model):
     rows_processed = models.PositiveIntegerField(_("已处理行数"), default=0)
     rows_created = models.PositiveIntegerField(_("新增行数"), default=0)
     rows_skipped = models.PositiveIntegerField(_("已存在（跳过）"), default=0)
+    rows_updated = models.PositiveIntegerField(_("更新行数"), default=0, db_default=0)
     errors = models.JSONField(_("错误"), default=list, blank=True)
     # What the kind needs beyond the file, e.g. which survey the responses answer.
     params = models.JSONField(_("参数"), default=dict, blank=True)

@@ -181,6 +181,7 @@ def _import_batch_run(*, batch_id: int) -> None:
         state=ImportState.SUCCEEDED,
         rows_created=created,
         rows_skipped=outcome.skipped,
+        rows_updated=importer.rows_updated,
         message=message,
     )
     logger.info(

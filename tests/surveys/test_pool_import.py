@@ -51,6 +51,18 @@ def test_a_reimport_of_a_unit_and_month_updates_its_amount_instead_of_adding_a_p
     assert _pools() == {("SJZ-U1", MARCH): Decimal("150.25"), ("SJZ-U2", MARCH): Decimal("75.00")}
     assert set(BonusPool.objects.values_list("import_batch_id", flat=True)) == {again.pk}
     assert (again.rows_created, again.rows_skipped, again.message) == (0, 0, "新增 0 行，更新 2 行")
+    assert again.rows_updated == 2
+
+
+def test_the_import_list_shows_how_many_rows_a_batch_updated(world, units, run_import, client):
+    run_import(ImportKind.BONUS_POOLS, "p.xlsx", xlsx_bytes([HEADER, ["2026-03", "SJZ-U1", "100"]]))
+    again = run_import(ImportKind.BONUS_POOLS, "p2.xlsx", xlsx_bytes([HEADER, ["2026-03", "SJZ-U1", "120"]]))
+    client.force_login(world.hq)
+    page = client.get(reverse("surveys:import_list")).content.decode()
+    assert "<th class=\"text-end\">更新</th>" in page
+    row = page[page.index("p2.xlsx") :].split("</tr>")[0]
+    assert '<td class="text-end">1</td><td class="text-end">0</td><td class="text-end">1</td><td class="text-end">0</td>' in row
+    assert again.rows_updated == 1
 
 
 def test_every_bad_row_is_named_and_nothing_is_imported(world, units, run_import):
