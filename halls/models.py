@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from halls.i18n import message_render
+
 
 class CityCompany(models.Model):
     code = models.CharField(_("编码"), max_length=16, unique=True)
@@ -161,12 +163,23 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # When set, title and body are message ids (Chinese, with %(name)s placeholders) filled with these
+    # values and translated when shown, in the reader's language (halls.i18n); None: plain text.
+    params = models.JSONField(null=True, blank=True, default=None)
     link = models.CharField(max_length=255, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    @property
+    def title_text(self) -> str:
+        return message_render(self.title, self.params)
+
+    @property
+    def body_text(self) -> str:
+        return message_render(self.body, self.params)
 
 
 class WorkerHeartbeat(models.Model):

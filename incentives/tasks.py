@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils.translation import gettext_noop
 
 
 @shared_task(name="incentives.split_bonus", acks_late=True, time_limit=600, soft_time_limit=540)
@@ -31,13 +32,24 @@ def split_bonus_task(
         else:
             split, created = split_bonus(month=month_parse(month), user=user, reason=reason), True
     except ApplicationError as exc:
-        notification_send(recipients=recipients, title=f"{month} 酬金分配未完成", body=str(exc))
+        notification_send(
+            recipients=recipients,
+            title=gettext_noop("%(month)s 酬金分配未完成"),
+            body=gettext_noop("%(reason)s"),
+            params={"month": month, "reason": str(exc)},
+        )
         return None
     if created:
         notification_send(
             recipients=recipients,
-            title=f"{month} 酬金分配已生成（第 {split.revision} 版，待审批）",
-            body=f"酬金池合计 ¥{split.pool_total}，分配到营业员 ¥{split.staff_total}。",
+            title=gettext_noop("%(month)s 酬金分配已生成（第 %(revision)s 版，待审批）"),
+            body=gettext_noop("酬金池合计 ¥%(pools)s，分配到营业员 ¥%(staff)s。"),
             link=reverse("incentives:split_detail", args=[split.pk]),
+            params={
+                "month": month,
+                "revision": split.revision,
+                "pools": str(split.pool_total),
+                "staff": str(split.staff_total),
+            },
         )
     return split.pk

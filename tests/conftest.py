@@ -64,6 +64,17 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _back_to_the_default_language():
+    """A request in English leaves English active in the thread (LocaleMiddleware does not reset it), which
+    would make later tests that compare Chinese messages read English: restore the default after each test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     """Cached figures are keyed by run and city ids, which a rolled-back test may hand out again."""
     from django.core.cache import cache

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
+from halls.i18n import in_each_language
 from halls.models import Role
 from halls.services import notification_send
 from inspections.models import Appeal, AppealState, IndicatorKind, InspectionItem, InspectionState
@@ -112,9 +113,14 @@ def appeal_file(
     photos_store(photos=checked, user=user, hall_id=inspection.hall_id, appeal=appeal)
     notification_send(
         recipients=get_user_model().objects.filter(profile__role=Role.HQ, is_active=True),
-        title=f"新申诉待裁定：{inspection.hall.name} {item.indicator.name_zh}",
-        body=reason,
+        title=gettext_noop("新申诉待裁定：%(hall)s %(indicator)s"),
+        body=gettext_noop("%(reason)s"),
         link=reverse("inspections:appeal_detail", args=[appeal.pk]),
+        params={
+            "hall": inspection.hall.name,
+            "indicator": in_each_language(lambda: item.indicator.name),
+            "reason": reason,
+        },
     )
     return appeal
 
@@ -172,8 +178,13 @@ def appeal_decide(
     if appeal.filed_by_id:
         notification_send(
             recipients=[appeal.filed_by],
-            title=f"申诉{appeal.get_state_display()}：{item.indicator.name_zh}",
-            body=note,
+            title=gettext_noop("申诉%(outcome)s：%(indicator)s"),
+            body=gettext_noop("%(note)s"),
             link=reverse("inspections:detail", args=[inspection.pk]),
+            params={
+                "outcome": in_each_language(appeal.get_state_display),
+                "indicator": in_each_language(lambda: item.indicator.name),
+                "note": note,
+            },
         )
     return appeal

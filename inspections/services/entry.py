@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from halls.errors import ApplicationError
+from halls.i18n import in_each_language
 from halls.models import Hall, Role
 from halls.months import month_start
 from halls.services import notification_send
@@ -238,7 +239,13 @@ def inspection_submit_finish(*, inspection: Inspection, user) -> None:
         )
         notification_send(
             recipients=managers,
-            title=f"{inspection.hall.name} 有 {opened} 项待整改",
-            body=f"{inspection} 已提交，请在 {policy.rectification_due_days} 天内完成整改。",
+            title=gettext_noop("%(hall)s 有 %(count)s 项待整改"),
+            body=gettext_noop("%(inspection)s 已提交，请在 %(days)s 天内完成整改。"),
+            params={
+                "hall": inspection.hall.name,
+                "count": opened,
+                "inspection": in_each_language(lambda: str(inspection)),
+                "days": policy.rectification_due_days,
+            },
             link=reverse("inspections:detail", args=[inspection.pk]),
         )

@@ -11,9 +11,11 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
 from halls.errors import ApplicationError
+from halls.i18n import in_each_language
 from halls.models import Role, UserProfile
 from halls.services import notification_send
 from inspections.models import (
@@ -179,9 +181,16 @@ def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
     return {EscalationLevel.DISTRICT: len(to_district), EscalationLevel.CITY: len(to_city)}
 
 
-def _summary(rows: list[Rectification], today: dt.date) -> str:
-    lines = [f"{row.hall.name}：整改期限 {row.due_date}，已逾期 {(today - row.due_date).days} 天" for row in rows]
-    return "\n".join(lines)
+def _summary(rows: list[Rectification], today: dt.date) -> dict[str, str]:
+    """One line per overdue rectification, in each language of the interface."""
+
+    def lines() -> str:
+        line = _("%(hall)s：整改期限 %(due)s，已逾期 %(days)s 天")
+        return "\n".join(
+            line % {"hall": row.hall.name, "due": row.due_date, "days": (today - row.due_date).days} for row in rows
+        )
+
+    return in_each_language(lines)
 
 
 def _notify_district(rows: list[Rectification], *, today: dt.date) -> None:
@@ -200,9 +209,10 @@ def _notify_district(rows: list[Rectification], *, today: dt.date) -> None:
     for user_id, items in per_user.items():
         notification_send(
             recipients=[users[user_id]],
-            title=f"整改逾期预警：{len(items)} 项未按期整改",
-            body=_summary(items, today),
+            title=gettext_noop("整改逾期预警：%(count)s 项未按期整改"),
+            body=gettext_noop("%(summary)s"),
             link=reverse("inspections:rectification_list") + "?overdue=1",
+            params={"count": len(items), "summary": _summary(items, today)},
         )
 
 
@@ -212,7 +222,8 @@ def _notify_hq(rows: list[Rectification], *, today: dt.date, after_days: int) ->
     hq_users = get_user_model().objects.filter(profile__role=Role.HQ, is_active=True)
     notification_send(
         recipients=hq_users,
-        title=f"整改逾期升级：{len(rows)} 项逾期 {after_days} 天以上仍未整改",
-        body=_summary(rows, today),
+        title=gettext_noop("整改逾期升级：%(count)s 项逾期 %(days)s 天以上仍未整改"),
+        body=gettext_noop("%(summary)s"),
         link=reverse("inspections:rectification_list") + "?overdue=1",
+        params={"count": len(rows), "days": after_days, "summary": _summary(rows, today)},
     )

@@ -390,7 +390,9 @@ def test_the_task_splits_and_notifies_the_user(hall_example):
     user = hq_user(username="hq_task")
     split_pk = split_bonus_task.delay("2026-03", user.pk).get()
     assert BonusSplit.objects.get(pk=split_pk).state == SplitState.DRAFT
-    assert Notification.objects.filter(recipient=user, title__contains="2026-03 酬金分配已生成").exists()
+    assert [note.title_text for note in Notification.objects.filter(recipient=user)] == [
+        "2026-03 酬金分配已生成（第 1 版，待审批）"
+    ]
 
 
 def test_the_task_reports_a_refused_split_to_the_user(hall_example):
@@ -399,5 +401,5 @@ def test_the_task_reports_a_refused_split_to_the_user(hall_example):
     user = hq_user(username="hq_task")
     assert split_bonus_task.delay("2026-04", user.pk).get() is None
     note = Notification.objects.get(recipient=user)
-    assert "未完成" in note.title
-    assert "尚未发布" in note.body
+    assert note.title_text == "2026-04 酬金分配未完成"
+    assert "尚未发布" in note.body_text

@@ -37,7 +37,7 @@ def lost_a11(world, small_scheme):
 
 def test_the_hall_manager_is_told_of_new_rectifications(world, lost_a11):
     note = Notification.objects.get(recipient=world.manager_a1)
-    assert "1 项待整改" in note.title
+    assert note.title_text == f"{world.hall_a1.name} 有 1 项待整改"
 
 
 def test_rectification_goes_open_fixed_verified(world, lost_a11):
@@ -121,7 +121,7 @@ def test_the_city_escalation_waits_as_many_days_as_the_policy_says(world, lost_a
         time_machine.move_to(dt.datetime(2026, 3, day, 7, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
         assert rectifications_escalate_task.delay().get() == expected
     assert refreshed_rect(Rectification.objects.get(inspection=lost_a11)).escalation_level == EscalationLevel.CITY
-    assert Notification.objects.get(recipient=world.hq).title == "整改逾期升级：1 项逾期 5 天以上仍未整改"
+    assert Notification.objects.get(recipient=world.hq).title_text == "整改逾期升级：1 项逾期 5 天以上仍未整改"
 
 
 def test_the_escalation_task_runs_the_service(world, lost_a11, time_machine):
@@ -153,7 +153,7 @@ def test_an_upheld_appeal_in_time_changes_the_item_and_the_total(world, lost_a11
     time_machine.move_to(dt.datetime(2026, 3, 13, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
     appeal = appeal_file(user=world.manager_a1, item=item, reason="当时正在整理", requested_points=Decimal("25"))
     assert appeal.deadline == dt.date(2026, 3, 13)
-    assert Notification.objects.filter(recipient=world.hq, title__startswith="新申诉待裁定").exists()
+    assert any(n.title_text.startswith("新申诉待裁定") for n in Notification.objects.filter(recipient=world.hq))
     assert refreshed(lost_a11).score == Decimal("95.00")  # 95 / 100 before the decision
     appeal_decide(
         user=world.hq, appeal_id=appeal.pk, lock_version=0, uphold=True, decided_points=Decimal("24"), note="部分支持"
@@ -163,7 +163,7 @@ def test_an_upheld_appeal_in_time_changes_the_item_and_the_total(world, lost_a11
     assert refreshed(lost_a11).score == Decimal("99.00")
     assert refreshed(lost_a11).points_awarded == Decimal("99")
     assert Appeal.objects.get().state == AppealState.UPHELD
-    assert Notification.objects.filter(recipient=world.manager_a1, title__startswith="申诉已支持").exists()
+    assert any(n.title_text.startswith("申诉已支持") for n in Notification.objects.filter(recipient=world.manager_a1))
     # 24 of 25: a point is still lost, so the rectification stays open.
     assert Rectification.objects.get(inspection=lost_a11).state == RectificationState.OPEN
 
@@ -242,3 +242,24 @@ def test_the_audit_trail_records_who_changed_what_before_and_after(world, lost_a
     assert rect_change["who"] == world.manager_a1
     assert any(name == "state" and new == "fixed" for name, _, new, _ in rect_change["changes"])
     assert any(str(e["subject"]) == "申诉" and e["who"] == world.hq for e in audit)
+
+
+def test_a_notification_reads_in_the_language_of_whoever_opens_it(world, lost_a11, client, settings):
+    """Written once, by a service running in Chinese; read later by a hall manager who chose English, and by
+    one who did not: each sees it in his own language, and the e-mail went out in the default language."""
+    from django.urls import reverse
+
+    note = Notification.objects.get(recipient=world.manager_a1)
+    client.force_login(world.manager_a1)
+    chinese = client.get(reverse("inspections:notification_list")).content.decode()
+    assert f"{world.hall_a1.name} 有 1 项待整改" in chinese
+    assert "请在" in chinese
+
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(reverse("inspections:notification_list")).content.decode()
+    assert f"{world.hall_a1.name} has 1 finding(s) to rectify" in english
+    assert "was submitted; please rectify within" in english
+    assert "待整改" not in english
+    assert Notification.objects.get(pk=note.pk).title == note.title  # stored once, translated when shown
+    sent = [message for message in mail.outbox if world.manager_a1.email in message.to]
+    assert not world.manager_a1.email or sent[0].subject == f"{world.hall_a1.name} 有 1 项待整改"

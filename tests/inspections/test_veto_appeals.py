@@ -86,7 +86,7 @@ def test_an_upheld_veto_appeal_clears_the_veto_recomputes_the_totals_and_cancels
     assert veto_rect.history.first().history_user == world.hq
     assert rectification_of(vetoed, "A1.1").state == RectificationState.OPEN
     assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 1, 2: 0}  # A1.1 only
-    assert Notification.objects.filter(recipient=world.manager_a1, title__startswith="申诉已支持").exists()
+    assert any(n.title_text.startswith("申诉已支持") for n in Notification.objects.filter(recipient=world.manager_a1))
     # A cleared veto cannot be appealed again.
     with pytest.raises(ApplicationError, match="该项一票否决已撤销"):
         veto_appeal(world, vetoed)

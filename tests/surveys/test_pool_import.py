@@ -59,9 +59,12 @@ def test_the_import_list_shows_how_many_rows_a_batch_updated(world, units, run_i
     again = run_import(ImportKind.BONUS_POOLS, "p2.xlsx", xlsx_bytes([HEADER, ["2026-03", "SJZ-U1", "120"]]))
     client.force_login(world.hq)
     page = client.get(reverse("surveys:import_list")).content.decode()
-    assert "<th class=\"text-end\">更新</th>" in page
+    assert '<th class="text-end">更新</th>' in page
     row = page[page.index("p2.xlsx") :].split("</tr>")[0]
-    assert '<td class="text-end">1</td><td class="text-end">0</td><td class="text-end">1</td><td class="text-end">0</td>' in row
+    assert (
+        '<td class="text-end">1</td><td class="text-end">0</td><td class="text-end">1</td><td class="text-end">0</td>'
+        in row
+    )
     assert again.rows_updated == 1
 
 
