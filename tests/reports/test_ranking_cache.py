@@ -1,4 +1,4 @@
-"""The rankings page keeps rendered pieces in the cache (the rows, the movers, the filters):
+"""The rankings page keeps rendered pieces in the cache (the rows, the movers, the filters, the navigation):
 what each viewer is shown must still be his own, in his language, and follow the data at once where the
 data can change."""
 
@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from halls.models import DistrictCompany
+from halls.models import DistrictCompany, Notification
 from scoring.models import GradingRun, RunState
 from tests.factories import d
 from tests.reports.factories import JUNE, HallMonthResultFactory, grading_run
@@ -101,6 +101,7 @@ def test_the_english_page_is_not_served_the_chinese_rows_movers_or_filters(clien
     assert ">Normal<" in _table(english) and ">正常<" not in _table(english)
     assert "Most improved" in english and "进步最快" not in english
     assert '<option value="">All</option>' in english and '<option value="">全部</option>' not in english
+    assert ">Notifications<" in english and ">通知<" not in english  # the navigation
 
 
 def test_a_renamed_district_shows_its_new_name_in_the_filter_at_once(client, world, gradings):
@@ -126,3 +127,25 @@ def test_a_filter_in_error_shows_its_message_though_the_valid_page_was_cached_be
     invalid = _html(client, world.hq, month="2026-06", city="999999")
     assert "is-invalid" in invalid and 'class="invalid-feedback"' in invalid
     assert "is-invalid" not in _html(client, world.hq, month="2026-06")
+
+
+def test_the_unread_count_in_the_navigation_follows_new_and_read_notifications(client, world, gradings):
+    assert 'id="nav-unread"' not in _html(client, world.district_a, month="2026-06")
+    notification = Notification.objects.create(recipient=world.district_a, title="整改逾期")
+    assert '<span class="badge text-bg-danger" id="nav-unread">1</span>' in _html(
+        client, world.district_a, month="2026-06"
+    )
+    Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
+    assert 'id="nav-unread"' not in _html(client, world.district_a, month="2026-06")
+
+
+def test_each_role_gets_its_own_navigation_after_another_roles_was_cached(client, world, gradings):
+    dashboard, district_home = reverse("scoring:dashboard"), reverse("scoring:district_home")
+    assert f'href="{dashboard}"' in _html(client, world.hq, month="2026-06")
+    html = _html(client, world.district_a, month="2026-06")
+    assert f'href="{dashboard}"' not in html and f'href="{district_home}"' in html
+    own_archive = reverse("halls:detail", args=[world.hall_a1.pk])
+    assert f'<a class="nav-link" href="{own_archive}">' in _html(client, world.manager_a1)
+    html = _html(client, world.manager_b1)
+    assert f'<a class="nav-link" href="{reverse("halls:detail", args=[world.hall_b1.pk])}">' in html
+    assert own_archive not in html
