@@ -293,6 +293,25 @@ def _weakest_indicators(*, hall: Hall, month: dt.date) -> list[dict]:
     return weak[:WEAK_LIMIT]
 
 
+def _hall_results(*, hall: Hall, runs: list[GradingRun]) -> list[HallMonthResult]:
+    """The hall's rows in ``runs``, each with its run (and policy) from ``runs`` rather than a join. A
+    finished run's rows never change, so they are kept in the cache under the runs' stamps."""
+
+    def read() -> list[HallMonthResult]:
+        return list(HallMonthResult.objects.filter(hall=hall, run_id__in=[run.pk for run in runs]))
+
+    stamps = [_run_stamp(run) for run in runs]
+    if "" in stamps:
+        rows = read()
+    else:  # twelve stamps would pass memcached's 250 characters: their digest names them
+        digest = hashlib.md5(":".join(stamps).encode(), usedforsecurity=False).hexdigest()
+        rows = cache.get_or_set(f"archive:results:{hall.pk}:{digest}", read, ARCHIVE_CACHE_SECONDS)
+    by_pk = {run.pk: run for run in runs}
+    for row in rows:
+        row.run = by_pk[row.run_id]
+    return rows
+
+
 def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date | None = None) -> Archive:
     """The hall's service archive for ``month`` (default: the newest month the user may see).
 
@@ -301,23 +320,23 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
     """
     chosen = month_choose(runs=runs, requested=month)
     archive = Archive(hall=hall, months=list(runs), month=chosen)
+    # Only what the page shows of them: these change any day, so they are read each time, but narrowly.
     archive.rectifications = list(
         Rectification.objects.filter(hall=hall, state__in=OUTSTANDING_STATES)
         .select_related("indicator")
+        .only("hall", "due_date", "indicator__code", "indicator__name_zh", "indicator__name_en")
         .order_by("due_date")[:20]
     )
     archive.repair_cases = list(
         RepairCase.objects.filter(hall=hall, state__in=[RepairState.OPEN, RepairState.CONTACTED])
         .select_related("response")
+        .only("hall", "state", "response__responded_at", "response__overall")
         .order_by("-response__responded_at")[:20]
     )
     if chosen is None:
         return archive
     trend_months = [month_add(chosen, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
-    run_ids = [runs[m].pk for m in trend_months if m in runs]
-    results = {
-        r.month: r for r in HallMonthResult.objects.filter(hall=hall, run_id__in=run_ids).select_related("run__policy")
-    }
+    results = {r.month: r for r in _hall_results(hall=hall, runs=[runs[m] for m in trend_months if m in runs])}
     archive.run = runs.get(chosen)
     archive.result = results.get(chosen)
     archive.previous = results.get(month_add(chosen, -1))
