@@ -106,6 +106,7 @@ def hall_bonus_latest(*, user, hall: Hall) -> HallBonus | None:
     return (
         HallBonus.objects.filter(hall=hall, split__state=SplitState.APPROVED)
         .select_related("split")
+        .only("hall", "amount", "volume", "coefficient", "weight", "split__month")  # what the hall page shows
         .order_by("-split__month")
         .first()
     )

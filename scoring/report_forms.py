@@ -4,6 +4,8 @@ month he may not see is an invalid choice, reported beside its field."""
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from halls.models import HallKind
@@ -24,16 +26,52 @@ class MonthForm(forms.Form):
         return None
 
 
+class IdChoiceBoundField(forms.BoundField):
+    @property
+    def selected(self) -> str:
+        """The option the page shows selected: the value asked for when it is one of the choices, else ""
+        (the template's 全部). Bounded by the choices, so it may name a cached fragment."""
+        value = self.value()
+        return value if any(str(pk) == value for pk, _name in self.field.choices) else ""
+
+
+class IdChoiceField(forms.Field):
+    """An id among ``choices`` ((id, name) pairs the page has loaded anyway), read as ModelChoiceField reads
+    a primary key (``int()`` of the value, the same message when it is not one of them) but without a query."""
+
+    default_error_messages = forms.ModelChoiceField.default_error_messages
+
+    def __init__(self, *, choices=(), **kwargs):
+        super().__init__(**kwargs)
+        self.choices = list(choices)
+
+    def get_bound_field(self, form, field_name):
+        return IdChoiceBoundField(form, self, field_name)
+
+    def to_python(self, value) -> int | None:
+        if value in self.empty_values:
+            return None
+        ProhibitNullCharactersValidator()(value)
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            pk = None
+        if pk is None or pk not in {choice for choice, _name in self.choices}:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return pk
+
+
 class RankingFilterForm(MonthForm):
-    city = forms.ModelChoiceField(label=_("地市"), queryset=None, required=False)
-    district = forms.ModelChoiceField(label=_("区县"), queryset=None, required=False)
+    city = IdChoiceField(label=_("地市"), required=False)
+    district = IdChoiceField(label=_("区县"), required=False)
     kind = forms.ChoiceField(label=_("类型"), choices=[("", _("全部"))] + HallKind.choices, required=False)
     sort = forms.ChoiceField(choices=[(key, key) for key in RANKING_SORTS], required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, cities, districts, **kwargs):
+    def __init__(self, *args, choices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["city"].queryset = cities
-        self.fields["district"].queryset = districts
+        self.fields["city"].choices = choices.cities
+        self.fields["district"].choices = choices.districts
+        self.choices_version = choices.version
 
     def criteria(self, *, default_month) -> RankingFilter:
         """The valid filters; a field in error is left out (and shown in error beside it)."""
@@ -43,8 +81,21 @@ class RankingFilterForm(MonthForm):
         month = month_parse(data["month"]) if data.get("month") else default_month
         return RankingFilter(
             month=month,
-            city_id=data["city"].pk if data.get("city") else None,
-            district_id=data["district"].pk if data.get("district") else None,
+            city_id=data.get("city"),
+            district_id=data.get("district"),
             kind=data.get("kind") or "",
             sort=data.get("sort") or "rank",
         )
+
+    def render_key(self, *, shown_month) -> str | None:
+        """What the rendered filters depend on, for the template's fragment cache (the language aside): the
+        choices, the month shown when none is asked for, and the options selected. None when a field is in
+        error: its message and the value echoed back are the user's own, not to be cached."""
+        if self.errors:
+            return None
+        months = ".".join(value for value, _label in self.fields["month"].choices)
+        month = self["month"].value() or ""
+        selected = [month, self["city"].selected, self["district"].selected, repr(self["kind"].value())]
+        sort = self["sort"].value() or ""
+        shown = f"{shown_month:%Y-%m}" if shown_month else ""
+        return f"{months}:{self.choices_version}:{shown}:{':'.join(selected)}:{sort}"

@@ -14,8 +14,11 @@ complaints) are shown separately, line by line, in the explanation of the compos
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -23,7 +26,7 @@ from django.db.models import Count, F, FilteredRelation, Min, Q, QuerySet, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from halls.models import CityCompany, DistrictCompany, Hall
+from halls.models import DistrictCompany, Hall
 from halls.months import month_add, month_start
 from halls.selectors import Scope
 from inspections.models import IndicatorKind, InspectionItem, InspectionState, Rectification
@@ -290,6 +293,25 @@ def _weakest_indicators(*, hall: Hall, month: dt.date) -> list[dict]:
     return weak[:WEAK_LIMIT]
 
 
+def _hall_results(*, hall: Hall, runs: list[GradingRun]) -> list[HallMonthResult]:
+    """The hall's rows in ``runs``, each with its run (and policy) from ``runs`` rather than a join. A
+    finished run's rows never change, so they are kept in the cache under the runs' stamps."""
+
+    def read() -> list[HallMonthResult]:
+        return list(HallMonthResult.objects.filter(hall=hall, run_id__in=[run.pk for run in runs]))
+
+    stamps = [_run_stamp(run) for run in runs]
+    if "" in stamps:
+        rows = read()
+    else:  # twelve stamps would pass memcached's 250 characters: their digest names them
+        digest = hashlib.md5(":".join(stamps).encode(), usedforsecurity=False).hexdigest()
+        rows = cache.get_or_set(f"archive:results:{hall.pk}:{digest}", read, ARCHIVE_CACHE_SECONDS)
+    by_pk = {run.pk: run for run in runs}
+    for row in rows:
+        row.run = by_pk[row.run_id]
+    return rows
+
+
 def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date | None = None) -> Archive:
     """The hall's service archive for ``month`` (default: the newest month the user may see).
 
@@ -298,23 +320,23 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
     """
     chosen = month_choose(runs=runs, requested=month)
     archive = Archive(hall=hall, months=list(runs), month=chosen)
+    # Only what the page shows of them: these change any day, so they are read each time, but narrowly.
     archive.rectifications = list(
         Rectification.objects.filter(hall=hall, state__in=OUTSTANDING_STATES)
         .select_related("indicator")
+        .only("hall", "due_date", "indicator__code", "indicator__name_zh", "indicator__name_en")
         .order_by("due_date")[:20]
     )
     archive.repair_cases = list(
         RepairCase.objects.filter(hall=hall, state__in=[RepairState.OPEN, RepairState.CONTACTED])
         .select_related("response")
+        .only("hall", "state", "response__responded_at", "response__overall")
         .order_by("-response__responded_at")[:20]
     )
     if chosen is None:
         return archive
     trend_months = [month_add(chosen, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
-    run_ids = [runs[m].pk for m in trend_months if m in runs]
-    results = {
-        r.month: r for r in HallMonthResult.objects.filter(hall=hall, run_id__in=run_ids).select_related("run__policy")
-    }
+    results = {r.month: r for r in _hall_results(hall=hall, runs=[runs[m] for m in trend_months if m in runs])}
     archive.run = runs.get(chosen)
     archive.result = results.get(chosen)
     archive.previous = results.get(month_add(chosen, -1))
@@ -401,12 +423,30 @@ def ranking_movers(*, results: QuerySet, limit: int = 5) -> dict[str, list[HallM
 RANKING_CACHE_SECONDS = 600  # a hall renamed meanwhile shows its new name within ten minutes
 
 
+class _LazyRows(Sequence):
+    """One page's rows, loaded when something first reads them: a page whose rendered rows are in the
+    template's fragment cache never needs them."""
+
+    def __init__(self, load: Callable[[], list[HallMonthResult]]):
+        self._load = load
+
+    @cached_property
+    def _rows(self) -> list[HallMonthResult]:
+        return self._load()
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index):
+        return self._rows[index]
+
+
 @dataclass
 class _CachedRows:
     """The paginator's object list: its length is the (cached) count, and the one slice it is asked for
     is read once for everyone with the same scope, month and filters, then kept for a few minutes."""
 
-    results: QuerySet
+    results: Callable[[], QuerySet]
     key: str
     total: int
 
@@ -416,45 +456,86 @@ class _CachedRows:
     def __len__(self) -> int:
         return self.total
 
-    def __getitem__(self, page: slice) -> list[HallMonthResult]:
-        return cache.get_or_set(
-            f"{self.key}:{page.start}:{page.stop}", lambda: list(self.results[page]), RANKING_CACHE_SECONDS
+    def __getitem__(self, page: slice) -> _LazyRows:
+        return _LazyRows(
+            lambda: cache.get_or_set(
+                f"{self.key}:{page.start}:{page.stop}", lambda: list(self.results()[page]), RANKING_CACHE_SECONDS
+            )
         )
+
+
+def _viewer_key(scope: Scope) -> str:
+    """Who the rows are for, for cache keys: the cities a scope touches follow from its districts or hall
+    (HQ: all of them), and so do the rows a viewer sees highlighted as his own and may open."""
+    if scope.is_hq:
+        return "all"
+    who = ".".join(str(pk) for pk in sorted(scope.district_ids)) if scope.is_district_manager else scope.hall_id
+    return f"{scope.role}:{who}"
+
+
+@dataclass
+class RankingPage:
+    page: Page
+    movers: dict[str, list[HallMonthResult]]
+    # Names everything the page's rows and movers depend on (runs and their finishing times, viewer,
+    # filters, page, language), for the template's fragment cache; None while a run may still change.
+    rows_key: str | None = None
+    movers_key: str | None = None
 
 
 def ranking_page(
     *, scope: Scope, runs: dict[dt.date, GradingRun], criteria: RankingFilter, page: str | None, per_page: int
-) -> tuple[Page, dict[str, list[HallMonthResult]]]:
+) -> RankingPage:
     """One page of :func:`ranking_results` and the movers.
 
     A finished run's results do not change, so the count, each page and the movers of the same scope,
     month and filters are read once and kept in the cache (keys name the runs and their finishing times);
     a run still running is never cached."""
-    results = ranking_results(scope=scope, runs=runs, criteria=criteria)
     run = runs.get(criteria.month) if criteria.month else None
     previous_run = runs.get(month_add(criteria.month, -1)) if criteria.month else None
     stamps = (_run_stamp(run), _run_stamp(previous_run))
     if "" in stamps:
-        return Paginator(results, per_page).get_page(page), ranking_movers(results=results)
-    # The rows depend on the cities the scope touches, which its districts or hall name (HQ: all of them).
-    if scope.is_hq:
-        cities = "all"
-    else:
-        who = ".".join(str(pk) for pk in sorted(scope.district_ids)) if scope.is_district_manager else scope.hall_id
-        cities = f"{scope.role}:{who}"
+        results = ranking_results(scope=scope, runs=runs, criteria=criteria)
+        return RankingPage(Paginator(results, per_page).get_page(page), ranking_movers(results=results))
+
+    def results() -> QuerySet:  # built only for what is not in the cache yet
+        return ranking_results(scope=scope, runs=runs, criteria=criteria)
+
     filters = f"{criteria.city_id}:{criteria.district_id}:{criteria.kind}:{criteria.sort}"
-    key = f"ranking:{stamps[0]}:{stamps[1]}:{cities}:{filters}:{get_language()}"
-    total = cache.get_or_set(f"{key}:count", results.count, RANKING_CACHE_SECONDS)
-    movers = cache.get_or_set(f"{key}:movers", lambda: ranking_movers(results=results), RANKING_CACHE_SECONDS)
-    return Paginator(_CachedRows(results, key, total), per_page).get_page(page), movers
+    key = f"ranking:{stamps[0]}:{stamps[1]}:{_viewer_key(scope)}:{filters}:{get_language()}"
+    total = cache.get_or_set(f"{key}:count", lambda: results().count(), RANKING_CACHE_SECONDS)
+    movers = cache.get_or_set(f"{key}:movers", lambda: ranking_movers(results=results()), RANKING_CACHE_SECONDS)
+    shown = Paginator(_CachedRows(results, key, total), per_page).get_page(page)
+    return RankingPage(shown, movers, rows_key=f"{key}:{shown.start_index()}:{per_page}", movers_key=key)
 
 
-def ranking_scope_cities(*, scope: Scope) -> QuerySet:
-    return CityCompany.objects.filter(pk__in=_scope_cities(scope))
+@dataclass(frozen=True)
+class RankingChoices:
+    """The cities and districts the ranking filter offers, as (id, name) pairs, and a digest of them that
+    changes whenever one is added, removed or renamed (for the cache of the rendered options)."""
+
+    cities: list[tuple[int, str]]
+    districts: list[tuple[int, str]]
+
+    @cached_property
+    def version(self) -> str:
+        return hashlib.md5(repr((self.cities, self.districts)).encode(), usedforsecurity=False).hexdigest()
 
 
-def ranking_scope_districts(*, scope: Scope) -> QuerySet:
-    return DistrictCompany.objects.filter(city_id__in=_scope_cities(scope)).select_related("city")
+def ranking_choices(*, scope: Scope) -> RankingChoices:
+    """The cities the scope touches and all their districts, in code order (one query)."""
+    rows = (
+        DistrictCompany.objects.filter(city_id__in=_scope_cities(scope))
+        .order_by("code")
+        .values_list("pk", "name", "city_id", "city__code", "city__name")
+    )
+    cities: dict[int, tuple[str, str]] = {}
+    districts = []
+    for pk, name, city_id, city_code, city_name in rows:
+        districts.append((pk, name))
+        cities[city_id] = (city_code, city_name)
+    by_code = sorted(cities.items(), key=lambda pair: pair[1][0])
+    return RankingChoices(cities=[(pk, name) for pk, (_code, name) in by_code], districts=districts)
 
 
 GRADES = [grade for grade, _label in Grade.choices]

@@ -4,6 +4,7 @@ The hall archive is the hall detail page (``halls.views.HallDetailView``)."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
@@ -14,11 +15,11 @@ from scoring.exports import xlsx_response
 from scoring.report_forms import MonthForm, RankingFilterForm
 from scoring.selectors.dashboards import district_home, hq_dashboard
 from scoring.selectors.reports import (
+    RANKING_CACHE_SECONDS,
     month_choose,
+    ranking_choices,
     ranking_page,
     ranking_results,
-    ranking_scope_cities,
-    ranking_scope_districts,
     visible_runs,
 )
 
@@ -31,8 +32,7 @@ class RankingMixin(RoleRequiredMixin):
         form = RankingFilterForm(
             self.request.GET or None,
             months=list(runs),
-            cities=ranking_scope_cities(scope=self.scope),
-            districts=ranking_scope_districts(scope=self.scope),
+            choices=ranking_choices(scope=self.scope),
         )
         return runs, form, form.criteria(default_month=month_choose(runs=runs, requested=None))
 
@@ -48,7 +48,7 @@ class RankingView(RankingMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         runs, form, criteria = self.ranking_criteria()
-        page, movers = ranking_page(
+        shown = ranking_page(
             scope=self.scope,
             runs=runs,
             criteria=criteria,
@@ -61,13 +61,18 @@ class RankingView(RankingMixin, TemplateView):
         sortless.pop("sort", None)
         return super().get_context_data(
             form=form,
+            filter_key=form.render_key(shown_month=criteria.month),
             criteria=criteria,
             run=runs.get(criteria.month),
-            page_obj=page,
-            movers=movers,
+            page_obj=shown.page,
+            movers=shown.movers,
+            rows_key=shown.rows_key,
+            movers_key=shown.movers_key,
+            cache_seconds=RANKING_CACHE_SECONDS,
             query_string=query.urlencode(),
             sortless_query=sortless.urlencode(),
-            highlight_hall_ids=self._highlighted(page),
+            # Read only where the rows are rendered, not when the rendered rows come from the cache.
+            highlight_hall_ids=SimpleLazyObject(lambda: self._highlighted(shown.page)),
             **kwargs,
         )
 

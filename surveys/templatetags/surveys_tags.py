@@ -19,11 +19,27 @@ def phone(context, number: str) -> str:
 def hall_evidence(context, hall):
     """The hall page's mystery visits, repair list and complaints, through the viewer's scope."""
     user = context["request"].user
+    # The lists' own selectors (scope included), narrowed to the columns the panel shows.
+    visits = mystery_visit_list(user=user, hall_id=hall.pk).select_related(None)
+    repair_cases = repair_case_list(user=user, hall_id=hall.pk).select_related(None).select_related("response")
+    complaints = complaint_list(user=user, hall_id=hall.pk).select_related(None)
     return {
         "request": context["request"],
         "scope": context.get("scope"),
         "hall": hall,
-        "visits": list(mystery_visit_list(user=user, hall_id=hall.pk).order_by("-inspected_at")[:HALL_PAGE_ROWS]),
-        "repair_cases": list(repair_case_list(user=user, hall_id=hall.pk)[:HALL_PAGE_ROWS]),
-        "complaints": list(complaint_list(user=user, hall_id=hall.pk).order_by("-received_at")[:HALL_PAGE_ROWS]),
+        "visits": list(
+            visits.only("inspected_at", "vendor", "scenario", "score", "vetoed").order_by("-inspected_at")[
+                :HALL_PAGE_ROWS
+            ]
+        ),
+        "repair_cases": list(
+            repair_cases.only(
+                "state", "follow_up", "response__responded_at", "response__respondent_phone", "response__overall"
+            )[:HALL_PAGE_ROWS]
+        ),
+        "complaints": list(
+            complaints.only("received_at", "external_id", "category", "channel", "substantiated").order_by(
+                "-received_at"
+            )[:HALL_PAGE_ROWS]
+        ),
     }
