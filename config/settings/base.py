@@ -56,10 +56,12 @@ else:
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
 # --- Cache ----------------------------------------------------------------------------------
-# Only figures that cannot change are cached (a published month's city averages, a finished run's group
-# sizes), under keys that name the run they come from: each process's own memory by default;
-# CACHE_URL=redis://127.0.0.1:6379/1 shares them between the web processes of a machine or several.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Only what cannot change is cached (a published month's city averages, a finished run's rows, group
+# sizes and rendered ranking fragments), under keys that name the run they come from: each process's own
+# memory by default, with room for a province's archives (Django's default of 300 entries would evict a
+# hall's figures before anyone asked for them twice); CACHE_URL=redis://127.0.0.1:6379/1 shares them
+# between the web processes of a machine or several.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=5000")}
 
 # --- Applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
