@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import socket
 import subprocess
@@ -388,7 +389,7 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
 
     _say(
         f"== load test ({args.clients} concurrent clients on loopback; gunicorn {args.server_workers} workers × "
-        f"{args.server_threads} threads)"
+        f"{args.server_threads} threads; cache {env.get('CACHE_URL') or 'in each process (CACHE_URL unset)'})"
     )
     hq_cookie, dm_cookie = _sessions()
     rng = random.Random(args.seed)
@@ -414,7 +415,10 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
     log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread"]
-        + ["-w", str(args.server_workers), "--threads", str(args.server_threads), "--timeout", "120"],
+        + ["-w", str(args.server_workers), "--threads", str(args.server_threads), "--timeout", "120"]
+        # A browser keeps its connection while its user reads the page; gunicorn's 2 s default would close
+        # it under every pause and turn the next request into a reset (as a proxy's 75 s keep-alive would not).
+        + ["--keep-alive", str(math.ceil(args.think[1]) + 5)],
         cwd=ROOT,
         env=env,
         stdout=log,
