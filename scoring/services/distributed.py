@@ -27,16 +27,20 @@ import math
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.months import month_start
 from inspections.models import IndicatorScheme
 from scoring.models import GradingChunk, GradingPolicy, GradingRun, RunState
 from scoring.services.compute import PolicyFigures, city_scores, rank_and_status
 from scoring.services.evidence import cities_open, evidence_frame, history_frame
-from scoring.services.grading import _progress, _results_write, grading_run_execute, grading_run_start
+from scoring.services.grading import (
+    _progress,
+    _results_write,
+    _run_failed,
+    grading_run_execute,
+    grading_run_start,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -73,13 +77,6 @@ def _running(run_id: int, attempt: str | None = None) -> GradingRun | None:
         logger.info("grading_chunk_step_skipped run=%s state=%s", run.pk, run.state)
         return None
     return run
-
-
-def _fail(run_id: int, message: str) -> None:
-    connection_reset_if_broken()  # the failure may have been the connection: record it on a fresh one
-    GradingRun.objects.filter(pk=run_id, state=RunState.RUNNING).update(
-        state=RunState.FAILED, message=message[:500], finished_at=timezone.now()
-    )
 
 
 def grading_run_dispatch(*, run_id: int) -> None:
@@ -150,7 +147,7 @@ def grading_chunk_compute(*, run_id: int, city_id: int, attempt: str) -> int:
             defaults={"hall_count": len(scores), "scores": _scores_to_json(scores)},
         )
     except Exception:
-        _fail(run.pk, CHUNK_FAILED_MESSAGE)
+        _run_failed(run.pk, CHUNK_FAILED_MESSAGE)
         logger.exception("grading_chunk_failed run=%s city=%s", run.pk, city_id)
         raise
     done = GradingChunk.objects.filter(run=run, attempt=run.started_at).count()
@@ -192,10 +189,10 @@ def grading_chunks_finish(*, run_id: int, attempt: str, final: bool = False) -> 
     except ChunksMissing:
         raise
     except ApplicationError as exc:
-        _fail(run.pk, exc.message)
+        _run_failed(run.pk, exc.message)
         raise
     except Exception:
-        _fail(run.pk, CHUNK_FAILED_MESSAGE)
+        _run_failed(run.pk, CHUNK_FAILED_MESSAGE)
         logger.exception("grading_finish_failed run=%s", run.pk)
         raise
     run.refresh_from_db()

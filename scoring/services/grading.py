@@ -120,6 +120,15 @@ def grading_run_start(
         raise ApplicationError(_(RUNNING_MESSAGE).format(month=label)) from exc
 
 
+def _run_failed(run_id: int, message: str) -> None:
+    """Mark a running run failed with ``message``. The failure may have been the database connection itself:
+    a broken one is replaced first, so that the failure is still recorded."""
+    connection_reset_if_broken()
+    GradingRun.objects.filter(pk=run_id, state=RunState.RUNNING).update(
+        state=RunState.FAILED, message=message[:500], finished_at=timezone.now()
+    )
+
+
 def _progress(run: GradingRun, percent: int, message: str) -> None:
     """Committed at once (outside the result transaction), so the grading page can show it."""
     GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(progress=percent, message=message)
@@ -151,16 +160,11 @@ def grading_run_execute(*, run_id: int) -> GradingRun:
         _progress(run, 70, "正在写入评定结果")
         _results_write(run=run, results=results)
     except ApplicationError as exc:
-        GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
-            state=RunState.FAILED, message=exc.message[:500], finished_at=timezone.now()
-        )
+        _run_failed(run.pk, exc.message)
         raise
     except Exception:
         logger.exception("grading_run_failed run=%s", run.pk)
-        connection_reset_if_broken()  # the failure may have been the connection: record it on a fresh one
-        GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
-            state=RunState.FAILED, message="评定计算出错，请联系系统管理员", finished_at=timezone.now()
-        )
+        _run_failed(run.pk, "评定计算出错，请联系系统管理员")
         raise
     run.refresh_from_db()
     logger.info("grading_run_finished run=%s graded=%s", run.pk, run.halls_graded)
@@ -270,9 +274,7 @@ def grade_month(
 
 def grading_run_fail(*, run: GradingRun, message: str) -> None:
     """Mark a run that never reached a worker (the broker was down) as failed, so it blocks nothing."""
-    GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
-        state=RunState.FAILED, message=message[:500], finished_at=timezone.now()
-    )
+    _run_failed(run.pk, message)
 
 
 @transaction.atomic
