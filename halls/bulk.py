@@ -37,23 +37,33 @@ def _sqlite_value(value):
     return value
 
 
+def _table_and_columns(model: type[Model], columns: Sequence[str]) -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    return quote(model._meta.db_table), ", ".join(quote(column) for column in columns)
+
+
+def _copy(model: type[Model], columns: Sequence[str], buffer: io.StringIO, options: str = "") -> None:
+    """PostgreSQL's ``COPY … FROM STDIN`` of ``buffer`` (read from its start) into ``model``'s table."""
+    table, names = _table_and_columns(model, columns)
+    buffer.seek(0)
+    with connection.cursor() as cursor, connection.wrap_database_errors:  # psycopg2's errors as Django's
+        cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN{options}", buffer)
+
+
 def rows_insert(model: type[Model], columns: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Insert ``rows`` (tuples of values in ``columns`` order, column names as in the table)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in columns)
-    postgres = connection.vendor == "postgresql"
-    convert = _cached(_copy_text if postgres else _sqlite_value)
+    if connection.vendor == "postgresql":
+        convert = _cached(_copy_text)
+        buffer = io.StringIO()
+        buffer.writelines("\t".join([convert(value) for value in row]) + "\n" for row in rows)
+        _copy(model, columns, buffer)
+        return
+    convert = _cached(_sqlite_value)
+    table, names = _table_and_columns(model, columns)
+    placeholders = ", ".join(["%s"] * len(columns))
+    prepared = [tuple([convert(value) for value in row]) for row in rows]
     with connection.cursor() as cursor:
-        if postgres:
-            buffer = io.StringIO()
-            buffer.writelines("\t".join([convert(value) for value in row]) + "\n" for row in rows)
-            buffer.seek(0)
-            with connection.wrap_database_errors:  # psycopg2's errors as Django's (IntegrityError, …)
-                cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN", buffer)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            prepared = [tuple([convert(value) for value in row]) for row in rows]
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
+        cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
 
 
 def cents_text(values: pd.Series) -> list[str | None]:
@@ -75,13 +85,9 @@ def frame_insert(model: type[Model], frame: pd.DataFrame) -> None:
         values = frame.astype(object).where(frame.notna(), None)
         rows_insert(model, list(frame.columns), values.itertuples(index=False, name=None))
         return
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(column) for column in frame.columns)
     buffer = io.StringIO()
     frame.to_csv(buffer, header=False, index=False, na_rep="\\N")
-    buffer.seek(0)
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        cursor.cursor.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+    _copy(model, list(frame.columns), buffer, " WITH (FORMAT csv, NULL '\\N')")
 
 
 def _cached(convert):
