@@ -8,21 +8,14 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from scoring.models import GradingRun
 from tests.factories import d
 from tests.reports.factories import JUNE, inspection_submit, rectification, repair_case
+from tests.reports.test_archive import _archive
 
 pytestmark = pytest.mark.django_db
-
-
-def _archive(client, user, hall, **params):
-    client.force_login(user)
-    response = client.get(reverse("halls:detail", args=[hall.pk]), params)
-    assert response.status_code == 200
-    return response
 
 
 def test_a_finished_runs_rows_are_read_once_and_then_served_from_the_cache(client, world, gradings):
