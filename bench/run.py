@@ -278,7 +278,9 @@ def _bonus(month) -> None:
         batch_id=None,
         user_id=None,
     )
+    began = time.perf_counter()
     month_publish(month=month)
+    _say(f"month_publish({month:%Y-%m}), storing the archives' city figures: {time.perf_counter() - began:.2f} s")
     began = time.perf_counter()
     split = split_bonus(month=month, reason=REASON)
     seconds = time.perf_counter() - began

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from halls.models import Hall
@@ -288,3 +289,30 @@ class GradingChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "city", "attempt"], name="one_chunk_per_city_per_attempt"),
         ]
+
+
+class CityDimensionFigure(models.Model):
+    """A city's points applicable and awarded on one level-1 indicator in a published run's month: what
+    each hall's archive compares the hall with. Written when the month is published (its evidence is
+    frozen from then on), so that no archive page sums a whole city's items of the month."""
+
+    run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="city_figures")
+    city = models.ForeignKey("halls.CityCompany", on_delete=models.CASCADE, related_name="+")
+    code = models.CharField(max_length=32)
+    name_zh = models.CharField(max_length=128)
+    name_en = models.CharField(max_length=128)
+    order = models.PositiveIntegerField(default=0)
+    max_total = models.DecimalField(max_digits=14, decimal_places=2)
+    awarded = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "city", "code"], name="one_figure_per_city_dimension"),
+            models.CheckConstraint(
+                condition=Q(awarded__gte=0, awarded__lte=F("max_total")), name="city_figure_awarded_range"
+            ),
+        ]
+
+    @property
+    def name(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name_zh

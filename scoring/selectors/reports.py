@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -29,9 +30,9 @@ from django.utils.translation import gettext_lazy as _
 from halls.models import DistrictCompany, Hall
 from halls.months import month_add, month_start
 from halls.selectors import Scope
-from inspections.models import IndicatorKind, InspectionItem, InspectionState, Rectification
+from inspections.models import Indicator, IndicatorKind, InspectionItem, InspectionState, Rectification
 from inspections.models.rectification import OUTSTANDING_STATES
-from scoring.models import Grade, GradingRun, HallMonthResult, HallStatus, RankingGroup, RunState
+from scoring.models import CityDimensionFigure, Grade, GradingRun, HallMonthResult, HallStatus, RankingGroup, RunState
 from surveys.models import RepairCase, RepairState
 
 TREND_MONTHS = 12
@@ -166,21 +167,26 @@ def _run_stamp(run: GradingRun | None) -> str:
 
 
 def _group_sizes(*, run: GradingRun, hall: Hall) -> tuple[int, int]:
-    """How many halls were graded in the hall's district and among its city's halls of its kind: a count
-    over the whole run, the same for every hall, so kept in the cache for as long as the run's results."""
+    """How many halls were graded in the hall's district and among its city's halls of its kind. Counted
+    for every district and every city and kind of the run at once (one GROUP BY district and hall kind)
+    and kept in the cache for as long as the run's results: each hall's page reads its two from there."""
 
-    def count() -> tuple[int, int]:
-        sizes = HallMonthResult.objects.filter(run=run, graded=True).aggregate(
-            district=Count("pk", filter=Q(hall__district_id=hall.district_id)),
-            kind=Count("pk", filter=Q(hall__kind=hall.kind, hall__district__city_id=hall.district.city_id)),
+    def count() -> dict[tuple, int]:
+        sizes: dict[tuple, int] = defaultdict(int)
+        groups = (
+            HallMonthResult.objects.filter(run=run, graded=True)
+            .values_list("hall__district_id", "hall__district__city_id", "hall__kind")
+            .annotate(halls=Count("pk"))
+            .order_by()
         )
-        return sizes["district"], sizes["kind"]
+        for district_id, city_id, kind, halls in groups:  # one row per district and hall kind
+            sizes["district", district_id] += halls
+            sizes["kind", city_id, kind] += halls
+        return dict(sizes)
 
     stamp = _run_stamp(run)
-    if not stamp:
-        return count()
-    key = f"archive:group-sizes:{stamp}:{hall.district_id}:{hall.district.city_id}:{hall.kind}"
-    return tuple(cache.get_or_set(key, count, ARCHIVE_CACHE_SECONDS))
+    sizes = cache.get_or_set(f"archive:group-sizes:{stamp}", count, ARCHIVE_CACHE_SECONDS) if stamp else count()
+    return sizes.get(("district", hall.district_id), 0), sizes.get(("kind", hall.district.city_id, hall.kind), 0)
 
 
 def composite_explain(result: HallMonthResult) -> list[ExplanationLine]:
@@ -217,24 +223,83 @@ def scored_items_in(*, months: list[dt.date]) -> QuerySet:
     )
 
 
+LEVEL1 = "indicator__parent__parent__"  # an item's level-1 ancestor in the tree
+
+
 def _dimension_sums(*, items: QuerySet) -> dict[str, dict]:
     """Per level-1 indicator of ``items``: its name, order, and the points applicable and awarded."""
-    ancestor = "indicator__parent__parent__"
-    rows = items.values(f"{ancestor}code").annotate(
-        name=Min(name_field(ancestor)),
-        order=Min(f"{ancestor}order"),
+    rows = items.values(f"{LEVEL1}code").annotate(
+        name=Min(name_field(LEVEL1)),
+        order=Min(f"{LEVEL1}order"),
         max_total=Sum("max_points"),
         awarded=Sum("points"),
     )
-    return {row[f"{ancestor}code"]: row for row in rows}
+    return {row[f"{LEVEL1}code"]: row for row in rows}
+
+
+def city_dimension_sums_all(*, month: dt.date) -> list[dict]:
+    """Per city and level-1 indicator, the points applicable and awarded in ``month``, with the level-1
+    indicator's names in both languages: what the hall archives compare a hall with, stored when the month
+    is published. One scan of the month's items, grouped by city and leaf; the leaves are folded into
+    their level-1 ancestors here (the tree has tens of indicators; joining it in SQL made PostgreSQL
+    misjudge the rows and read every month's items)."""
+    level1_of = {
+        leaf.pk: leaf.parent.parent
+        for leaf in Indicator.objects.filter(kind=IndicatorKind.SCORED, level=3).select_related("parent__parent")
+    }
+    sums = (
+        InspectionItem.objects.filter(
+            inspection__state=InspectionState.SUBMITTED,
+            inspection__month=month,
+            indicator_id__in=list(level1_of),
+            not_applicable=False,
+            points__isnull=False,
+        )
+        .values("indicator_id", city=F("inspection__hall__district__city_id"))
+        .annotate(max_total=Sum("max_points"), awarded=Sum("points"))
+    )
+    figures: dict[tuple[int, str], dict] = {}
+    for row in sums:
+        top = level1_of[row["indicator_id"]]
+        figure = figures.setdefault(
+            (row["city"], top.code),
+            {
+                "city": row["city"],
+                "code": top.code,
+                "name_zh": top.name_zh,
+                "name_en": top.name_en,
+                "order": top.order,
+                "max_total": Decimal(0),
+                "awarded": Decimal(0),
+            },
+        )
+        # A month whose inspections were scored against two versions of the tree: the live sums take the
+        # smallest name and order of a code too.
+        figure["name_zh"], figure["name_en"] = min(figure["name_zh"], top.name_zh), min(figure["name_en"], top.name_en)
+        figure["order"] = min(figure["order"], top.order)
+        figure["max_total"] += row["max_total"]
+        figure["awarded"] += row["awarded"]
+    return list(figures.values())
 
 
 def _city_dimension_sums(*, city_id: int, month: dt.date, run: GradingRun | None) -> dict[str, dict]:
-    """The city's sums scan every item of the city's month, and are the same for each of its halls: once
-    the month is published its evidence is frozen, so they are kept in the cache under the published run."""
+    """The city's sums, the same for each of its halls: a published run's are stored at publication; a
+    month published before they were (none stored) sums the city's items once, then reads the cache; a
+    draft's follow each new inspection."""
     items = scored_items_in(months=[month]).filter(inspection__hall__district__city_id=city_id)
     if run is None or run.state != RunState.PUBLISHED:
         return _dimension_sums(items=items)
+    stored = {
+        figure.code: {
+            "name": figure.name,
+            "order": figure.order,
+            "max_total": figure.max_total,
+            "awarded": figure.awarded,
+        }
+        for figure in CityDimensionFigure.objects.filter(run=run, city_id=city_id)
+    }
+    if stored:
+        return stored
     key = f"archive:city-dimensions:{city_id}:{month:%Y-%m}:{run.pk}:{get_language()}"
     return cache.get_or_set(key, lambda: _dimension_sums(items=items), ARCHIVE_CACHE_SECONDS)
 

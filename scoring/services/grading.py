@@ -20,6 +20,7 @@ from halls.months import month_add, month_label, month_start
 from inspections.models import IndicatorScheme, SchemeState
 from inspections.selectors import scheme_in_force
 from scoring.models import (
+    CityDimensionFigure,
     GradingPolicy,
     GradingRun,
     HallMonthResult,
@@ -28,6 +29,7 @@ from scoring.models import (
     RunState,
 )
 from scoring.selectors.grading import month_is_published, policy_in_force
+from scoring.selectors.reports import city_dimension_sums_all
 from scoring.services.compute import DIMENSIONS, PolicyFigures, city_scores, rank_and_status
 from scoring.services.evidence import evidence_frame, history_frame
 
@@ -294,8 +296,31 @@ def month_publish(*, month: dt.date, user=None) -> GradingRun:
     draft.published_by = user
     draft.published_at = timezone.now()
     draft.save(update_fields=["state", "published_by", "published_at"])
+    city_figures_store(run=draft)
     logger.info("month_published month=%s run=%s revision=%s", label, draft.pk, draft.revision)
     return draft
+
+
+def city_figures_store(*, run: GradingRun) -> int:
+    """Store each city's points applicable and awarded per level-1 indicator in the run's month, for the
+    hall archives (one scan of the month's items, at publication, instead of one per city per page).
+    Returns the number of figures written."""
+    figures = [
+        CityDimensionFigure(
+            run=run,
+            city_id=row["city"],
+            code=row["code"],
+            name_zh=row["name_zh"],
+            name_en=row["name_en"],
+            order=row["order"],
+            max_total=row["max_total"],
+            awarded=row["awarded"],
+        )
+        for row in city_dimension_sums_all(month=run.month)
+    ]
+    CityDimensionFigure.objects.filter(run=run).delete()
+    CityDimensionFigure.objects.bulk_create(figures)
+    return len(figures)
 
 
 def grading_previous_month_draft(*, today: dt.date) -> GradingRun | None:

@@ -6,12 +6,18 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from halls.selectors import scope_for
 from inspections.models import InspectionKind, RectificationState
+from scoring.models import CityDimensionFigure
 from scoring.selectors.reports import hall_archive, visible_runs
-from tests.factories import d
+from scoring.services import month_publish
+from tests.factories import HallFactory, d
 from tests.reports.factories import JULY, JUNE, inspection_submit, rectification, repair_case
 
 pytestmark = pytest.mark.django_db
@@ -155,6 +161,52 @@ def test_a_published_months_city_figures_are_computed_once_for_all_the_citys_hal
     assert {row["code"]: row["city"] for row in again.dimensions} == city
     # The hall: (10 + 10 + 30 + 0 + 10 + 30) / 120 = 75.00%, against 83.33% before.
     assert {row["code"]: row["hall"] for row in again.dimensions}["S"] == d("75.00")
+
+
+def test_publishing_a_month_stores_each_citys_figures_which_the_archive_then_reads(world, gradings):
+    other_city = HallFactory()
+    inspection_submit(hall=world.hall_a1, month=JULY, points={"S1.1": 10})
+    inspection_submit(hall=world.hall_b1, month=JULY)
+    inspection_submit(hall=other_city, month=JULY, points={"S1.1": 0, "Q1.2": 5})
+    run = month_publish(month=JULY)
+
+    stored = {
+        (f.city_id, f.code): (f.name_zh, f.name_en, f.max_total, f.awarded)
+        for f in CityDimensionFigure.objects.filter(run=run)
+    }
+    city, other = world.hall_a1.district.city_id, other_city.district.city_id
+    assert stored == {
+        (city, "S"): ("服务", "Service", d(120), d(110)),
+        (city, "Q"): ("排队", "Queue", d(80), d(80)),
+        (other, "S"): ("服务", "Service", d(60), d(40)),
+        (other, "Q"): ("排队", "Queue", d(40), d(35)),
+    }
+    # An inspection written behind the services' back (they refuse one in a published month), with the
+    # cache emptied: the city's figures are the stored ones, the hall's own are read afresh.
+    inspection_submit(hall=world.hall_a1, month=JULY, points={"S1.1": 0})
+    cache.clear()
+    runs = visible_runs(scope=scope_for(world.hq))
+    dimensions = {row["code"]: row for row in hall_archive(runs=runs, hall=world.hall_a1, month=JULY).dimensions}
+    assert (dimensions["S"]["city"], dimensions["Q"]["city"]) == (d("91.67"), d("100.00"))
+    # The hall: (10 + 10 + 30 + 0 + 10 + 30) / 120 = 75.00%.
+    assert dimensions["S"]["hall"] == d("75.00")
+    with translation.override("en"):
+        names = [row["name"] for row in hall_archive(runs=runs, hall=world.hall_a1, month=JULY).dimensions]
+    assert names == ["Service", "Queue"]
+
+
+def test_group_sizes_of_every_hall_of_a_run_come_from_one_count(world, gradings):
+    runs = visible_runs(scope=scope_for(world.hq))
+    with CaptureQueriesContext(connection) as first:
+        a1 = hall_archive(runs=runs, hall=world.hall_a1, month=JUNE)
+    with CaptureQueriesContext(connection) as second:
+        b1 = hall_archive(runs=runs, hall=world.hall_b1, month=JUNE)
+
+    def counts(queries) -> int:
+        return sum('COUNT("scoring_hallmonthresult"' in query["sql"] for query in queries.captured_queries)
+
+    assert (counts(first), counts(second)) == (1, 0)
+    assert (a1.district_size, a1.kind_size, b1.district_size, b1.kind_size) == (2, 4, 2, 4)
 
 
 def test_a_draft_months_city_figures_follow_each_new_inspection(world, gradings):
