@@ -404,6 +404,21 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
         ],
         "archive": [LoadRequest(path=f"/halls/{rng.choice(hall_ids)}/", cookie=hq_cookie) for _ in range(200)],
     }
+    # The server's warm-up (each process's first requests load templates, translations and connections) asks
+    # for other pages than the ones measured, so that no page measured is in the cache before it is asked for.
+    measured_halls = {request.path for request in pages["archive"]}
+    other_halls = [f"/halls/{pk}/" for pk in hall_ids if f"/halls/{pk}/" not in measured_halls]
+    warm_pages = {
+        "ranking": [
+            LoadRequest(path=f"/scoring/rankings/?month={label}&page={page}", cookie=hq_cookie) for page in range(6, 11)
+        ],
+        "archive": [
+            LoadRequest(path=path, cookie=hq_cookie)
+            # A province too small to spare a hall (the tests' 30) warms up on the measured ones.
+            for path in (rng.sample(other_halls, min(100, len(other_halls))) or sorted(measured_halls))
+        ],
+    }
+    warm_clients = args.server_workers * args.server_threads
     # Two load runs per page: users who read each page for a while, then clients sending back to back.
     modes = [
         (f"users (pause {args.think[0]:g}–{args.think[1]:g} s)", tuple(args.think)),
@@ -413,6 +428,7 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
         mode: _save_requests(count=args.clients * args.requests, cookie=dm_cookie, seed=args.seed + number)
         for number, (mode, _think) in enumerate(modes)
     }
+    warm_pages["inspection save"] = _save_requests(count=warm_clients * 3, cookie=dm_cookie, seed=args.seed + 99)
     port = _free_port()
     log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
@@ -441,16 +457,17 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
     try:
         _wait_for(port, server)
         for name, shown, picker, target in targets:
-            if name != "inspection save":  # warm-up: imports, templates, each worker's first connection
-                load_run(
-                    host="127.0.0.1",
-                    port=port,
-                    pick=picker(None),
-                    headers=headers,
-                    clients=args.server_workers,
-                    requests_per_client=3,
-                    deadline_seconds=60,
-                )
+            # Warm-up, not measured: three requests from as many clients as the server has threads.
+            warm = warm_pages[name]
+            load_run(
+                host="127.0.0.1",
+                port=port,
+                pick=once_picker(warm) if name == "inspection save" else random_picker(warm),
+                headers=headers,
+                clients=warm_clients,
+                requests_per_client=3,
+                deadline_seconds=60,
+            )
             for mode, think in modes:
                 result = load_run(
                     host="127.0.0.1",
