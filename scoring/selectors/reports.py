@@ -358,6 +358,24 @@ def _weakest_indicators(*, hall: Hall, month: dt.date) -> list[dict]:
     return weak[:WEAK_LIMIT]
 
 
+def _evidence_figures(*, hall: Hall, month: dt.date, runs: dict[dt.date, GradingRun]) -> tuple[list, list]:
+    """The hall's level-1 dimensions against its city in ``month`` and its weakest indicators over the
+    three months to ``month``, both summed from item results. Once each of those months is published its
+    evidence is frozen, so the figures are kept in the cache under the three runs (a draft's are read anew)."""
+
+    def compute() -> tuple[list, list]:
+        return (
+            _dimensions_against_city(hall=hall, month=month, run=runs.get(month)),
+            _weakest_indicators(hall=hall, month=month),
+        )
+
+    window = [runs.get(month_add(month, -offset)) for offset in range(WEAK_MONTHS)]
+    if any(run is None or run.state != RunState.PUBLISHED for run in window):
+        return compute()
+    stamps = ":".join(_run_stamp(run) for run in window)
+    return cache.get_or_set(f"archive:evidence:{hall.pk}:{stamps}:{get_language()}", compute, ARCHIVE_CACHE_SECONDS)
+
+
 def _hall_results(*, hall: Hall, runs: list[GradingRun]) -> list[HallMonthResult]:
     """The hall's rows in ``runs``, each with its run (and policy) from ``runs`` rather than a join. A
     finished run's rows never change, so they are kept in the cache under the runs' stamps."""
@@ -381,7 +399,8 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
     """The hall's service archive for ``month`` (default: the newest month the user may see).
 
     ``hall`` comes from :func:`halls.selectors.hall_get`, which has checked the scope, and ``runs`` from
-    :func:`visible_runs` for the same user. Six queries, whatever the hall's history.
+    :func:`visible_runs` for the same user. At most eight queries, whatever the hall's history; the hall's
+    page of a published month, asked for again, two (its outstanding rectifications and repair cases).
     """
     chosen = month_choose(runs=runs, requested=month)
     archive = Archive(hall=hall, months=list(runs), month=chosen)
@@ -419,8 +438,7 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
         archive.district_size, archive.kind_size = _group_sizes(run=archive.run, hall=hall)
         if archive.result.ranking_group == RankingGroup.CITY_KIND:
             archive.kind_size = archive.result.group_size  # the group its kind rank was taken in, as graded
-        archive.dimensions = _dimensions_against_city(hall=hall, month=chosen, run=archive.run)
-        archive.weak = _weakest_indicators(hall=hall, month=chosen)
+        archive.dimensions, archive.weak = _evidence_figures(hall=hall, month=chosen, runs=runs)
     return archive
 
 

@@ -195,6 +195,28 @@ def test_publishing_a_month_stores_each_citys_figures_which_the_archive_then_rea
     assert names == ["Service", "Queue"]
 
 
+def test_a_hall_own_figures_are_kept_once_its_three_months_are_published_and_not_before(world, gradings):
+    inspection_submit(hall=world.hall_a1, month=JULY, points={"S1.1": 10})
+    runs = visible_runs(scope=scope_for(world.hq))
+
+    def own_service(runs) -> tuple:
+        archive = hall_archive(runs=runs, hall=world.hall_a1, month=JULY)
+        return {row["code"]: row["hall"] for row in archive.dimensions}["S"], [w["code"] for w in archive.weak]
+
+    # July is a draft: its figures follow each inspection. (10 + 10 + 30) / 60, then with a second
+    # inspection (10 + 10 + 30 + 0 + 10 + 30) / 120.
+    assert own_service(runs) == (d("83.33"), ["S1.1"])
+    inspection_submit(hall=world.hall_a1, month=JULY, points={"S1.1": 0, "S1.2": 5})
+    assert own_service(runs) == (d("70.83"), ["S1.1", "S1.2"])
+    # Published, with May and June: the figures are read once and kept (a row written behind the services'
+    # back, which refuse one in a published month, does not reach them).
+    month_publish(month=JULY)
+    runs = visible_runs(scope=scope_for(world.hq))
+    assert own_service(runs) == (d("70.83"), ["S1.1", "S1.2"])
+    inspection_submit(hall=world.hall_a1, month=JULY, points={"S1.1": 0, "Q1.1": 0})
+    assert own_service(runs) == (d("70.83"), ["S1.1", "S1.2"])
+
+
 def test_group_sizes_of_every_hall_of_a_run_come_from_one_count(world, gradings):
     runs = visible_runs(scope=scope_for(world.hq))
     with CaptureQueriesContext(connection) as first:
