@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -236,7 +237,22 @@ def notification_list(*, user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
 
 
+SCHEME_LEAVES_CACHE_SECONDS = 24 * 3600
+
+
 def scheme_leaves(*, scheme_id: int) -> list[Indicator]:
-    """The indicators an inspection records: scored level-3 leaves and the special items."""
+    """The indicators an inspection records: scored level-3 leaves and the special items.
+
+    Every save and every entry page of an inspection reads them. Only a draft scheme can be edited, and
+    no inspection is scored against a draft, so an activated scheme's leaves are kept in the cache."""
+    key = f"scheme-leaves:{scheme_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
     leaves = Q(kind=IndicatorKind.SCORED, level=3) | ~Q(kind=IndicatorKind.SCORED)
-    return list(Indicator.objects.filter(leaves, scheme_id=scheme_id).order_by("order", "code"))
+    rows = list(
+        Indicator.objects.filter(leaves, scheme_id=scheme_id).select_related("scheme").order_by("order", "code")
+    )
+    if rows and not rows[0].scheme.is_editable:
+        cache.set(key, rows, SCHEME_LEAVES_CACHE_SECONDS)
+    return rows

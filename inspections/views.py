@@ -169,6 +169,8 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
 
     def get_initial(self):
         initial = {"lock_version": self.inspection.lock_version, "note": self.inspection.note}
+        if self.request.method == "POST":  # a posted form shows what was posted: the items are not read
+            return initial
         for item in self.inspection.items.all():
             pk = item.indicator_id
             initial.update(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from halls.errors import ApplicationError
 from inspections.default_tree import DEFAULT_TREE
 from inspections.models import Indicator, IndicatorScheme, Inspection, InspectionKind, SchemeState
-from inspections.selectors import scheme_in_force
+from inspections.selectors import scheme_in_force, scheme_leaves
 from inspections.services.tree import (
     TreeNode,
     default_tree_load,
@@ -217,3 +217,18 @@ def test_default_tree_codes_are_unique():
 
     walk(DEFAULT_TREE)
     assert len(codes) == len(set(codes))
+
+
+def test_a_drafts_leaves_are_read_each_time_and_once_it_is_activated_kept(django_assert_num_queries):
+    draft = _draft(SMALL_TREE)
+    leaf = draft.indicators.get(code="A1.1")
+    with django_assert_num_queries(1):
+        assert "A1.1" in [ind.code for ind in scheme_leaves(scheme_id=draft.pk)]
+    # A draft is edited in the admin: the next read sees the edit.
+    Indicator.objects.filter(pk=leaf.pk).update(name_zh="新名称")
+    with django_assert_num_queries(1):
+        assert {ind.code: ind.name_zh for ind in scheme_leaves(scheme_id=draft.pk)}["A1.1"] == "新名称"
+    scheme_activate(scheme=draft)
+    first = scheme_leaves(scheme_id=draft.pk)
+    with django_assert_num_queries(0):
+        assert [ind.pk for ind in scheme_leaves(scheme_id=draft.pk)] == [ind.pk for ind in first]
