@@ -141,11 +141,11 @@ def grading_compute(*, run: GradingRun) -> pd.DataFrame:
     figures = PolicyFigures.of(run.policy)
     rescore_on = run.scheme if run.is_what_if and run.scheme_id else None
     evidence = evidence_frame(month=run.month, scheme=rescore_on)
-    # Per city, so that the cities can later be handed to separate workers; ranking needs them all.
-    per_city = [city_scores(group, figures) for _city, group in evidence.groupby("city_id", sort=True)]
-    if not per_city:
+    if evidence.empty:
         return pd.DataFrame()
-    scores = pd.concat(per_city, ignore_index=True)
+    # A hall's scores follow from its own evidence alone, so one call scores every hall (a worker scores one
+    # city's halls the same way: the results are identical either way); ranking then needs them all.
+    scores = city_scores(evidence, figures)
     history = history_frame(month=run.month, months_back=max(figures.consecutive_months, 1))
     return rank_and_status(scores, history, figures, month=run.month)
 
