@@ -23,6 +23,12 @@ def in_each_language(text: Callable[[], object]) -> dict[str, str]:
     return values
 
 
+def name_field(prefix: str = "") -> str:
+    """The column holding a name kept in both languages (``name_zh``, ``name_en``) in the active language,
+    after ``prefix`` (a lookup path such as "indicator__parent__" for a query)."""
+    return f"{prefix}name_en" if (translation.get_language() or "").startswith("en") else f"{prefix}name_zh"
+
+
 def localized(value) -> object:
     """A value of :func:`in_each_language` in the active language (the default language's when the active
     one is missing); any other value as it is."""

@@ -7,9 +7,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from halls.i18n import name_field
 from halls.models import Hall
 
 
@@ -315,4 +315,4 @@ class CityDimensionFigure(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return getattr(self, name_field())

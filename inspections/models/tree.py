@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from halls.i18n import name_field
 
 
 class SchemeState(models.TextChoices):
@@ -89,7 +90,7 @@ class Indicator(models.Model):
 
     @property
     def name(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name_zh
+        return getattr(self, name_field())
 
     @property
     def is_special(self) -> bool:

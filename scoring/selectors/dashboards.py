@@ -22,12 +22,13 @@ from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import Concat
 from django.utils.translation import gettext_lazy as _
 
+from halls.i18n import name_field
 from halls.months import month_add, month_start
 from halls.selectors import Scope
 from inspections.models import Inspection, InspectionKind, InspectionState, Rectification, RectificationState
 from inspections.models.rectification import OUTSTANDING_STATES
 from scoring.models import GradingRun, HallMonthResult, HallStatus, RunState
-from scoring.selectors.reports import GRADES, hall_statuses_in, name_field, q2, scored_items_in, share_lost
+from scoring.selectors.reports import GRADES, hall_statuses_in, q2, scored_items_in, share_lost
 from surveys.models import ImportBatch, ImportState
 
 CONSISTENCY_MONTHS = 6

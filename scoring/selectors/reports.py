@@ -27,6 +27,7 @@ from django.db.models import Count, F, FilteredRelation, Min, Q, QuerySet, Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from halls.i18n import name_field
 from halls.models import DistrictCompany, Hall
 from halls.months import month_add, month_start
 from halls.selectors import Scope
@@ -60,10 +61,6 @@ def share_lost(max_points, awarded) -> Decimal | None:
     if not max_points:
         return None
     return q2((Decimal(max_points) - Decimal(awarded or 0)) / Decimal(max_points) * 100)
-
-
-def name_field(prefix: str) -> str:
-    return f"{prefix}name_en" if (get_language() or "").startswith("en") else f"{prefix}name_zh"
 
 
 # --- Months a user may see ---------------------------------------------------------------------
