@@ -1,6 +1,10 @@
-"""The database connection after a failure."""
+"""The database connection after a failure, and independent reads run side by side."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from django.db import connection
 
@@ -13,3 +17,35 @@ def connection_reset_if_broken() -> None:
     """
     if not connection.in_atomic_block:
         connection.close_if_unusable_or_obsolete()
+
+
+def reads_can_run_side_by_side() -> bool:
+    """Whether independent reads may run on connections of their own: on PostgreSQL (a server that runs
+    one query per connection on a core of its own), and outside a transaction, whose uncommitted rows
+    (a caller's writes, a test's data) another connection would not see."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _closing(call: Callable[[], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        try:
+            return call()
+        finally:
+            connection.close()  # this thread's own connection: the pool's threads do not outlive the call
+
+    return run
+
+
+def reads_side_by_side(*calls: Callable[[], Any]) -> list[Any]:
+    """The results of ``calls`` (read-only functions without arguments), in their order.
+
+    Where :func:`reads_can_run_side_by_side`, each runs in a thread on a connection of its own, so that the
+    database works on them at once (the server then uses every core); elsewhere one after the other on this
+    thread's connection. Either way the results are the same: each read sees the data committed when it
+    runs, as it would one after the other. The first call's exception, if any, is raised.
+    """
+    if len(calls) < 2 or not reads_can_run_side_by_side():
+        return [call() for call in calls]
+    with ThreadPoolExecutor(max_workers=len(calls), thread_name_prefix="reads") as pool:
+        futures = [pool.submit(_closing(call)) for call in calls]
+        return [future.result() for future in futures]

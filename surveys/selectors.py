@@ -15,12 +15,14 @@ from inspections.models import Inspection, InspectionItem, InspectionKind
 from surveys.models import Complaint, ImportBatch, RepairCase, SurveyDefinition, SurveyKind, SurveyResponse
 
 
-def satisfaction_index_frame(*, month: dt.date, hall_ids: list[int] | None = None) -> pd.DataFrame:
+def satisfaction_index_frame(
+    *, month: dt.date, hall_ids: list[int] | None = None, city_id: int | None = None
+) -> pd.DataFrame:
     """The monthly customer-satisfaction index per hall, one SQL aggregate.
 
     index = mean over the month's customer-survey responses of (overall score / scale maximum) × 100,
     so 0–100 whatever the survey's scale; a hall with no response has no row (no data, not zero).
-    Columns: hall_id, responses, index.
+    Columns: hall_id, responses, index. Only ``hall_ids``, or only ``city_id``'s halls, when given.
 
     The scores are summed exactly in SQL per hall and survey, and each sum divided by its survey's scale
     here: the same mean as dividing response by response, with a hash aggregate over a few rows per hall
@@ -30,6 +32,8 @@ def satisfaction_index_frame(*, month: dt.date, hall_ids: list[int] | None = Non
     qs = SurveyResponse.objects.filter(month=month, survey_id__in=list(scales))
     if hall_ids is not None:
         qs = qs.filter(hall_id__in=hall_ids)
+    if city_id is not None:
+        qs = qs.filter(hall__district__city_id=city_id)
     rows = queryset_frame(
         qs.values("hall_id", "survey_id")
         .annotate(responses=Count("pk"), overall_sum=Cast(Sum("overall"), FloatField()))

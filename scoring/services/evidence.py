@@ -5,11 +5,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 
 import pandas as pd
 from django.db.models import Count, F, FloatField, Q, Sum
 from django.db.models.functions import Cast
 
+from halls.db import reads_side_by_side
 from halls.frames import queryset_frame
 from halls.models import Hall
 from halls.months import month_add
@@ -201,18 +203,22 @@ def evidence_frame(
     """One row per hall open in ``month`` with everything grading needs (``EVIDENCE_COLUMNS``); only
     ``city_id``'s halls when given (a chunk of grading across workers).
 
-    Five queries (six with a what-if scheme): halls, inspection totals, satisfaction, complaints, adjustments.
+    Five queries (six with a what-if scheme): halls, inspection totals, satisfaction, complaints, adjustments,
+    side by side where the database allows (:func:`halls.db.reads_side_by_side`).
     """
-    halls = halls_open_frame(month=month, city_id=city_id)
-    totals = (
-        _inspection_totals(month=month, city_id=city_id)
+    halls, totals, satisfaction, complaints, adjustments = reads_side_by_side(
+        partial(halls_open_frame, month=month, city_id=city_id),
+        partial(_inspection_totals, month=month, city_id=city_id)
         if scheme is None
-        else _inspection_totals_on_scheme(month=month, scheme=scheme, city_id=city_id)
-    ).set_index("hall_id")
-    hall_ids = None if city_id is None else halls["hall_id"].tolist()
-    satisfaction = satisfaction_index_frame(month=month, hall_ids=hall_ids).set_index("hall_id")
-    complaints = _complaint_counts(month=month, city_id=city_id).set_index("hall_id")
-    adjustments = _adjustments(month=month, city_id=city_id).set_index("hall_id").astype(float)
+        else partial(_inspection_totals_on_scheme, month=month, scheme=scheme, city_id=city_id),
+        partial(satisfaction_index_frame, month=month, city_id=city_id),
+        partial(_complaint_counts, month=month, city_id=city_id),
+        partial(_adjustments, month=month, city_id=city_id),
+    )
+    totals = totals.set_index("hall_id")
+    satisfaction = satisfaction.set_index("hall_id")
+    complaints = complaints.set_index("hall_id")
+    adjustments = adjustments.set_index("hall_id").astype(float)
 
     frame = halls.set_index("hall_id")
     for column in ("mystery_awarded", "mystery_applicable", "inspection_awarded", "inspection_applicable"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import partial
 
 import pandas as pd
 from django.conf import settings
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from halls.bulk import cents_text, frame_insert
-from halls.db import connection_reset_if_broken
+from halls.db import connection_reset_if_broken, reads_side_by_side
 from halls.errors import ApplicationError
 from halls.months import month_add, month_label, month_start
 from inspections.models import IndicatorScheme, SchemeState
@@ -140,13 +141,15 @@ def grading_compute(*, run: GradingRun) -> pd.DataFrame:
     """Every hall's result for ``run``, computed in memory: nothing is written here."""
     figures = PolicyFigures.of(run.policy)
     rescore_on = run.scheme if run.is_what_if and run.scheme_id else None
-    evidence = evidence_frame(month=run.month, scheme=rescore_on)
+    evidence, history = reads_side_by_side(
+        partial(evidence_frame, month=run.month, scheme=rescore_on),
+        partial(history_frame, month=run.month, months_back=max(figures.consecutive_months, 1)),
+    )
     if evidence.empty:
         return pd.DataFrame()
     # A hall's scores follow from its own evidence alone, so one call scores every hall (a worker scores one
     # city's halls the same way: the results are identical either way); ranking then needs them all.
     scores = city_scores(evidence, figures)
-    history = history_frame(month=run.month, months_back=max(figures.consecutive_months, 1))
     return rank_and_status(scores, history, figures, month=run.month)
 
 

@@ -189,12 +189,13 @@ def test_a_database_error_in_the_bonus_split_write_saves_no_part_of_the_split(wo
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("step", ["reading the evidence", "writing the results"])
 def test_the_database_connection_lost_while_grading_marks_the_run_failed_at_once(world, monkeypatch, step):
-    """A real pg_terminate_backend from a second connection while grading reads its evidence (autocommit) or
-    writes its results (one transaction): nothing is written, and the run says failed at once, recorded on a
-    fresh connection, instead of staying "running" until the stale-run rule releases the month."""
+    """A real pg_terminate_backend from a second connection while grading reads its evidence (on a
+    connection of the read's own, side by side with the others) or writes its results (one transaction, on
+    the run's connection): nothing is written, and the run says failed at once, recorded on a working
+    connection, instead of staying "running" until the stale-run rule releases the month."""
     from django.db import InterfaceError, connection
 
-    from scoring.services import grading, grading_run_execute
+    from scoring.services import evidence, grading, grading_run_execute
     from tests.surveys.test_import_faults import backend_terminate
 
     if connection.vendor != "postgresql":
@@ -202,8 +203,8 @@ def test_the_database_connection_lost_while_grading_marks_the_run_failed_at_once
     samples = samples_build(world)
     before = results_of(samples.run)
     GradingRun.objects.filter(pk=samples.run.pk).update(state=RunState.RUNNING)
-    name = "evidence_frame" if step == "reading the evidence" else "frame_insert"
-    real = getattr(grading, name)
+    module, name = (evidence, "_inspection_totals") if step == "reading the evidence" else (grading, "frame_insert")
+    real = getattr(module, name)
     killed: dict[str, int] = {}
 
     def lose_the_connection_then(*args, **kwargs):
@@ -213,7 +214,7 @@ def test_the_database_connection_lost_while_grading_marks_the_run_failed_at_once
         backend_terminate(killed["pid"])
         return real(*args, **kwargs)  # fails: the server is gone
 
-    monkeypatch.setattr(grading, name, lose_the_connection_then)
+    monkeypatch.setattr(module, name, lose_the_connection_then)
     with pytest.raises((OperationalError, InterfaceError)):
         grading_run_execute(run_id=samples.run.pk)
 
