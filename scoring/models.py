@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from halls.i18n import name_field
@@ -149,7 +150,10 @@ class GradingRun(models.Model):
     published_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(_("重评原因"), max_length=500, blank=True)
     progress = models.PositiveSmallIntegerField(_("进度(%)"), default=0)
+    # Progress and failure messages are stored as their Chinese source text (the msgid) with their figures
+    # apart, and translated when shown: a run is read in the language of whoever looks at it.
     message = models.CharField(max_length=500, blank=True)
+    message_params = models.JSONField(default=dict, blank=True)
     halls_graded = models.PositiveIntegerField(default=0)
     halls_not_graded = models.PositiveIntegerField(default=0)
 
@@ -174,6 +178,15 @@ class GradingRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} r{self.revision} {self.get_state_display()}"
+
+    @property
+    def message_text(self) -> str:
+        """The run's message in the active language, its figures filled in ("" for none). A message stored
+        without figures (a service's error, already in words) is shown as it is when it has no translation."""
+        if not self.message:
+            return ""
+        text = gettext(self.message)
+        return text % self.message_params if self.message_params else text
 
 
 class Grade(models.TextChoices):

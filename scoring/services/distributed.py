@@ -27,6 +27,8 @@ import math
 import pandas as pd
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 from halls.months import month_start
@@ -45,8 +47,11 @@ from scoring.services.grading import (
 logger = logging.getLogger(__name__)
 
 CHUNKS_BY_CITY = "city"
-CHUNK_FAILED_MESSAGE = "分城市评定计算出错，请联系系统管理员"
-CHUNKS_MISSING_MESSAGE = "有 {missing} 个城市的分块结果未到，评定未完成"
+CHUNK_FAILED_MESSAGE = gettext_noop("分城市评定计算出错，请联系系统管理员")
+CHUNKS_MISSING_MESSAGE = gettext_noop("有 %(missing)s 个城市的分块结果未到，评定未完成")
+DISPATCHED_MESSAGE = gettext_noop("正在分 %(cities)s 个城市计算")
+CHUNK_DONE_MESSAGE = gettext_noop("已完成 %(done)s/%(expected)s 个城市")
+RANKING_MESSAGE = gettext_noop("正在排名并写入评定结果")
 
 
 class ChunksMissing(Exception):
@@ -95,7 +100,7 @@ def grading_run_dispatch(*, run_id: int) -> None:
     # Chunks of an earlier, failed attempt of this run are never read again.
     GradingChunk.objects.filter(run=run).exclude(attempt=run.started_at).delete()
     cities = cities_open(month=run.month)
-    _progress(run, 10, f"正在分 {len(cities)} 个城市计算")
+    _progress(run, 10, DISPATCHED_MESSAGE, cities=len(cities))
     logger.info("grading_run_dispatched run=%s cities=%s", run.pk, len(cities))
     # The ranking step is sent by whichever worker stores the last chunk: name the queue explicitly, or it
     # would go to that worker's default queue rather than the one this run was dispatched to.
@@ -152,7 +157,7 @@ def grading_chunk_compute(*, run_id: int, city_id: int, attempt: str) -> int:
         raise
     done = GradingChunk.objects.filter(run=run, attempt=run.started_at).count()
     expected = len(cities_open(month=run.month))
-    _progress(run, 10 + 60 * done // max(expected, 1), f"已完成 {done}/{expected} 个城市")
+    _progress(run, 10 + 60 * done // max(expected, 1), CHUNK_DONE_MESSAGE, done=done, expected=expected)
     logger.info("grading_chunk_stored run=%s city=%s halls=%s", run.pk, city_id, len(scores))
     return len(scores)
 
@@ -172,9 +177,10 @@ def grading_chunks_finish(*, run_id: int, attempt: str, final: bool = False) -> 
         missing = expected - {chunk.city_id for chunk in chunks}
         if missing:
             if final:
-                raise ApplicationError(CHUNKS_MISSING_MESSAGE.format(missing=len(missing)))
+                _run_failed(run.pk, CHUNKS_MISSING_MESSAGE, missing=len(missing))
+                raise ApplicationError(_(CHUNKS_MISSING_MESSAGE) % {"missing": len(missing)})
             raise ChunksMissing(sorted(missing))
-        _progress(run, 70, "正在排名并写入评定结果")
+        _progress(run, 70, RANKING_MESSAGE)
         figures = PolicyFigures.of(run.policy)
         frames = [_scores_from_json(chunk.scores) for chunk in chunks if chunk.hall_count]
         if frames:

@@ -41,7 +41,10 @@ REASON_REQUIRED_MESSAGE = gettext_noop("{month} 已发布，重评须填写原�
 WHAT_IF_NEEDS_DRAFT_MESSAGE = gettext_noop("模拟评定须选择一个草稿评定规则或草稿指标体系")
 DRAFT_NOT_FOR_REAL_RUN_MESSAGE = gettext_noop("正式评定只能使用已生效的评定规则和指标体系；草稿请用模拟评定")
 NOTHING_TO_PUBLISH_MESSAGE = gettext_noop("{month} 没有待发布的评定草稿")
-STALE_MESSAGE = "评定任务超时未完成，已标记为失败"
+STALE_MESSAGE = gettext_noop("评定任务超时未完成，已标记为失败")
+READING_MESSAGE = gettext_noop("正在读取本月数据")
+WRITING_MESSAGE = gettext_noop("正在写入评定结果")
+FAILED_MESSAGE = gettext_noop("评定计算出错，请联系系统管理员")
 # Fields whose change a re-grading records per hall.
 CHANGE_FIELDS = ("graded", "composite", "grade", "rank_city", "next_status")
 
@@ -82,7 +85,7 @@ def grading_run_start(
             scheme = None
     # A worker that died without the task being redelivered must not block the month forever.
     GradingRun.objects.filter(month=month, state=RunState.RUNNING, started_at__lt=_stale_before()).update(
-        state=RunState.FAILED, message=STALE_MESSAGE
+        state=RunState.FAILED, message=STALE_MESSAGE, message_params={}
     )
     fields = {"policy": policy, "scheme": scheme, "started_by": user}
     try:
@@ -105,6 +108,7 @@ def grading_run_start(
                     state=RunState.RUNNING,
                     progress=0,
                     message="",
+                    message_params={},
                     finished_at=None,
                     started_at=timezone.now(),
                     reason=reason or latest.reason,
@@ -123,18 +127,22 @@ def grading_run_start(
         raise ApplicationError(_(RUNNING_MESSAGE).format(month=label)) from exc
 
 
-def _run_failed(run_id: int, message: str) -> None:
-    """Mark a running run failed with ``message``. The failure may have been the database connection itself:
-    a broken one is replaced first, so that the failure is still recorded."""
+def _run_failed(run_id: int, message: str, **params) -> None:
+    """Mark a running run failed with ``message`` (a msgid, its figures in ``params``; or a service's error
+    as it was worded). The failure may have been the database connection itself: a broken one is replaced
+    first, so that the failure is still recorded."""
     connection_reset_if_broken()
     GradingRun.objects.filter(pk=run_id, state=RunState.RUNNING).update(
-        state=RunState.FAILED, message=message[:500], finished_at=timezone.now()
+        state=RunState.FAILED, message=message[:500], message_params=params, finished_at=timezone.now()
     )
 
 
-def _progress(run: GradingRun, percent: int, message: str) -> None:
-    """Committed at once (outside the result transaction), so the grading page can show it."""
-    GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(progress=percent, message=message)
+def _progress(run: GradingRun, percent: int, message: str, **params) -> None:
+    """Committed at once (outside the result transaction), so the grading page can show it. ``message`` is
+    a msgid, translated when shown, its figures in ``params``."""
+    GradingRun.objects.filter(pk=run.pk, state=RunState.RUNNING).update(
+        progress=percent, message=message, message_params=params
+    )
 
 
 def grading_compute(*, run: GradingRun) -> pd.DataFrame:
@@ -160,16 +168,16 @@ def grading_run_execute(*, run_id: int) -> GradingRun:
         logger.info("grading_run_skipped run=%s state=%s", run.pk, run.state)
         return run
     try:
-        _progress(run, 10, "正在读取本月数据")
+        _progress(run, 10, READING_MESSAGE)
         results = grading_compute(run=run)
-        _progress(run, 70, "正在写入评定结果")
+        _progress(run, 70, WRITING_MESSAGE)
         _results_write(run=run, results=results)
     except ApplicationError as exc:
         _run_failed(run.pk, exc.message)
         raise
     except Exception:
         logger.exception("grading_run_failed run=%s", run.pk)
-        _run_failed(run.pk, "评定计算出错，请联系系统管理员")
+        _run_failed(run.pk, FAILED_MESSAGE)
         raise
     run.refresh_from_db()
     logger.info("grading_run_finished run=%s graded=%s", run.pk, run.halls_graded)
@@ -257,6 +265,7 @@ def _results_write(*, run: GradingRun, results: pd.DataFrame) -> None:
     locked.state = RunState.DRAFT
     locked.progress = 100
     locked.message = ""
+    locked.message_params = {}
     locked.finished_at = timezone.now()
     locked.halls_graded = int(frame["graded"].sum())
     locked.halls_not_graded = len(frame) - locked.halls_graded

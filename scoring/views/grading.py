@@ -11,7 +11,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from halls.errors import ApplicationError
-from halls.jobs import BrokerUnavailable, enqueue
+from halls.jobs import BROKER_DOWN_MESSAGE, BrokerUnavailable, enqueue
 from halls.mixins import RoleRequiredMixin
 from halls.models import Role
 from scoring.forms import GradingPolicyForm, GradingStartForm, PolicyDraftForm, WhatIfForm
@@ -148,7 +148,7 @@ class GradingListView(HQOnlyMixin, TemplateView):
         try:
             enqueue(grade_month_task, args=(run.pk,))
         except BrokerUnavailable as exc:
-            grading_run_fail(run=run, message=exc.message)
+            grading_run_fail(run=run, message=BROKER_DOWN_MESSAGE)  # the msgid: translated when shown
             messages.error(request, exc.message)
         except ApplicationError as exc:  # the eager task in a single-machine setup reports its error here
             messages.error(request, exc.message)
@@ -188,7 +188,7 @@ class RunProgressView(HQOnlyMixin, View):
                 "state": run.state,
                 "state_label": run.get_state_display(),
                 "progress": run.progress,
-                "message": run.message,
+                "message": run.message_text,
                 "done": run.state != RunState.RUNNING,
             }
         )

@@ -7,6 +7,7 @@ import hashlib
 
 import pytest
 from django.db.models import F
+from django.utils import translation
 
 from scoring.models import GradingChunk, GradingPolicy, GradingRun, HallMonthResult, RankingGroup, RunState
 from scoring.services import default_policy_load, grade_month, grade_month_distributed, month_publish
@@ -147,6 +148,9 @@ def test_the_finish_step_waits_for_a_missing_city_and_fails_the_run_when_it_neve
         grading_chunks_finish(run_id=run.pk, attempt=attempt, final=True)
     run.refresh_from_db()
     assert run.state == RunState.FAILED and not HallMonthResult.objects.filter(run=run).exists()
+    with translation.override("en"):  # stored as the msgid and its figure: each reader sees it in his language
+        assert run.message_text == "Cities whose results did not arrive: 1; grading was not completed"
+    assert run.message_text == "有 1 个城市的分块结果未到，评定未完成"
 
 
 def test_chunks_of_an_earlier_attempt_are_never_read(generated, settings):

@@ -214,3 +214,38 @@ def test_the_review_shows_distribution_movers_statuses_and_a_regradings_changes(
     regrade = grade_month(month=FEB, reason="投诉补录")
     page = client.get(reverse("scoring:run_detail", args=[regrade.pk])).content.decode()
     assert "本次重评相对已发布结果的变化" in page and "92.60" in page and "90.60" in page
+
+
+def test_a_runs_progress_is_shown_in_the_readers_language_with_its_figures(client, world, graded):
+    from scoring.services.distributed import CHUNK_DONE_MESSAGE
+    from scoring.services.grading import _progress
+
+    GradingRun.objects.all().delete()
+    run = grading_run_start(month=JAN)
+    _progress(run, 40, CHUNK_DONE_MESSAGE, done=4, expected=11)
+    client.force_login(world.hq)
+    url = reverse("scoring:run_progress", args=[run.pk])
+
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["message"] == "已完成 4/11 个城市"
+    assert client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["message"] == "4 of 11 cities done"
+    page = client.get(reverse("scoring:run_detail", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "4 of 11 cities done" in page
+
+
+def test_a_failed_runs_message_is_shown_in_each_readers_language(client, world, graded, monkeypatch):
+    def down(task, *, args=(), kwargs=None):
+        raise BrokerUnavailable()
+
+    monkeypatch.setattr("scoring.views.grading.enqueue", down)
+    client.force_login(world.hq)
+    GradingRun.objects.all().delete()
+    client.post(reverse("scoring:grading"), {"month": "2026-01"}, HTTP_ACCEPT_LANGUAGE="en")  # started in English
+    run = GradingRun.objects.get(month=JAN)
+    assert run.message == BROKER_DOWN_MESSAGE  # the msgid, whatever the language of who started it
+
+    def failure(language: str) -> str:
+        page = client.get(reverse("scoring:run_detail", args=[run.pk]), HTTP_ACCEPT_LANGUAGE=language)
+        return page.content.decode().split('class="alert alert-danger">', 1)[1].split("</div>", 1)[0]
+
+    assert "The task queue is temporarily unavailable" in failure("en")
+    assert BROKER_DOWN_MESSAGE in failure("zh-hans")
