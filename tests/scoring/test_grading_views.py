@@ -88,13 +88,19 @@ def test_a_second_run_while_one_is_running_is_refused_on_the_page(client, world,
     assert "2026-01 的评定正在进行中" in response.content.decode()
 
 
-def test_broker_down_marks_the_run_failed_and_shows_the_message(client, world, graded, monkeypatch):
+@pytest.fixture
+def broker_down(client, world, graded, monkeypatch):
+    """HQ logged in, no run yet, and a broker that refuses every task."""
+
     def down(task, *, args=(), kwargs=None):
         raise BrokerUnavailable()
 
     monkeypatch.setattr("scoring.views.grading.enqueue", down)
     client.force_login(world.hq)
     GradingRun.objects.all().delete()
+
+
+def test_broker_down_marks_the_run_failed_and_shows_the_message(client, broker_down):
     response = client.post(reverse("scoring:grading"), {"month": "2026-01"}, follow=True)
     run = GradingRun.objects.get(month=JAN)
     assert run.state == RunState.FAILED and run.message == BROKER_DOWN_MESSAGE
@@ -232,13 +238,7 @@ def test_a_runs_progress_is_shown_in_the_readers_language_with_its_figures(clien
     assert "4 of 11 cities done" in page
 
 
-def test_a_failed_runs_message_is_shown_in_each_readers_language(client, world, graded, monkeypatch):
-    def down(task, *, args=(), kwargs=None):
-        raise BrokerUnavailable()
-
-    monkeypatch.setattr("scoring.views.grading.enqueue", down)
-    client.force_login(world.hq)
-    GradingRun.objects.all().delete()
+def test_a_failed_runs_message_is_shown_in_each_readers_language(client, broker_down):
     client.post(reverse("scoring:grading"), {"month": "2026-01"}, HTTP_ACCEPT_LANGUAGE="en")  # started in English
     run = GradingRun.objects.get(month=JAN)
     assert run.message == BROKER_DOWN_MESSAGE  # the msgid, whatever the language of who started it
