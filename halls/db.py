@@ -42,7 +42,8 @@ def reads_side_by_side(*calls: Callable[[], Any]) -> list[Any]:
     Where :func:`reads_can_run_side_by_side`, each runs in a thread on a connection of its own, so that the
     database works on them at once (the server then uses every core); elsewhere one after the other on this
     thread's connection. Either way the results are the same: each read sees the data committed when it
-    runs, as it would one after the other. The first call's exception, if any, is raised.
+    runs, as it would one after the other. If calls fail, the error of the first of them in order is raised
+    (the others are waited for, so that no thread is left reading).
     """
     if len(calls) < 2 or not reads_can_run_side_by_side():
         return [call() for call in calls]
