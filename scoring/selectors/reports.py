@@ -236,10 +236,10 @@ def _dimension_sums(*, items: QuerySet) -> dict[str, dict]:
 
 def city_dimension_sums_all(*, month: dt.date) -> list[dict]:
     """Per city and level-1 indicator, the points applicable and awarded in ``month``, with the level-1
-    indicator's names in both languages: what the hall archives compare a hall with, stored when the month
-    is published. One scan of the month's items, grouped by city and leaf; the leaves are folded into
-    their level-1 ancestors here (the tree has tens of indicators; joining it in SQL made PostgreSQL
-    misjudge the rows and read every month's items)."""
+    indicator's names in both languages, keyed as :class:`CityDimensionFigure`'s fields: what the hall
+    archives compare a hall with, stored when the month is published. One scan of the month's items,
+    grouped by city and leaf; the leaves are folded into their level-1 ancestors here (the tree has tens
+    of indicators; joining it in SQL made PostgreSQL misjudge the rows and read every month's items)."""
     level1_of = {
         leaf.pk: leaf.parent.parent
         for leaf in Indicator.objects.filter(kind=IndicatorKind.SCORED, level=3).select_related("parent__parent")
@@ -261,7 +261,7 @@ def city_dimension_sums_all(*, month: dt.date) -> list[dict]:
         figure = figures.setdefault(
             (row["city"], top.code),
             {
-                "city": row["city"],
+                "city_id": row["city"],
                 "code": top.code,
                 "name_zh": top.name_zh,
                 "name_en": top.name_en,

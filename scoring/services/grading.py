@@ -317,19 +317,7 @@ def city_figures_store(*, run: GradingRun) -> int:
     """Store each city's points applicable and awarded per level-1 indicator in the run's month, for the
     hall archives (one scan of the month's items, at publication, instead of one per city per page).
     Returns the number of figures written."""
-    figures = [
-        CityDimensionFigure(
-            run=run,
-            city_id=row["city"],
-            code=row["code"],
-            name_zh=row["name_zh"],
-            name_en=row["name_en"],
-            order=row["order"],
-            max_total=row["max_total"],
-            awarded=row["awarded"],
-        )
-        for row in city_dimension_sums_all(month=run.month)
-    ]
+    figures = [CityDimensionFigure(run=run, **row) for row in city_dimension_sums_all(month=run.month)]
     CityDimensionFigure.objects.filter(run=run).delete()
     CityDimensionFigure.objects.bulk_create(figures)
     return len(figures)
