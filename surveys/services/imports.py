@@ -21,8 +21,8 @@ from django.utils.translation import gettext_noop
 from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.jobs import BrokerUnavailable, enqueue
+from halls.month_state import month_is_published
 from halls.spreadsheets import text_safe
-from scoring.selectors import month_is_published
 from surveys.imports import importer_for
 from surveys.imports.framework import sheet_validate
 from surveys.imports.reading import file_check, sheet_read, zip_check
