@@ -76,10 +76,8 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
     batch.save()
     logger.info("import_batch_created batch=%s kind=%s bytes=%s", batch.pk, kind, len(data))
 
-    from surveys.tasks import import_batch_run_task
-
     try:
-        enqueue(import_batch_run_task, args=(batch.pk,))
+        enqueue("surveys.import_batch_run", args=(batch.pk,))
     except BrokerUnavailable as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(
             state=ImportState.FAILED, message=exc.message, finished_at=timezone.now()
