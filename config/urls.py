@@ -2,8 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from halls import urls as hall_urls
 from halls import views as hall_views
 from halls.forms import LoginForm
+from scoring.views.archive import hall_detail_view
+
+# A hall's page is its service archive, filled by grading: scoring serves it, under halls' name and path.
+hall_patterns = [*hall_urls.urlpatterns, path("<int:pk>/", hall_detail_view, name="detail")]
 
 urlpatterns = [
     path("", hall_views.home_view, name="home"),
@@ -15,7 +20,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", hall_views.health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("halls/", include("halls.urls")),
+    path("halls/", include((hall_patterns, hall_urls.app_name))),
     path("inspections/", include("inspections.urls")),
     path("surveys/", include("surveys.urls")),
     path("scoring/", include("scoring.urls")),

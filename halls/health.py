@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from celery import current_app
 from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Count, Max, Q
@@ -37,8 +38,8 @@ def database_check() -> dict:
 
 
 def broker_check() -> dict:
-    from config.celery_app import app
-
+    # The project's Celery app (config makes it the current one); halls does not import config, which is above it.
+    app = current_app._get_current_object()
     if broker_is_eager(app):
         return {"status": EAGER, "message": "未配置消息代理，任务在网页进程内执行"}
     try:

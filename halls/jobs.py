@@ -8,6 +8,10 @@ marks its job row failed when that happens, so nothing waits for a task that was
 A request must not hang on a broker that is down: the connection is tried once, with a short timeout
 (``HALLQ_ENQUEUE_CONNECT_TIMEOUT``), instead of kombu's default of retrying until
 ``broker_connection_timeout`` runs out. Workers keep their own patient reconnection policy.
+
+A service names the task it starts (``enqueue("incentives.split_bonus", ...)``, or :func:`task_named` for a
+canvas) rather than importing it: a task module imports the service it calls, so a service importing its tasks
+would be an import cycle.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -38,12 +43,25 @@ class BrokerUnavailable(ApplicationError):
         super().__init__(_(BROKER_DOWN_MESSAGE))
 
 
+def task_named(name: str):
+    """The registered Celery task called ``name`` (each task's ``name=``). A process that has not imported a
+    task module yet (a web process) runs Celery's task autodiscovery first."""
+    app = current_app._get_current_object()
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
+
+
 def enqueue(task, *, args: tuple = (), kwargs: dict | None = None) -> None:
-    """Send ``task`` after the current transaction commits (at once outside a transaction).
+    """Send ``task`` (a task, or a task's name) after the current transaction commits (at once outside a
+    transaction).
 
     Raises :class:`BrokerUnavailable` (from the ``atomic`` block's exit when inside one) if the broker
     cannot be reached; the transaction itself has committed by then.
     """
+
+    if isinstance(task, str):
+        task = task_named(task)
 
     def send() -> None:
         _publish(task, args=args, kwargs=kwargs or {})

@@ -1,10 +1,13 @@
-"""The hall hierarchy (city company → district company → hall), marketing units, staff and user roles."""
+"""The hall hierarchy (city company → district company → hall), marketing units, staff and user roles; the grading
+policy and the statuses a hall can carry, which every app from inspections up reads."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from halls.i18n import message_render
@@ -187,3 +190,118 @@ class WorkerHeartbeat(models.Model):
 
     hostname = models.CharField(max_length=255, unique=True)
     last_seen = models.DateTimeField()
+
+
+class PolicyState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ACTIVE = "active", _("生效")
+    RETIRED = "retired", _("已停用")
+
+
+class RankingGroup(models.TextChoices):
+    """The halls among which the top and bottom shares, and so the statuses, are decided."""
+
+    CITY = "city", _("按地市")
+    # Partner halls are run differently from self-run ones, so each kind may be judged among its own.
+    CITY_KIND = "city_kind", _("按地市+厅类型")
+
+
+def _pct(name: str, default: str) -> models.DecimalField:
+    return models.DecimalField(name, max_digits=5, decimal_places=2, default=Decimal(default))
+
+
+class GradingPolicy(models.Model):
+    """Every figure HQ may change about grading, versioned by the month it takes effect."""
+
+    version = models.PositiveIntegerField(_("版本"), unique=True)
+    effective_from = models.DateField(_("生效月份"))
+    state = models.CharField(_("状态"), max_length=16, choices=PolicyState.choices, default=PolicyState.DRAFT)
+    # Dimension weights, percent; they sum to 100.
+    weight_mystery = _pct(_("暗访权重"), "40")
+    weight_satisfaction = _pct(_("满意度权重"), "30")
+    weight_inspection = _pct(_("明查及远程检查权重"), "20")
+    weight_complaints = _pct(_("投诉权重"), "10")
+    # Complaint dimension: 100 minus this many points per substantiated complaint, floored at 0.
+    complaint_penalty = _pct(_("每件属实投诉扣分"), "20")
+    bonus_cap = _pct(_("月度加分上限"), "5")
+    veto_cap = _pct(_("一票否决封顶分"), "59")
+    grade_a_min = _pct(_("A 级下限"), "90")
+    grade_b_min = _pct(_("B 级下限"), "80")
+    grade_c_min = _pct(_("C 级下限"), "70")
+    top_share = _pct(_("前列比例(%)"), "10")
+    bottom_share = _pct(_("末位比例(%)"), "10")
+    consecutive_months = models.PositiveSmallIntegerField(_("连续月数"), default=2)
+    improvement_threshold = _pct(_("改善幅度(分)"), "3")
+    ranking_group = models.CharField(
+        _("状态评定分组"),
+        max_length=16,
+        choices=RankingGroup.choices,
+        default=RankingGroup.CITY,
+        help_text=_("免检、末位（监控、督办）和星级厅提名在哪些营业厅之间比较"),
+    )
+    appeal_window_days = models.PositiveSmallIntegerField(_("申诉时限(工作日)"), default=3)
+    rectification_due_days = models.PositiveSmallIntegerField(_("整改期限(天)"), default=7)
+    # An overdue rectification is raised to the district managers the day after its due date, and to
+    # the city HQ once it is more than this many days overdue and still not fixed.
+    city_escalation_after_days = models.PositiveSmallIntegerField(
+        _("逾期升级地市天数"), default=3, help_text=_("整改逾期超过该天数仍未整改的，升级至地市客服部")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    lock_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        # The table keeps the name it had when the policy was part of scoring: moving the model moved no data.
+        db_table = "scoring_gradingpolicy"
+        ordering = ["-effective_from", "-version"]
+        verbose_name = _("评定规则")
+        verbose_name_plural = _("评定规则")
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=PolicyState.values), name="policy_state_valid"),
+            models.CheckConstraint(condition=Q(effective_from__day=1), name="policy_effective_first_of_month"),
+            models.CheckConstraint(
+                condition=Q(
+                    weight_mystery__gte=0,
+                    weight_satisfaction__gte=0,
+                    weight_inspection__gte=0,
+                    weight_complaints__gte=0,
+                ),
+                name="policy_weights_nonneg",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    weight_mystery=Decimal("100")
+                    - F("weight_satisfaction")
+                    - F("weight_inspection")
+                    - F("weight_complaints")
+                ),
+                name="policy_weights_sum_100",
+            ),
+            models.CheckConstraint(
+                condition=Q(grade_a_min__gt=F("grade_b_min"), grade_b_min__gt=F("grade_c_min"), grade_c_min__gt=0),
+                name="policy_grade_bands_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(top_share__gt=0, top_share__lte=50, bottom_share__gt=0, bottom_share__lte=50),
+                name="policy_shares_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(ranking_group__in=RankingGroup.values), name="policy_ranking_group_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(city_escalation_after_days__gte=1), name="policy_city_escalation_at_least_one_day"
+            ),
+            models.UniqueConstraint(
+                fields=["effective_from"], condition=~Q(state=PolicyState.DRAFT), name="one_policy_per_effective_month"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("v%(version)s（%(month)s 起）") % {"version": self.version, "month": f"{self.effective_from:%Y-%m}"}
+
+
+class HallStatus(models.TextChoices):
+    NORMAL = "normal", _("正常")
+    EXEMPT = "exempt", _("免检厅")
+    MONITORED = "monitored", _("全方位监控厅")
+    SUPERVISED = "supervised", _("督办厅")

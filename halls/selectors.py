@@ -6,12 +6,16 @@ a district manager the halls of his districts, a hall manager his own hall, anyo
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
-from halls.models import DistrictCompany, Hall, Role
+from halls.errors import ApplicationError
+from halls.models import DistrictCompany, GradingPolicy, Hall, PolicyState, Role
+from halls.months import month_start
 
 
 @dataclass(frozen=True)
@@ -105,3 +109,16 @@ def district_list(*, user) -> QuerySet[DistrictCompany]:
     if scope.is_hall_manager:
         return qs.filter(halls__pk=scope.hall_id)
     return qs.none()
+
+
+def policy_in_force(*, month: dt.date) -> GradingPolicy:
+    """The grading policy governing ``month``: the latest non-draft one effective by then."""
+    policy = (
+        GradingPolicy.objects.exclude(state=PolicyState.DRAFT)
+        .filter(effective_from__lte=month_start(month))
+        .order_by("-effective_from")
+        .first()
+    )
+    if policy is None:
+        raise ApplicationError(_("%(month)s 没有生效的评定规则") % {"month": f"{month:%Y-%m}"})
+    return policy

@@ -3,18 +3,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django.views.generic import DetailView, ListView
+from django.views.generic import ListView
 
 from halls.filters import HallFilter
 from halls.health import health_report
 from halls.mixins import RoleRequiredMixin
-from halls.selectors import hall_get, hall_list, scope_for
-from scoring.report_forms import MonthForm
-from scoring.selectors.reports import hall_archive, visible_runs
+from halls.selectors import hall_list, scope_for
 
 
 @login_required
@@ -57,40 +53,4 @@ class HallListView(RoleRequiredMixin, ListView):
         return context
 
 
-class HallDetailView(RoleRequiredMixin, DetailView):
-    """The hall's service archive (服务档案): the hall manager's home and every other role's hall page."""
-
-    template_name = "halls/hall_detail.html"
-    context_object_name = "hall"
-
-    def get_object(self, queryset=None):
-        return hall_get(user=self.request.user, pk=self.kwargs["pk"])
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        runs = visible_runs(scope=self.scope)
-        month_form = MonthForm(self.request.GET or None, months=list(runs))
-        archive = hall_archive(runs=runs, hall=self.object, month=month_form.month_value())
-        context.update(
-            archive=archive,
-            month_form=month_form,
-            trend_chart=archive.trend,
-            dimension_chart={
-                "categories": [d["name"] for d in archive.dimensions],
-                "series": [
-                    {"name": _("本厅"), "data": [_float(d["hall"]) for d in archive.dimensions]},
-                    {"name": _("全市平均"), "data": [_float(d["city"]) for d in archive.dimensions]},
-                ],
-            },
-            staff=self.object.staff.order_by("active_to", "employee_no"),
-            today=timezone.localdate(),
-        )
-        return context
-
-
-def _float(value) -> float | None:
-    return None if value is None else float(value)
-
-
 hall_list_view = HallListView.as_view()
-hall_detail_view = HallDetailView.as_view()

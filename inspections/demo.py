@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from halls.models import Hall, Role, UserProfile
 from halls.months import month_add, month_start
+from halls.selectors import policy_in_force
 from inspections.models import (
     IndicatorKind,
     Inspection,
@@ -24,7 +25,6 @@ from inspections.models import (
 from inspections.selectors import scheme_in_force, scheme_leaves
 from inspections.services.rectification import rectifications_open_for
 from inspections.services.totals import totals_compute
-from scoring.selectors import policy_in_force
 
 HALF = Decimal("0.5")
 NOTES = ["工牌未佩戴", "等候区座椅不足", "未主动迎送", "宣传资料过期", "地面有纸屑", "未主动推荐", "办理超时"]

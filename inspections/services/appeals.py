@@ -20,13 +20,14 @@ from django.utils.translation import gettext_noop
 from halls.errors import ApplicationError
 from halls.i18n import in_each_language
 from halls.models import Role
+from halls.month_state import month_is_published
+from halls.selectors import policy_in_force
 from halls.services import notification_send
 from inspections.models import Appeal, AppealState, IndicatorKind, InspectionItem, InspectionState
 from inspections.services.entry import HALF
 from inspections.services.photos import photos_check, photos_store
 from inspections.services.rectification import item_needs_rectification, rectification_cancel
 from inspections.services.totals import inspection_totals_store
-from scoring.selectors import month_is_published, policy_in_force
 
 APPEALABLE_KINDS = (IndicatorKind.SCORED, IndicatorKind.DEDUCTION, IndicatorKind.VETO)
 DECISION_CONFLICT = gettext_noop("该申诉已被他人处理或修改，请刷新页面查看最新结果")

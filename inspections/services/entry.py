@@ -21,8 +21,10 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from halls.errors import ApplicationError
 from halls.i18n import in_each_language
-from halls.models import Hall, Role
+from halls.models import Hall, HallStatus, Role
+from halls.month_state import hall_status_in, month_is_published
 from halls.months import month_start
+from halls.selectors import policy_in_force
 from halls.services import notification_send
 from inspections.models import (
     Indicator,
@@ -36,8 +38,6 @@ from inspections.selectors import scheme_in_force, scheme_leaves
 from inspections.services.photos import CheckedPhoto, photos_check, photos_store
 from inspections.services.rectification import rectifications_open_for
 from inspections.services.totals import inspection_totals_apply
-from scoring.models import HallStatus
-from scoring.selectors import hall_status_in, month_is_published, policy_in_force
 
 ENTRY_KINDS = (InspectionKind.OVERT, InspectionKind.REMOTE, InspectionKind.SPECIAL)
 HALF = Decimal("0.5")

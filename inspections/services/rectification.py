@@ -16,7 +16,8 @@ from simple_history.utils import bulk_update_with_history
 
 from halls.errors import ApplicationError
 from halls.i18n import in_each_language
-from halls.models import Role, UserProfile
+from halls.models import GradingPolicy, Role, UserProfile
+from halls.selectors import policy_in_force
 from halls.services import notification_send
 from inspections.models import (
     CLOSED_STATES,
@@ -28,8 +29,6 @@ from inspections.models import (
     RectificationState,
 )
 from inspections.services.photos import photos_check, photos_store
-from scoring.models import GradingPolicy
-from scoring.selectors import policy_in_force
 
 
 def rectifications_open_for(*, inspection_ids: list[int], due_days: int) -> int:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 from halls.months import month_add, month_start
+from halls.selectors import policy_in_force  # noqa: F401  (named here too, for the apps above)
 from scoring.models import (
     Grade,
     GradingPolicy,
@@ -35,19 +36,6 @@ def month_open_check(*, month: dt.date) -> None:
     """For services that add or change evidence (or take appeals) for ``month``: refuse a frozen month."""
     if month_is_published(month=month):
         raise ApplicationError(_(FROZEN_MESSAGE).format(month=f"{month_start(month):%Y-%m}"))
-
-
-def policy_in_force(*, month: dt.date) -> GradingPolicy:
-    """The grading policy governing ``month``: the latest non-draft one effective by then."""
-    policy = (
-        GradingPolicy.objects.exclude(state=PolicyState.DRAFT)
-        .filter(effective_from__lte=month_start(month))
-        .order_by("-effective_from")
-        .first()
-    )
-    if policy is None:
-        raise ApplicationError(_("%(month)s 没有生效的评定规则") % {"month": f"{month:%Y-%m}"})
-    return policy
 
 
 def hall_status_in(*, hall_id: int, month: dt.date) -> str:

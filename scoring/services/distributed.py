@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
+from halls.jobs import task_named
 from halls.months import month_start
 from inspections.models import IndicatorScheme
 from scoring.models import GradingChunk, GradingPolicy, GradingRun, RunState
@@ -91,8 +92,6 @@ def grading_run_dispatch(*, run_id: int) -> None:
     """
     from celery import chord
 
-    from scoring.tasks import grade_chunks_finish_task, grade_city_chunk_task
-
     run = _running(run_id)
     if run is None:
         return
@@ -104,12 +103,13 @@ def grading_run_dispatch(*, run_id: int) -> None:
     logger.info("grading_run_dispatched run=%s cities=%s", run.pk, len(cities))
     # The ranking step is sent by whichever worker stores the last chunk: name the queue explicitly, or it
     # would go to that worker's default queue rather than the one this run was dispatched to.
-    queue = grade_chunks_finish_task.app.conf.task_default_queue
-    finish = grade_chunks_finish_task.si(run.pk, attempt).set(queue=queue)
+    finish_task, chunk_task = task_named("scoring.grade_chunks_finish"), task_named("scoring.grade_city_chunk")
+    queue = finish_task.app.conf.task_default_queue
+    finish = finish_task.si(run.pk, attempt).set(queue=queue)
     if not cities:
         finish.apply_async()
         return
-    chunks = [grade_city_chunk_task.si(run.pk, city_id, attempt).set(queue=queue) for city_id in cities]
+    chunks = [chunk_task.si(run.pk, city_id, attempt).set(queue=queue) for city_id in cities]
     chord(chunks)(finish)
 
 

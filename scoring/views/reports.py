@@ -1,5 +1,5 @@
 """The report pages: rankings (and their export), the HQ dashboard, the district manager's home.
-The hall archive is the hall detail page (``halls.views.HallDetailView``)."""
+The hall archive is the hall detail page (``scoring.views.archive``)."""
 
 from __future__ import annotations
 

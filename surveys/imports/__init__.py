@@ -1,10 +1,12 @@
 """Imports of evidence from files: reading (``reading``), cells (``cells``), the framework
-(``framework``), one importer per kind (``kinds``) and the registry below."""
+(``framework``), one importer per kind (``kinds``) and the registry below.
+
+An app above surveys adds its own kinds with :func:`importer_register` from its app config's ``ready()``
+(incentives adds the bonus pools): the framework never imports the apps that use it."""
 
 from __future__ import annotations
 
 from surveys.imports.framework import Importer
-from surveys.imports.kinds.pools import BonusPoolImporter
 from surveys.imports.kinds.simple import (
     ActivityImporter,
     AdjustmentImporter,
@@ -25,9 +27,13 @@ IMPORTERS: dict[str, type[Importer]] = {
         AdjustmentImporter,
         ServiceVolumeImporter,
         StaffPointsImporter,
-        BonusPoolImporter,
     )
 }
+
+
+def importer_register(importer: type[Importer]) -> None:
+    """Add the importer of one more kind (a value of :class:`surveys.models.ImportKind`)."""
+    IMPORTERS[importer.kind] = importer
 
 
 def importer_for(kind: str, *, params: dict | None = None) -> Importer:

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from django.utils.translation import gettext as _
 
 from halls.models import Hall
-from scoring.selectors import month_is_published
+from halls.month_state import month_is_published
 from surveys.imports import cells
 from surveys.imports.reading import Cell, Sheet
 

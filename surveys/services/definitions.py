@@ -1,5 +1,5 @@
 """The default survey definitions: customer satisfaction with the six dimensions customers name
-(DOMAIN.md), and the quarterly staff and support-department surveys on the same machinery."""
+(the operator's standard), and the quarterly staff and support-department surveys on the same machinery."""
 
 from __future__ import annotations
 

@@ -21,8 +21,8 @@ from django.utils.translation import gettext_noop
 from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.jobs import BrokerUnavailable, enqueue
+from halls.month_state import month_is_published
 from halls.spreadsheets import text_safe
-from scoring.selectors import month_is_published
 from surveys.imports import importer_for
 from surveys.imports.framework import sheet_validate
 from surveys.imports.reading import file_check, sheet_read, zip_check
@@ -76,10 +76,8 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
     batch.save()
     logger.info("import_batch_created batch=%s kind=%s bytes=%s", batch.pk, kind, len(data))
 
-    from surveys.tasks import import_batch_run_task
-
     try:
-        enqueue(import_batch_run_task, args=(batch.pk,))
+        enqueue("surveys.import_batch_run", args=(batch.pk,))
     except BrokerUnavailable as exc:
         ImportBatch.objects.filter(pk=batch.pk).update(
             state=ImportState.FAILED, message=exc.message, finished_at=timezone.now()

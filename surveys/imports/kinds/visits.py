@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 
 from halls.bulk import rows_insert, tables_analyze
 from halls.errors import ApplicationError
+from halls.models import GradingPolicy
+from halls.selectors import policy_in_force
 from inspections.models import (
     Indicator,
     IndicatorKind,
@@ -34,8 +36,6 @@ from inspections.models import (
 )
 from inspections.services.rectification import rectifications_open_for
 from inspections.services.totals import Totals, totals_compute
-from scoring.models import GradingPolicy
-from scoring.selectors import policy_in_force
 from surveys.imports import cells
 from surveys.imports.framework import HEADER_ROW, Column, Importer, Record, Row, RowError
 from surveys.models import ImportKind

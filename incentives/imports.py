@@ -1,4 +1,5 @@
-"""The monthly service-bonus pools per marketing unit (酬金池), as HQ sets them in a file.
+"""The monthly service-bonus pools per marketing unit (酬金池), as HQ sets them in a file: an import kind of the
+surveys import framework, registered from :class:`incentives.apps.IncentivesConfig`.
 
 A pool is a setting, not evidence: a row whose unit and month already have a pool replaces its amount (the
 latest file wins) instead of being skipped, and a month's published grading does not stop it (a month is split

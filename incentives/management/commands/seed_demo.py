@@ -13,6 +13,7 @@ from surveys.demo import demo_evidence_seed
 
 
 class Command(BaseCommand):
+    # It lives in the top app because it seeds every app, from the halls up to the bonus.
     help = "Build the demo province (idempotent and deterministic for a given seed) and print the demo logins."
 
     def add_arguments(self, parser):
