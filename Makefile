@@ -4,4 +4,4 @@ run:  ## set up and serve the demo on http://127.0.0.1:8000
 test:  ## install test needs and run the suite
 	./scripts/test.sh
 lint:
-	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+	.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/lint-imports --no-cache

@@ -17,7 +17,7 @@ def test_import_linter_contracts_are_kept():
         [str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 kept, 0 broken" in done.stdout, done.stdout
+    assert " 0 broken" in done.stdout, done.stdout
 
 
 def test_a_process_that_never_imported_a_task_module_still_enqueues_by_task_name():
