@@ -3,6 +3,7 @@ the README stays a front door whose links all resolve, and neither names a file 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -21,6 +22,9 @@ def _mkdocs() -> list[str]:
     return [sys.executable, "-m", "mkdocs"]
 
 
+ENV = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+
+
 def test_the_docs_build_with_mkdocs_strict(tmp_path):
     build = subprocess.run(
         [*_mkdocs(), "build", "--strict", "--site-dir", str(tmp_path / "site")],
@@ -28,6 +32,7 @@ def test_the_docs_build_with_mkdocs_strict(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        env=ENV,
     )
     assert build.returncode == 0, build.stderr[-4000:]
     assert (tmp_path / "site" / "rules" / "zh" / "index.html").exists()
@@ -45,9 +50,27 @@ def test_a_broken_link_fails_the_strict_build(tmp_path):
         capture_output=True,
         text=True,
         timeout=300,
+        env=ENV,
     )
     assert build.returncode != 0
     assert "no-such-page.md" in build.stderr
+
+
+def test_a_link_to_a_missing_anchor_fails_the_strict_build(tmp_path):
+    shutil.copytree(ROOT / "docs", tmp_path / "docs")
+    shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    page = tmp_path / "docs" / "index.md"
+    page.write_text(page.read_text(encoding="utf-8") + "\n[rules](rules/zh.md#no-such-anchor)\n", encoding="utf-8")
+    build = subprocess.run(
+        [*_mkdocs(), "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=ENV,
+    )
+    assert build.returncode != 0
+    assert "no-such-anchor" in build.stderr
 
 
 def test_the_readme_is_a_front_door_under_8000_characters():
