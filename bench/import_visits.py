@@ -1,10 +1,10 @@
-"""Benchmark: a mystery-visit file of N rows, imported through the Celery task path.
+"""Benchmark: a mystery-visit file of N rows, imported through the Celery task path (from the repository root):
 
-    /work/main/.venv/bin/python bench/import_visits.py --rows 50000
+    .venv/bin/python bench/import_visits.py --rows 50000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hallq_b \
-        /work/main/.venv/bin/python bench/import_visits.py --rows 50000
+        .venv/bin/python bench/import_visits.py --rows 50000
     DATABASE_URL=... CELERY_BROKER_URL=redis://127.0.0.1:6379/2 \
-        /work/main/.venv/bin/python bench/import_visits.py --worker
+        .venv/bin/python bench/import_visits.py --worker
 
 Without DATABASE_URL it uses a fresh SQLite file var/bench.sqlite3. It builds the default tree, a demo
 province and the file (XLSX, one column per level-3 indicator of the default tree), uploads it with

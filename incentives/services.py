@@ -71,7 +71,8 @@ BAD_AMOUNT = gettext_noop("金额必须是不小于 0 的数，最多两位小�
 
 
 def coefficients_default_load() -> tuple[CoefficientTable, bool]:
-    """DOMAIN.md's default coefficients as version 1, unless a table exists. Returns (table, created)."""
+    """The default coefficients (docs/rules/en.md, the bonus split) as version 1, unless a table exists.
+    Returns (table, created)."""
     existing = CoefficientTable.objects.order_by("version").first()
     if existing is not None:
         return existing, False

@@ -93,3 +93,18 @@ def test_no_doc_names_a_path_of_one_machine_or_a_file_outside_the_repository(pat
     text = path.read_text(encoding="utf-8")
     for outside in ("/work/", "/home/", "/root/", "/Users/", "DOMAIN.md", "BRIEF"):
         assert outside not in text, f"{path.name} names {outside}"
+
+
+CODE_SUFFIXES = {".py", ".html", ".js", ".css", ".sh", ".toml", ".yml", ".cfg", ".po"}
+NOT_OURS = {".venv", "site", "var", "node_modules", "test-artifacts", ".git", "vendor"}
+
+
+def test_no_code_names_a_path_of_one_machine_or_a_file_outside_the_repository():
+    offenders = []
+    for path in ROOT.rglob("*"):
+        relative = path.relative_to(ROOT)
+        if path.suffix not in CODE_SUFFIXES or NOT_OURS & set(relative.parts) or path == Path(__file__):
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        offenders += [f"{relative}: {word}" for word in ("/work/", "/home/", "DOMAIN.md", "BRIEF") if word in text]
+    assert offenders == []
