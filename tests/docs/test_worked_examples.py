@@ -1,25 +1,27 @@
 """The worked examples of the rules pages (Chinese and English) are what the application computes.
 
 Each example is a Markdown table marked ``<!-- worked-example: NAME -->``: the inputs are read from the doc and
-fed to the application's own functions (grading's ``city_scores`` under the default policy, the bonus split's
-coefficient rule and ``split_by_weight``), and every figure the doc prints must come out. Editing the doc
-without the code, or the code without the doc, fails here.
+fed to the application's own code (grading's ``city_scores`` under the default policy; the bonus split's
+``split_bonus`` on a database holding the doc's unit, halls, results, volumes and points), and every figure
+the doc prints must come out. Editing the doc without the code, or the code without the doc, fails here.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from incentives.allocation import split_by_weight
-from incentives.models import CoefficientTable
-from incentives.services import _coefficient_for
-from scoring.models import GradingPolicy, HallMonthResult, HallStatus
+from incentives.models import HallBonus, StaffBonus
+from incentives.services import split_bonus
+from scoring.models import GradingPolicy, HallStatus
 from scoring.services.compute import DIMENSIONS, EVIDENCE_COLUMNS, PolicyFigures, city_scores
 from tests.docs.markdown_tables import DOCS, NO_DATA, marked_table
+from tests.factories import HallFactory, MarketingUnitFactory
+from tests.incentives.factories import BonusPoolFactory, ServiceVolumeFactory, StaffPointsFactory, published_month
 
 RULES_PAGES = [DOCS / "rules" / "zh.md", DOCS / "rules" / "en.md"]
 YES = {"是", "yes"}
@@ -66,34 +68,44 @@ def test_the_composite_example_is_what_grading_computes_under_the_default_policy
 
 
 @pytest.mark.parametrize("page", RULES_PAGES, ids=lambda path: path.name)
-def test_the_split_example_is_what_the_bonus_split_pays_to_the_cent(page):
+def test_the_split_example_is_what_the_bonus_split_pays_to_the_cent(page, db):
+    """The doc's unit, halls, results, volumes and staff points are put in the database and the month is split
+    by ``split_bonus`` itself: every coefficient, weight and amount of the doc must come out."""
     halls = marked_table(page, "split-halls")
     staff = marked_table(page, "split-staff")
     pool = Decimal("10000.00")
-    assert f"{pool:,}" in page.read_text(encoding="utf-8")
-    table = CoefficientTable()  # the default coefficients (version 1)
+    assert f"¥{pool:,}" in page.read_text(encoding="utf-8")
+    month = dt.date(2026, 3, 1)
+    unit = MarketingUnitFactory()
+    results, by_code = {}, {}
+    for code, grade, status, veto, volume, *_figures in halls:
+        hall = by_code[code] = HallFactory(code=code, marketing_unit=unit, district__city=unit.city)
+        results[hall] = {
+            "grade": grade,
+            "status": HallStatus.SUPERVISED if status in SUPERVISED else HallStatus.NORMAL,
+            "vetoed": veto in YES,
+        }
+        ServiceVolumeFactory(hall=hall, month=month, front_desk=int(volume))
+    published_month(month, results)
+    first_hall = by_code[halls[0][0]]
+    for employee_no, points, _amount in staff:
+        StaffPointsFactory(staff__hall=first_hall, staff__employee_no=employee_no, month=month, points=points)
+    BonusPoolFactory(marketing_unit=unit, month=month, amount=pool)
 
-    weights = {}
-    for code, grade, status, veto, volume, coefficient, weight, _amount in halls:
-        result = HallMonthResult(
-            graded=True,
-            grade=grade,
-            status=HallStatus.SUPERVISED if status in SUPERVISED else HallStatus.NORMAL,
-            vetoed=veto in YES,
-        )
-        _basis, computed_coefficient = _coefficient_for(result, table)
-        assert computed_coefficient == Decimal(coefficient), f"{page.name}, hall {code}"
-        weights[code] = Decimal(volume) * computed_coefficient  # as split_bonus weighs a hall
-        assert weights[code] == Decimal(weight), f"{page.name}, hall {code}"
+    split = split_bonus(month=month)
 
-    amounts = split_by_weight(pool, weights)
-    assert {code: f"{amount:.2f}" for code, amount in amounts.items()} == {row[0]: row[-1] for row in halls}
-    assert sum(amounts.values()) == pool
-
-    first_hall = halls[0][0]
-    points = {employee: Decimal(value) for employee, value, _amount in staff}
-    staff_amounts = split_by_weight(amounts[first_hall], points)
-    assert {employee: f"{amount:.2f}" for employee, amount in staff_amounts.items()} == {
-        employee: amount for employee, _points, amount in staff
+    computed = {
+        row.hall.code: [f"{row.coefficient.normalize():f}", f"{row.weight:.2f}", f"{row.amount:.2f}"]
+        for row in HallBonus.objects.filter(split=split).select_related("hall")
     }
-    assert sum(staff_amounts.values()) == amounts[first_hall]
+    printed = {
+        code: [f"{Decimal(coefficient).normalize():f}", weight, amount]
+        for code, *_, coefficient, weight, amount in halls
+    }
+    assert computed == printed, page.name
+    assert split.hall_total == pool
+    paid = {
+        row.staff.employee_no: f"{row.amount:.2f}"
+        for row in StaffBonus.objects.filter(split=split).select_related("staff")
+    }
+    assert paid == {employee_no: amount for employee_no, _points, amount in staff}, page.name
