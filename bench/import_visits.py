@@ -1,4 +1,4 @@
-"""Benchmark: a mystery-visit file of N rows, imported through the Celery task path. From the repository root:
+"""Benchmark: a mystery-visit file of N rows, imported through the Celery task path (from the repository root):
 
     .venv/bin/python bench/import_visits.py --rows 50000
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/hallq_b \

@@ -71,7 +71,8 @@ BAD_AMOUNT = gettext_noop("金额必须是不小于 0 的数，最多两位小�
 
 
 def coefficients_default_load() -> tuple[CoefficientTable, bool]:
-    """The operator's default coefficients as version 1, unless a table exists. Returns (table, created)."""
+    """The default coefficients (docs/rules/en.md, the bonus split) as version 1, unless a table exists.
+    Returns (table, created)."""
     existing = CoefficientTable.objects.order_by("version").first()
     if existing is not None:
         return existing, False
@@ -185,9 +186,11 @@ def split_bonus_start(*, month: dt.date, user, reason: str = "") -> uuid.UUID:
     finds that split and makes no other (:func:`split_bonus_requested`). Returns the request id; raises
     :class:`halls.jobs.BrokerUnavailable` when the task cannot be sent.
     """
+    from incentives.tasks import split_bonus_task
+
     split_bonus_check(month=month, reason=reason)
     request_id = uuid.uuid4()
-    enqueue("incentives.split_bonus", args=(month_label(month), user.pk, reason, str(request_id)))
+    enqueue(split_bonus_task, args=(month_label(month), user.pk, reason, str(request_id)))
     return request_id
 
 

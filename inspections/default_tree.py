@@ -1,6 +1,6 @@
-"""The default indicator tree (the operator's standard): four level-1 dimensions summing to 100, with the veto,
-deduction and bonus items that stand outside the 100 points. Level-3 points are our default split of
-each level-2 budget; HQ changes them by copying the scheme into a new draft."""
+"""The default indicator tree (docs/rules/en.md, the indicator tree): four level-1 dimensions summing to 100,
+with the veto, deduction and bonus items that stand outside the 100 points. Level-3 points are our default
+split of each level-2 budget; HQ changes them by copying the scheme into a new draft."""
 
 from __future__ import annotations
 

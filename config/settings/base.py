@@ -96,7 +96,7 @@ MIDDLEWARE = [
     # First, so that every log line of the request carries its id.
     "halls.log.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "halls.docs.DocsWhiteNoiseMiddleware",  # WhiteNoise, and the built docs under /docs/
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -169,6 +169,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# The documentation site, built by `mkdocs build` into site/ (not in git): WhiteNoise serves it under /docs/
+# when it exists (halls.docs), with /docs/x/ answered by x/index.html. The pages link to the docs at
+# HALLQ_DOCS_URL, which may name wherever else the site is published instead.
+HALLQ_DOCS_DIR = Path(env.str("HALLQ_DOCS_DIR", default=str(BASE_DIR / "site")))
+HALLQ_DOCS_URL = env.str("HALLQ_DOCS_URL", default="/docs/")
+WHITENOISE_INDEX_FILE = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

@@ -1,5 +1,6 @@
-"""The default coefficient table (the operator's rules: A 1.2, B 1.0, C 0.8, D 0.5; supervised, veto and not graded 0) as
-version 1, so that a fresh install can split a month without the demo data. Left alone if any table exists."""
+"""The default coefficient table (docs/rules/en.md, the bonus split: A 1.2, B 1.0, C 0.8, D 0.5; supervised,
+veto and not graded 0) as version 1, so that a fresh install can split a month without the demo data. Left alone
+if any table exists."""
 
 import datetime as dt
 from decimal import Decimal

@@ -1,4 +1,4 @@
-"""Inspection totals: the one rule shared by entry, appeals and imports (see BRIEF)."""
+"""Inspection totals: the one rule shared by entry, appeals and imports (docs/rules/en.md, how a check is scored)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改�
 
 
 def default_policy_load() -> tuple[GradingPolicy, bool]:
-    """The operator's default grading policy as version 1, unless a policy exists. Returns (policy, created)."""
+    """The default grading policy (docs/rules/en.md) as version 1, unless a policy exists. Returns (policy, created)."""
     existing = GradingPolicy.objects.order_by("version").first()
     if existing is not None:
         return existing, False

@@ -1,5 +1,6 @@
 """The default survey definitions: customer satisfaction with the six dimensions customers name
-(the operator's standard), and the quarterly staff and support-department surveys on the same machinery."""
+(comfort, order, waiting, accuracy, attitude, the services they need), and the quarterly staff and
+support-department surveys on the same machinery."""
 
 from __future__ import annotations
 

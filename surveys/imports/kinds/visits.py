@@ -3,8 +3,8 @@
 Each row is scored against the scheme in force on its visit date: a scored level-3 indicator takes
 points between 0 and its maximum, or 不适用 where the indicator allows it; a veto column takes 是/否;
 deduction and bonus columns take points up to the indicator's, blank meaning none. The visit is stored as
-an ``Inspection`` of kind ``mystery``, submitted, with its totals (the rule of the brief), and its lost
-points and vetoes open rectifications like any inspection.
+an ``Inspection`` of kind ``mystery``, submitted, with its totals (``inspections.services.totals``, the one
+rule for every check), and its lost points and vetoes open rectifications like any inspection.
 """
 
 from __future__ import annotations
