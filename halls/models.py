@@ -122,6 +122,7 @@ class Staff(models.Model):
 
 class Role(models.TextChoices):
     HQ = "hq", _("客服部（总部）")
+    CITY_MANAGER = "city", _("地市客服")
     DISTRICT_MANAGER = "district", _("区县服务主管")
     HALL_MANAGER = "hall", _("营业厅店长")
 
@@ -129,11 +130,13 @@ class Role(models.TextChoices):
 class UserProfile(models.Model):
     """A user's role and the part of the hierarchy it covers.
 
-    HQ sees everything; a district manager the halls of his districts; a hall manager his hall.
+    HQ sees everything; a city company's customer service (地市客服) the halls of its cities; a district
+    manager the halls of his districts; a hall manager his hall.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    cities = models.ManyToManyField(CityCompany, blank=True, related_name="managers", verbose_name=_("负责地市"))
     districts = models.ManyToManyField(DistrictCompany, blank=True, related_name="managers", verbose_name=_("负责区县"))
     hall = models.ForeignKey(
         Hall, null=True, blank=True, on_delete=models.PROTECT, related_name="managers", verbose_name=_("所在营业厅")
