@@ -99,3 +99,17 @@ def test_the_city_workbench_lists_what_waits_for_his_verification_in_his_city_on
     client.force_login(cities["cm_x"])
     home = client.get(reverse("scoring:district_home")).context["home"]
     assert [r.pk for r in home.to_verify] == [cities["rect_x1"].pk]
+
+
+def test_the_hall_page_and_a_draft_offer_the_city_manager_the_entry_buttons(client, world, cities):
+    from inspections.services.entry import inspection_start
+    from tests.inspections.factories import at
+
+    draft = inspection_start(
+        user=world.district_b, hall=world.hall_b2, kind="remote", inspected_at=at("2026-03-10 9:00")
+    )
+    client.force_login(cities["cm_c"])
+    hall_page = client.get(reverse("halls:detail", args=[world.hall_b2.pk])).content.decode()
+    assert reverse("inspections:start", args=[world.hall_b2.pk]) in hall_page
+    draft_page = client.get(reverse("inspections:detail", args=[draft.pk])).content.decode()
+    assert reverse("inspections:edit", args=[draft.pk]) in draft_page
