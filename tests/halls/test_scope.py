@@ -210,3 +210,5 @@ def test_the_city_workbench_lists_every_hall_of_his_city_under_its_own_title(cli
     }
     html = response.content.decode()
     assert "地市工作台" in html and "区县工作台" not in html
+    # Each hall row names its district, since a city spans several.
+    assert city_world.hall_b2.district.name in html
