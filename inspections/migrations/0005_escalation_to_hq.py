@@ -5,30 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('halls', '0003_profile_city_role'),
-        ('inspections', '0004_veto_appeals'),
+        ("halls", "0003_profile_city_role"),
+        ("inspections", "0004_veto_appeals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='rectification',
-            name='rectification_level_0_to_2',
+            model_name="rectification",
+            name="rectification_level_0_to_2",
         ),
         migrations.AlterField(
-            model_name='historicalrectification',
-            name='escalation_level',
-            field=models.PositiveSmallIntegerField(choices=[(0, '未升级'), (1, '已预警区县主管'), (2, '已升级地市客服部'), (3, '已升级省公司客服部')], default=0, verbose_name='升级级别'),
+            model_name="historicalrectification",
+            name="escalation_level",
+            field=models.PositiveSmallIntegerField(
+                choices=[(0, "未升级"), (1, "已预警区县主管"), (2, "已升级地市客服部"), (3, "已升级省公司客服部")],
+                default=0,
+                verbose_name="升级级别",
+            ),
         ),
         migrations.AlterField(
-            model_name='rectification',
-            name='escalation_level',
-            field=models.PositiveSmallIntegerField(choices=[(0, '未升级'), (1, '已预警区县主管'), (2, '已升级地市客服部'), (3, '已升级省公司客服部')], default=0, verbose_name='升级级别'),
+            model_name="rectification",
+            name="escalation_level",
+            field=models.PositiveSmallIntegerField(
+                choices=[(0, "未升级"), (1, "已预警区县主管"), (2, "已升级地市客服部"), (3, "已升级省公司客服部")],
+                default=0,
+                verbose_name="升级级别",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rectification',
-            constraint=models.CheckConstraint(condition=models.Q(('escalation_level__gte', 0), ('escalation_level__lte', 3)), name='rectification_level_0_to_3'),
+            model_name="rectification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("escalation_level__gte", 0), ("escalation_level__lte", 3)),
+                name="rectification_level_0_to_3",
+            ),
         ),
     ]
