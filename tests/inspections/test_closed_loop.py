@@ -132,6 +132,20 @@ def test_a_long_overdue_rectification_still_climbs_one_level_a_day(world, lost_a
     assert rectifications_escalate(today=dt.date(2026, 4, 22)) == {1: 0, 2: 0, 3: 1}
 
 
+def test_a_city_manager_of_two_cities_hears_of_each_overdue_rectification_once(world, lost_a11, small_scheme):
+    from tests.factories import DistrictFactory, HallFactory
+
+    x1 = HallFactory(district=DistrictFactory(city=CityFactory()))
+    lost_x1 = inspection_enter(user=world.district_a, hall=x1, scheme=small_scheme, values={**FULL_MARKS, "A1.1": 20})
+    both = city_manager(world.hall_a1.district.city, x1.district.city, username="cm_both")
+    for day in (18, 21):  # due 2026-03-17: district the day after, city once more than 3 days overdue
+        rectifications_escalate(today=dt.date(2026, 3, day))
+    (notification,) = Notification.objects.filter(recipient=both)
+    assert notification.title_text == "整改逾期升级：2 项逾期 3 天以上仍未整改"
+    assert notification.body_text.count(world.hall_a1.name) == 1 and notification.body_text.count(x1.name) == 1
+    assert Rectification.objects.get(inspection=lost_x1).escalation_level == EscalationLevel.CITY
+
+
 def test_each_escalation_waits_as_many_days_as_the_policy_says(world, lost_a11, policy, time_machine):
     from inspections.tasks import rectifications_escalate_task
 
