@@ -45,5 +45,5 @@ class StaffAdmin(admin.ModelAdmin):
 class UserProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "hall"]
     list_filter = ["role"]
-    filter_horizontal = ["districts"]
+    filter_horizontal = ["cities", "districts"]
     autocomplete_fields = ["hall"]

@@ -149,6 +149,7 @@ def demo_org_build(*, hall_count: int, seed: int, today: dt.date) -> DemoOrg:
     first_hall = next(hall for hall in halls if hall.district_id == first_district.pk)
     org.logins = [
         _login("hq", "客服部 张主任", Role.HQ),
+        _login("city", f"{first_district.city.name} 地市客服", Role.CITY_MANAGER, cities=[first_district.city]),
         _login("district", f"{first_district.name} 区县服务主管", Role.DISTRICT_MANAGER, districts=[first_district]),
         _login("district2", f"{second_district.name} 区县服务主管", Role.DISTRICT_MANAGER, districts=[second_district]),
         _login("hall", f"{first_hall.name} 店长", Role.HALL_MANAGER, hall=first_hall),
@@ -156,7 +157,7 @@ def demo_org_build(*, hall_count: int, seed: int, today: dt.date) -> DemoOrg:
     return org
 
 
-def _login(username: str, full_name: str, role: str, *, districts=(), hall=None) -> tuple[str, str, str]:
+def _login(username: str, full_name: str, role: str, *, cities=(), districts=(), hall=None) -> tuple[str, str, str]:
     user_model = get_user_model()
     user, created = user_model.objects.get_or_create(
         username=username, defaults={"first_name": full_name, "email": f"{username}@demo.hallq.local"}
@@ -167,6 +168,8 @@ def _login(username: str, full_name: str, role: str, *, districts=(), hall=None)
         user.is_superuser = role == Role.HQ
         user.save()
     profile, _ = UserProfile.objects.get_or_create(user=user, defaults={"role": role, "hall": hall})
+    if cities:
+        profile.cities.set(cities)
     if districts:
         profile.districts.set(districts)
     return username, DEMO_PASSWORD, full_name

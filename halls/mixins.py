@@ -8,7 +8,10 @@ from django.core.exceptions import PermissionDenied
 from halls.models import Role
 from halls.selectors import scope_for
 
-ALL_ROLES = (Role.HQ, Role.DISTRICT_MANAGER, Role.HALL_MANAGER)
+ALL_ROLES = (Role.HQ, Role.CITY_MANAGER, Role.DISTRICT_MANAGER, Role.HALL_MANAGER)
+# Who inspects, verifies rectifications and coaches: district managers in their districts, city managers
+# (地市客服) in every district of their cities.
+DISTRICT_LEVEL_ROLES = (Role.CITY_MANAGER, Role.DISTRICT_MANAGER)
 
 
 class RoleRequiredMixin(LoginRequiredMixin):

@@ -125,6 +125,7 @@ class Staff(models.Model):
 
 class Role(models.TextChoices):
     HQ = "hq", _("客服部（总部）")
+    CITY_MANAGER = "city", _("地市客服")
     DISTRICT_MANAGER = "district", _("区县服务主管")
     HALL_MANAGER = "hall", _("营业厅店长")
 
@@ -132,11 +133,13 @@ class Role(models.TextChoices):
 class UserProfile(models.Model):
     """A user's role and the part of the hierarchy it covers.
 
-    HQ sees everything; a district manager the halls of his districts; a hall manager his hall.
+    HQ sees everything; a city company's customer service (地市客服) the halls of its cities; a district
+    manager the halls of his districts; a hall manager his hall.
     """
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    cities = models.ManyToManyField(CityCompany, blank=True, related_name="managers", verbose_name=_("负责地市"))
     districts = models.ManyToManyField(DistrictCompany, blank=True, related_name="managers", verbose_name=_("负责区县"))
     hall = models.ForeignKey(
         Hall, null=True, blank=True, on_delete=models.PROTECT, related_name="managers", verbose_name=_("所在营业厅")
@@ -241,10 +244,16 @@ class GradingPolicy(models.Model):
     )
     appeal_window_days = models.PositiveSmallIntegerField(_("申诉时限(工作日)"), default=3)
     rectification_due_days = models.PositiveSmallIntegerField(_("整改期限(天)"), default=7)
-    # An overdue rectification is raised to the district managers the day after its due date, and to
-    # the city HQ once it is more than this many days overdue and still not fixed.
+    # An overdue rectification is raised to the district managers the day after its due date, to the
+    # city company's customer service (地市客服) once it is more than city_escalation_after_days overdue,
+    # and to the province HQ once more than hq_escalation_after_days, while still not fixed.
     city_escalation_after_days = models.PositiveSmallIntegerField(
         _("逾期升级地市天数"), default=3, help_text=_("整改逾期超过该天数仍未整改的，升级至地市客服部")
+    )
+    hq_escalation_after_days = models.PositiveSmallIntegerField(
+        _("逾期升级省公司天数"),
+        default=7,
+        help_text=_("整改逾期超过该天数仍未整改的，升级至省公司客服部（总部）；须大于逾期升级地市天数"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -290,6 +299,10 @@ class GradingPolicy(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(city_escalation_after_days__gte=1), name="policy_city_escalation_at_least_one_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(hq_escalation_after_days__gt=F("city_escalation_after_days")),
+                name="policy_hq_escalation_after_city",
             ),
             models.UniqueConstraint(
                 fields=["effective_from"], condition=~Q(state=PolicyState.DRAFT), name="one_policy_per_effective_month"

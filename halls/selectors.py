@@ -1,7 +1,12 @@
 """Reads for halls, and the one place that decides who may see which hall.
 
 Every list and detail page of every app filters through :func:`scope_for`: HQ sees all halls,
-a district manager the halls of his districts, a hall manager his own hall, anyone else nothing.
+a city company's customer service (地市客服) the halls of its cities, a district manager the halls of his
+districts, a hall manager his own hall, anyone else nothing.
+
+A city manager acts on its cities' halls as a district manager does on his district's: its scope carries
+the districts of its cities, so every filter and every check that a district manager passes through
+(``district_ids``, :attr:`Scope.manages_districts`) serves both without a view knowing the difference.
 """
 
 from __future__ import annotations
@@ -14,15 +19,17 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
-from halls.models import DistrictCompany, GradingPolicy, Hall, PolicyState, Role
+from halls.models import CityCompany, DistrictCompany, GradingPolicy, Hall, PolicyState, Role
 from halls.months import month_start
 
 
 @dataclass(frozen=True)
 class Scope:
     role: str | None
+    # A city manager's districts are every district of its cities, read when the scope is built.
     district_ids: frozenset[int] = field(default_factory=frozenset)
     hall_id: int | None = None
+    city_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def is_hq(self) -> bool:
@@ -33,29 +40,38 @@ class Scope:
         return self.role == Role.DISTRICT_MANAGER
 
     @property
+    def is_city_manager(self) -> bool:
+        return self.role == Role.CITY_MANAGER
+
+    @property
     def is_hall_manager(self) -> bool:
         return self.role == Role.HALL_MANAGER
+
+    @property
+    def manages_districts(self) -> bool:
+        """District and city managers: they inspect, verify rectifications and coach in their districts."""
+        return self.role in (Role.DISTRICT_MANAGER, Role.CITY_MANAGER)
 
     def hall_q(self, hall_path: str = "") -> Q:
         """A filter on the hall reached by ``hall_path`` ("" for Hall itself, "hall" for a FK)."""
         prefix = f"{hall_path}__" if hall_path else ""
         if self.is_hq:
             return Q()
-        if self.is_district_manager:
+        if self.manages_districts:
             return Q(**{f"{prefix}district_id__in": self.district_ids})
         if self.is_hall_manager and self.hall_id is not None:
             return Q(**{f"{prefix}pk" if not hall_path else f"{hall_path}_id": self.hall_id})
         return Q(pk__in=[])
 
     def filter(self, queryset: QuerySet, hall_path: str = "hall") -> QuerySet:
-        if not (self.is_hq or self.is_district_manager or self.is_hall_manager):
+        if not (self.is_hq or self.manages_districts or self.is_hall_manager):
             return queryset.none()
         return queryset.filter(self.hall_q(hall_path))
 
     def includes(self, hall: Hall) -> bool:
         if self.is_hq:
             return True
-        if self.is_district_manager:
+        if self.manages_districts:
             return hall.district_id in self.district_ids
         if self.is_hall_manager:
             return hall.pk == self.hall_id
@@ -76,12 +92,15 @@ def scope_for(user) -> Scope:
     if profile is None:
         scope = Scope(role=Role.HQ) if user.is_superuser else NO_SCOPE
     else:
-        district_ids = (
-            frozenset(profile.districts.values_list("pk", flat=True))
-            if profile.role == Role.DISTRICT_MANAGER
-            else frozenset()
-        )
-        scope = Scope(role=profile.role, district_ids=district_ids, hall_id=profile.hall_id)
+        city_ids: frozenset[int] = frozenset()
+        district_ids: frozenset[int] = frozenset()
+        if profile.role == Role.DISTRICT_MANAGER:
+            district_ids = frozenset(profile.districts.values_list("pk", flat=True))
+        elif profile.role == Role.CITY_MANAGER:
+            pairs = list(CityCompany.objects.filter(managers=profile).values_list("pk", "districts__pk").order_by())
+            city_ids = frozenset(city_id for city_id, _district_id in pairs)
+            district_ids = frozenset(district_id for _city_id, district_id in pairs if district_id is not None)
+        scope = Scope(role=profile.role, district_ids=district_ids, hall_id=profile.hall_id, city_ids=city_ids)
     user._hallq_scope = scope
     return scope
 
@@ -104,7 +123,7 @@ def district_list(*, user) -> QuerySet[DistrictCompany]:
     scope = scope_for(user)
     if scope.is_hq:
         return qs
-    if scope.is_district_manager:
+    if scope.manages_districts:
         return qs.filter(pk__in=scope.district_ids)
     if scope.is_hall_manager:
         return qs.filter(halls__pk=scope.hall_id)

@@ -15,12 +15,12 @@ from halls.selectors import hall_list, scope_for
 
 @login_required
 def home_view(request):
-    """Each role lands where its work is: HQ on the dashboard, a district manager on his district home,
-    a hall manager on his hall's service archive."""
+    """Each role lands where its work is: HQ on the dashboard, a district or city manager on the
+    workbench of his districts or cities, a hall manager on his hall's service archive."""
     scope = scope_for(request.user)
     if scope.is_hall_manager:
         return redirect("halls:detail", pk=scope.hall_id)
-    if scope.is_district_manager:
+    if scope.manages_districts:
         return redirect("scoring:district_home")
     if scope.is_hq:
         return redirect("scoring:dashboard")

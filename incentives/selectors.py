@@ -52,7 +52,7 @@ def split_list(*, user) -> QuerySet[BonusSplit]:
     qs = BonusSplit.objects.select_related("grading_run", "coefficients", "created_by", "approved_by")
     if scope.is_hq:
         return qs
-    if scope.is_district_manager or scope.is_hall_manager:
+    if scope.manages_districts or scope.is_hall_manager:
         return qs.filter(state=SplitState.APPROVED)
     return qs.none()
 

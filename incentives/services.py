@@ -186,11 +186,9 @@ def split_bonus_start(*, month: dt.date, user, reason: str = "") -> uuid.UUID:
     finds that split and makes no other (:func:`split_bonus_requested`). Returns the request id; raises
     :class:`halls.jobs.BrokerUnavailable` when the task cannot be sent.
     """
-    from incentives.tasks import split_bonus_task
-
     split_bonus_check(month=month, reason=reason)
     request_id = uuid.uuid4()
-    enqueue(split_bonus_task, args=(month_label(month), user.pk, reason, str(request_id)))
+    enqueue("incentives.split_bonus", args=(month_label(month), user.pk, reason, str(request_id)))
     return request_id
 
 

@@ -12,7 +12,7 @@ from django.views import View
 from django.views.generic import DetailView, FormView, ListView, TemplateView
 
 from halls.errors import ApplicationError
-from halls.mixins import RoleRequiredMixin
+from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
 from halls.models import Role
 from halls.selectors import hall_get
 from inspections.forms import (
@@ -50,7 +50,7 @@ from inspections.services.entry import inspection_save, inspection_start
 from inspections.services.notifications import notifications_mark_read
 from inspections.services.rectification import rectification_fix, rectification_review
 
-MANAGERS = (Role.HQ, Role.DISTRICT_MANAGER)
+MANAGERS = (Role.HQ, *DISTRICT_LEVEL_ROLES)
 
 
 def form_errors_apply(form: forms.Form, exc: ApplicationError) -> None:
@@ -124,9 +124,9 @@ class InspectionListView(RoleRequiredMixin, ListView):
 
 
 class InspectionStartView(RoleRequiredMixin, LoadMixin, FormView):
-    """A district manager starts an inspection of a hall of his districts."""
+    """A district or city manager starts an inspection of a hall of his districts or cities."""
 
-    allowed_roles = (Role.DISTRICT_MANAGER,)
+    allowed_roles = DISTRICT_LEVEL_ROLES
     template_name = "inspections/inspection_start.html"
     form_class = InspectionStartForm
 
@@ -151,7 +151,7 @@ class InspectionStartView(RoleRequiredMixin, LoadMixin, FormView):
 class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
     """The entry page: the tree in force, item by item; save as draft or submit."""
 
-    allowed_roles = (Role.DISTRICT_MANAGER,)
+    allowed_roles = DISTRICT_LEVEL_ROLES
     template_name = "inspections/inspection_edit.html"
 
     def load(self, request, **kwargs):
@@ -389,7 +389,7 @@ class AppealDetailView(RoleRequiredMixin, LoadMixin, FormView):
 
 
 class CoachingListView(RoleRequiredMixin, LoadMixin, FormView):
-    """A hall's coaching plans and reports, searchable by text and date; district managers add them."""
+    """A hall's coaching plans and reports, searchable by text and date; district and city managers add them."""
 
     template_name = "inspections/coachingvisit_list.html"
     form_class = CoachingVisitForm
@@ -410,13 +410,13 @@ class CoachingListView(RoleRequiredMixin, LoadMixin, FormView):
             date_from=filters.get("date_from"),
             date_to=filters.get("date_to"),
         )
-        can_record = self.scope.is_district_manager
+        can_record = self.scope.manages_districts
         return super().get_context_data(
             hall=self.hall, visits=visits[:200], search=search, can_record=can_record, **kwargs
         )
 
     def post(self, request, *args, **kwargs):
-        if not self.scope.is_district_manager:
+        if not self.scope.manages_districts:
             raise PermissionDenied
         return super().post(request, *args, **kwargs)
 

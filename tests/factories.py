@@ -101,6 +101,14 @@ def district_manager(*districts, **kwargs):
     return user
 
 
+def city_manager(*cities, **kwargs):
+    """A city company's customer service (地市客服) over ``cities``."""
+    user = UserFactory(**kwargs)
+    profile = UserProfile.objects.create(user=user, role=Role.CITY_MANAGER)
+    profile.cities.set(cities)
+    return user
+
+
 def hall_manager(hall, **kwargs):
     user = UserFactory(**kwargs)
     UserProfile.objects.create(user=user, role=Role.HALL_MANAGER, hall=hall)

@@ -41,7 +41,7 @@ from surveys.models import (
 )
 from surveys.services.definitions import survey_defaults_load
 from surveys.services.imports import import_batch_start, import_template_build
-from tests.factories import StaffFactory
+from tests.factories import CityFactory, StaffFactory, city_manager
 from tests.incentives.factories import published_month
 from tests.inspections.factories import image_upload, inspection_enter
 
@@ -120,6 +120,14 @@ def samples_build(world) -> Samples:
         repair_case=repair_case,
         batch=batch,
         visit=visit,
+    )
+
+
+def sample_city_managers(world) -> tuple:
+    """The city manager (地市客服) of the world's city (districts A and B), and one of another city."""
+    return (
+        city_manager(world.hall_a1.district.city, username="cm_a"),
+        city_manager(CityFactory(), username="cm_other"),
     )
 
 

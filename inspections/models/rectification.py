@@ -33,6 +33,7 @@ class EscalationLevel(models.IntegerChoices):
     NONE = 0, _("未升级")
     DISTRICT = 1, _("已预警区县主管")
     CITY = 2, _("已升级地市客服部")
+    HQ = 3, _("已升级省公司客服部")
 
 
 class Rectification(models.Model):
@@ -70,7 +71,7 @@ class Rectification(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(state__in=RectificationState.values), name="rectification_state_valid"),
             models.CheckConstraint(
-                condition=Q(escalation_level__gte=0, escalation_level__lte=2), name="rectification_level_0_to_2"
+                condition=Q(escalation_level__gte=0, escalation_level__lte=3), name="rectification_level_0_to_3"
             ),
         ]
         indexes = [models.Index(fields=["state", "due_date"]), models.Index(fields=["hall", "state"])]

@@ -75,13 +75,16 @@ def item_needs_rectification(*, item: InspectionItem) -> bool:
 FIX_STATES = OUTSTANDING_STATES
 
 
-def city_escalation_after_days(*, today: dt.date) -> int:
-    """How many days overdue a rectification must be before it reaches the city HQ: the policy in force
-    this month (an overdue one reaches the district managers the day after its due date)."""
+def escalation_after_days(*, today: dt.date) -> tuple[int, int]:
+    """How many days overdue a rectification must be before it reaches the city company's customer
+    service, and before it reaches the province HQ: the policy in force this month (an overdue one
+    reaches the district managers the day after its due date)."""
     try:
-        return policy_in_force(month=today).city_escalation_after_days
-    except ApplicationError:  # no policy yet: the policy model's own default
-        return GradingPolicy._meta.get_field("city_escalation_after_days").default
+        policy = policy_in_force(month=today)
+    except ApplicationError:  # no policy yet: the policy model's own defaults
+        field = GradingPolicy._meta.get_field
+        return field("city_escalation_after_days").default, field("hq_escalation_after_days").default
+    return policy.city_escalation_after_days, policy.hq_escalation_after_days
 
 
 def _locked(rectification_id: int) -> Rectification:
@@ -152,32 +155,37 @@ def rectification_cancel(*, item_id: int, user, note: str) -> Rectification | No
 
 @transaction.atomic
 def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
-    """Raise overdue, still outstanding rectifications one level: to the hall's district managers, then
-    to HQ. Each level is reached once; a second run the same day finds nothing to do. Returns
-    {level: how many reached it}."""
-    city_after_days = city_escalation_after_days(today=today)
+    """Raise overdue, still outstanding rectifications one level at a time, district → city → HQ: to
+    the hall's district managers the day after the due date, to its city's customer service (地市客服)
+    once more than the policy's ``city_escalation_after_days`` overdue, to HQ once more than its
+    ``hq_escalation_after_days``. Each level is reached once and in order (one a day at most), so a
+    second run the same day finds nothing to do. Returns {level: how many reached it}."""
+    city_after_days, hq_after_days = escalation_after_days(today=today)
     outstanding = Rectification.objects.filter(state__in=OUTSTANDING_STATES, due_date__lt=today)
-    to_district = list(
-        outstanding.filter(escalation_level=EscalationLevel.NONE).select_for_update().select_related("hall")
-    )
-    to_city = list(
-        outstanding.filter(
-            escalation_level=EscalationLevel.DISTRICT,
-            due_date__lt=today - dt.timedelta(days=city_after_days),
+    # Read before any row is raised, so that a rectification climbs one level per run.
+    steps = [
+        (EscalationLevel.HQ, EscalationLevel.CITY, hq_after_days),
+        (EscalationLevel.CITY, EscalationLevel.DISTRICT, city_after_days),
+        (EscalationLevel.DISTRICT, EscalationLevel.NONE, 0),
+    ]
+    raised: dict[int, list[Rectification]] = {}
+    for level, below, after_days in steps:
+        raised[level] = list(
+            outstanding.filter(escalation_level=below, due_date__lt=today - dt.timedelta(days=after_days))
+            .select_for_update()
+            .select_related("hall__district")
         )
-        .select_for_update()
-        .select_related("hall")
-    )
     now = timezone.now()
-    for level, rows in ((EscalationLevel.DISTRICT, to_district), (EscalationLevel.CITY, to_city)):
+    for level, rows in raised.items():
         for row in rows:
             row.escalation_level = level
             row.escalated_at = now
         if rows:
             bulk_update_with_history(rows, Rectification, ["escalation_level", "escalated_at"], batch_size=500)
-    _notify_district(to_district, today=today)
-    _notify_hq(to_city, today=today, after_days=city_after_days)
-    return {EscalationLevel.DISTRICT: len(to_district), EscalationLevel.CITY: len(to_city)}
+    _notify_district(raised[EscalationLevel.DISTRICT], today=today)
+    _notify_city(raised[EscalationLevel.CITY], today=today, after_days=city_after_days)
+    _notify_hq(raised[EscalationLevel.HQ], today=today, after_days=hq_after_days)
+    return {level: len(raised[level]) for level in (EscalationLevel.DISTRICT, EscalationLevel.CITY, EscalationLevel.HQ)}
 
 
 def _summary(rows: list[Rectification], today: dt.date) -> dict[str, str]:
@@ -212,6 +220,29 @@ def _notify_district(rows: list[Rectification], *, today: dt.date) -> None:
             body=gettext_noop("%(summary)s"),
             link=reverse("inspections:rectification_list") + "?overdue=1",
             params={"count": len(items), "summary": _summary(items, today)},
+        )
+
+
+def _notify_city(rows: list[Rectification], *, today: dt.date, after_days: int) -> None:
+    if not rows:
+        return
+    by_city: dict[int, list[Rectification]] = defaultdict(list)
+    for row in rows:
+        by_city[row.hall.district.city_id].append(row)
+    profiles = UserProfile.objects.filter(
+        role=Role.CITY_MANAGER, cities__in=by_city.keys(), user__is_active=True
+    ).values_list("user_id", "cities")
+    per_user: dict[int, list[Rectification]] = defaultdict(list)
+    for user_id, city_id in profiles:
+        per_user[user_id].extend(by_city[city_id])
+    users = get_user_model().objects.in_bulk(per_user.keys())
+    for user_id, items in per_user.items():
+        notification_send(
+            recipients=[users[user_id]],
+            title=gettext_noop("整改逾期升级：%(count)s 项逾期 %(days)s 天以上仍未整改"),
+            body=gettext_noop("%(summary)s"),
+            link=reverse("inspections:rectification_list") + "?overdue=1",
+            params={"count": len(items), "days": after_days, "summary": _summary(items, today)},
         )
 
 

@@ -549,7 +549,7 @@ def _viewer_key(scope: Scope) -> str:
     (HQ: all of them), and so do the rows a viewer sees highlighted as his own and may open."""
     if scope.is_hq:
         return "all"
-    who = ".".join(str(pk) for pk in sorted(scope.district_ids)) if scope.is_district_manager else scope.hall_id
+    who = ".".join(str(pk) for pk in sorted(scope.district_ids)) if scope.manages_districts else scope.hall_id
     return f"{scope.role}:{who}"
 
 

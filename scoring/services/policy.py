@@ -37,6 +37,7 @@ POLICY_FIELDS = (
     "appeal_window_days",
     "rectification_due_days",
     "city_escalation_after_days",
+    "hq_escalation_after_days",
 )
 STALE_MESSAGE = gettext_noop("该规则已被他人修改，请刷新页面后重新编辑")
 NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改或启用")
@@ -89,6 +90,8 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("ranking_group", _("未知的状态评定分组：%(value)s") % {"value": data["ranking_group"]})
     if data["city_escalation_after_days"] < 1:
         add("city_escalation_after_days", _("逾期升级地市天数须至少为 1 天"))
+    elif data["hq_escalation_after_days"] <= data["city_escalation_after_days"]:
+        add("hq_escalation_after_days", _("逾期升级省公司天数须大于逾期升级地市天数"))
     if data["effective_from"].day != 1:
         add("effective_from", _("生效月份须为某月第一天"))
     return errors

@@ -8,7 +8,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
-from halls.mixins import RoleRequiredMixin
+from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
 from halls.models import Role
 from halls.selectors import hall_list
 from scoring.exports import xlsx_response
@@ -147,7 +147,11 @@ class DashboardView(RoleRequiredMixin, TemplateView):
 
 
 class DistrictHomeView(RoleRequiredMixin, TemplateView):
-    allowed_roles = (Role.DISTRICT_MANAGER,)
+    """The workbench of a district manager over his districts, and of a city manager (地市客服) over every
+    hall of its cities: the same lists, since the city acts on its halls as a district does on its own
+    (overdue rectifications reach the city before HQ)."""
+
+    allowed_roles = DISTRICT_LEVEL_ROLES
     template_name = "scoring/district_home.html"
 
     def get_context_data(self, **kwargs):

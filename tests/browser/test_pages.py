@@ -155,3 +155,29 @@ def test_rankings_fit_a_phone_screen_with_the_own_hall_highlighted(page, live_se
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     _screenshot(page, "hall-manager-rankings-phone")
+
+
+@time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC), tick=True)
+def test_city_manager_home_is_the_workbench_of_every_hall_of_his_city(page, live_server, report_world):
+    from tests.factories import city_manager
+
+    city_manager(report_world.hall_a1.district.city, username="cm_a")
+    errors = _log_in(page, live_server, "cm_a")
+    assert page.url.endswith("/scoring/district/")
+    assert page.inner_text("h1").startswith("地市工作台")
+    assert page.inner_text("#kpi-halls") == "4"
+    rows = page.eval_on_selector_all("#district-halls tbody tr", "rows => rows.map(r => r.dataset.hall)")
+    assert sorted(rows) == sorted(
+        h.code for h in (report_world.hall_a1, report_world.hall_a2, report_world.hall_b1, report_world.hall_b2)
+    )
+    _assert_charts_drawn(page, ["chart-halls"])
+    page.set_viewport_size({"width": 1366, "height": 900})
+    _screenshot(page, "city-manager-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.reload()
+    page.wait_for_load_state("networkidle")
+    _assert_charts_drawn(page, ["chart-halls"])
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    _screenshot(page, "city-manager-390")
+    assert errors == []

@@ -101,3 +101,114 @@ def test_hall_list_is_paginated(client, world):
     assert response.context["paginator"].count == 34
     assert len(response.context["object_list"]) == 25
     assert len(client.get(reverse("halls:list"), {"page": 2}).context["object_list"]) == 9
+
+
+# --- The city company's customer service (地市客服) ------------------------------------------------
+
+
+@pytest.fixture
+def city_world(world):
+    """The world's city C (districts A and B) with its city manager, and another city X with one hall
+    and its own city manager.
+
+    city C (cm_c)                        city X (cm_x)
+    ├── district A: a1, a2               └── district X: x1
+    └── district B: b1, b2
+    """
+    from tests.factories import CityFactory, DistrictFactory, HallFactory, city_manager
+
+    other_city = CityFactory()
+    world.hall_x1 = HallFactory(district=DistrictFactory(city=other_city))
+    world.city_c = city_manager(world.hall_a1.district.city, username="cm_c")
+    world.city_x = city_manager(other_city, username="cm_x")
+    return world
+
+
+def test_city_manager_lists_every_hall_of_his_city_and_no_other(client, city_world):
+    w = city_world
+    assert _listed_codes(client, w.city_c) == {w.hall_a1.code, w.hall_a2.code, w.hall_b1.code, w.hall_b2.code}
+    assert _listed_codes(client, w.city_x) == {w.hall_x1.code}
+
+
+def test_a_new_district_of_his_city_is_in_his_scope_without_touching_his_account(client, city_world):
+    from tests.factories import DistrictFactory, HallFactory
+
+    new_hall = HallFactory(district=DistrictFactory(city=city_world.hall_a1.district.city))
+    assert new_hall.code in _listed_codes(client, city_world.city_c)
+    assert new_hall.code not in _listed_codes(client, city_world.city_x)
+
+
+@pytest.mark.parametrize(
+    ("user_attr", "hall_attr", "expected"),
+    [
+        ("city_c", "hall_a1", 200),
+        ("city_c", "hall_b2", 200),
+        ("city_c", "hall_x1", 404),
+        ("city_x", "hall_x1", 200),
+        ("city_x", "hall_a1", 404),
+        ("district_a", "hall_x1", 404),
+    ],
+)
+def test_city_manager_opens_his_citys_hall_archives_and_gets_404_for_others(
+    client, city_world, user_attr, hall_attr, expected
+):
+    client.force_login(getattr(city_world, user_attr))
+    response = client.get(reverse("halls:detail", args=[getattr(city_world, hall_attr).pk]))
+    assert response.status_code == expected
+
+
+def test_city_manager_of_two_cities_sees_both(client, city_world):
+    from halls.models import CityCompany
+
+    profile = city_world.city_x.profile
+    profile.cities.add(CityCompany.objects.get(pk=city_world.hall_a1.district.city_id))
+    assert len(_listed_codes(client, city_world.city_x)) == 5
+
+
+def test_the_scope_of_a_city_manager_holds_the_districts_of_his_cities(city_world):
+    from halls.selectors import scope_for
+
+    scope = scope_for(city_world.city_c)
+    assert scope.is_city_manager and scope.manages_districts and not scope.is_district_manager
+    assert scope.city_ids == {city_world.hall_a1.district.city_id}
+    assert scope.district_ids == {city_world.hall_a1.district_id, city_world.hall_b1.district_id}
+    assert scope.includes(city_world.hall_b2) and not scope.includes(city_world.hall_x1)
+
+
+def test_a_city_manager_without_a_city_sees_no_hall(client, world):
+    from tests.factories import city_manager
+
+    assert _listed_codes(client, city_manager(username="cm_none")) == set()
+
+
+def test_city_filter_offers_only_his_city(client, city_world):
+    client.force_login(city_world.city_c)
+    response = client.get(reverse("halls:list"))
+    assert set(response.context["filter"].filters["city"].queryset) == {city_world.hall_a1.district.city}
+    response = client.get(reverse("halls:list"), {"city": city_world.hall_x1.district.city_id})
+    assert "city" in response.context["filter"].form.errors
+
+
+@pytest.mark.parametrize(
+    ("user_attr", "home"),
+    [("city_c", "scoring:district_home"), ("district_a", "scoring:district_home"), ("hq", "scoring:dashboard")],
+)
+def test_each_manager_lands_on_his_home(client, city_world, user_attr, home):
+    client.force_login(getattr(city_world, user_attr))
+    assert client.get(reverse("home"))["Location"] == reverse(home)
+
+
+def test_the_city_workbench_lists_every_hall_of_his_city_under_its_own_title(client, city_world):
+    client.force_login(city_world.city_c)
+    response = client.get(reverse("scoring:district_home"))
+    assert response.status_code == 200
+    assert {row["hall"].code for row in response.context["home"].rows} == {
+        city_world.hall_a1.code,
+        city_world.hall_a2.code,
+        city_world.hall_b1.code,
+        city_world.hall_b2.code,
+    }
+    html = response.content.decode()
+    assert "地市工作台" in html and "区县工作台" not in html
+    # Each hall row names its district, since a city spans several.
+    assert city_world.hall_b2.district.name in html

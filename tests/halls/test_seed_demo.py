@@ -38,7 +38,7 @@ def _demo_results_and_evidence_delete():
 
 def test_seed_demo_prints_a_login_per_role():
     output = _seed()
-    for username in ("hq", "district", "hall"):
+    for username in ("hq", "city", "district", "hall"):
         assert f"  {username} " in output
     assert "hallq-demo-2026" in output
 
@@ -74,3 +74,8 @@ def test_each_demo_login_sees_its_own_scope():
         users["district"].profile.districts.values_list("pk", flat=True)
     )
     assert list(hall_list(user=users["hall"])) == [users["hall"].profile.hall]
+    # The city login covers every hall of 长安区's city, the district login's among them, and no other city.
+    city_halls = set(hall_list(user=users["city"]))
+    assert set(district_halls) < city_halls and len(city_halls) < everything
+    assert {h.district.city_id for h in city_halls} == {users["district"].profile.districts.get().city_id}
+    assert users["city"].profile.role == "city"

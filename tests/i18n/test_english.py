@@ -129,6 +129,18 @@ def test_the_hq_dashboard_reads_in_english(english, english_names):
     assert {"HQ dashboard", "Grade distribution and change from last month", "District comparison"} <= set(labels)
 
 
+def test_the_city_workbench_and_menu_read_in_english_for_a_city_manager(english, english_names):
+    from tests.factories import city_manager
+
+    english.force_login(city_manager(english_names.hall_a1.district.city, username="cm_en"))
+    response = english.get(reverse("scoring:district_home"))
+    assert response.status_code == 200
+    labels = labels_of(response)
+    assert cjk_in(labels) == []
+    assert {"City workbench", "Business hall", "Rank"} <= set(labels)
+    assert "District workbench" not in labels
+
+
 def test_the_inspection_entry_page_reads_in_english_with_english_indicator_names(
     english, english_names, small_scheme, march
 ):

@@ -21,6 +21,7 @@ from inspections.models import (
 from inspections.selectors import inspection_audit
 from inspections.services.appeals import DECISION_CONFLICT, appeal_decide, appeal_file, working_days_after
 from inspections.services.rectification import rectification_fix, rectification_review, rectifications_escalate
+from tests.factories import CityFactory, city_manager
 from tests.inspections.conftest import FULL_MARKS
 from tests.inspections.factories import image_upload, inspection_enter, month_publish, refreshed
 
@@ -79,8 +80,12 @@ def test_a_fix_without_a_note_or_with_a_bad_photo_saves_nothing(world, lost_a11)
     assert rect.state == RectificationState.OPEN and rect.photos.count() == 0
 
 
-def test_escalation_raises_only_overdue_outstanding_ones_once_per_level(world, lost_a11, small_scheme):
-    due = Rectification.objects.get(inspection=lost_a11)  # due 2026-03-17
+def test_escalation_climbs_district_then_city_then_hq_once_per_level(world, lost_a11, small_scheme):
+    """Due 2026-03-17, policy defaults: the district managers the day after, the city's customer
+    service (地市客服) once more than 3 days overdue, HQ once more than 7."""
+    city_manager(world.hall_a1.district.city, username="cm_a")
+    city_manager(CityFactory(), username="cm_other")
+    due = Rectification.objects.get(inspection=lost_a11)
     fixed_one = inspection_enter(
         user=world.district_b, hall=world.hall_b1, scheme=small_scheme, values={**FULL_MARKS, "B1.1": 29}
     )
@@ -89,46 +94,90 @@ def test_escalation_raises_only_overdue_outstanding_ones_once_per_level(world, l
     Notification.objects.all().delete()
     mail.outbox.clear()
 
+    def recipients() -> list[str]:
+        return sorted(Notification.objects.values_list("recipient__username", flat=True))
+
     # On the due date nothing is overdue yet.
-    assert rectifications_escalate(today=dt.date(2026, 3, 17)) == {1: 0, 2: 0}
+    assert rectifications_escalate(today=dt.date(2026, 3, 17)) == {1: 0, 2: 0, 3: 0}
     # The day after: the district manager of district A (only) is warned, once.
-    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 1, 2: 0}
-    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 0, 2: 0}
-    assert list(Notification.objects.values_list("recipient__username", flat=True)) == ["dm_a"]
+    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 1, 2: 0, 3: 0}
+    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 0, 2: 0, 3: 0}
+    assert recipients() == ["dm_a"]
     assert refreshed_rect(due).escalation_level == EscalationLevel.DISTRICT
     assert refreshed_rect(fixed).escalation_level == EscalationLevel.NONE  # fixed: not outstanding
-    # Three days overdue is not yet enough for HQ; four days overdue is, once.
-    assert rectifications_escalate(today=dt.date(2026, 3, 20)) == {1: 0, 2: 0}
-    assert rectifications_escalate(today=dt.date(2026, 3, 21)) == {1: 0, 2: 1}
-    assert rectifications_escalate(today=dt.date(2026, 3, 25)) == {1: 0, 2: 0}
-    assert sorted(Notification.objects.values_list("recipient__username", flat=True)) == ["dm_a", "hq"]
+    # Three days overdue is not yet enough for the city; four days overdue is, once, and only for the
+    # customer service of the hall's city (not another city's, not HQ).
+    assert rectifications_escalate(today=dt.date(2026, 3, 20)) == {1: 0, 2: 0, 3: 0}
+    assert rectifications_escalate(today=dt.date(2026, 3, 21)) == {1: 0, 2: 1, 3: 0}
+    assert rectifications_escalate(today=dt.date(2026, 3, 22)) == {1: 0, 2: 0, 3: 0}
+    assert recipients() == ["cm_a", "dm_a"]
     assert refreshed_rect(due).escalation_level == EscalationLevel.CITY
-    assert len(mail.outbox) == 2
+    # Seven days overdue is not yet enough for HQ; eight is, once.
+    assert rectifications_escalate(today=dt.date(2026, 3, 24)) == {1: 0, 2: 0, 3: 0}
+    assert rectifications_escalate(today=dt.date(2026, 3, 25)) == {1: 0, 2: 0, 3: 1}
+    assert rectifications_escalate(today=dt.date(2026, 3, 30)) == {1: 0, 2: 0, 3: 0}
+    assert recipients() == ["cm_a", "dm_a", "hq"]
+    assert refreshed_rect(due).escalation_level == EscalationLevel.HQ
+    assert len(mail.outbox) == 3
     # The escalation is in the audit trail.
-    assert due.history.count() >= 3
+    assert due.history.count() >= 4
 
 
-def test_the_city_escalation_waits_as_many_days_as_the_policy_says(world, lost_a11, policy, time_machine):
+def test_a_long_overdue_rectification_still_climbs_one_level_a_day(world, lost_a11):
+    """The job did not run for weeks: the first run warns the district, the next the city, then HQ;
+    no level is skipped."""
+    city_manager(world.hall_a1.district.city, username="cm_a")
+    assert rectifications_escalate(today=dt.date(2026, 4, 20)) == {1: 1, 2: 0, 3: 0}
+    assert rectifications_escalate(today=dt.date(2026, 4, 21)) == {1: 0, 2: 1, 3: 0}
+    assert rectifications_escalate(today=dt.date(2026, 4, 22)) == {1: 0, 2: 0, 3: 1}
+
+
+def test_a_city_manager_of_two_cities_hears_of_each_overdue_rectification_once(world, lost_a11, small_scheme):
+    from tests.factories import DistrictFactory, HallFactory
+
+    x1 = HallFactory(district=DistrictFactory(city=CityFactory()))
+    lost_x1 = inspection_enter(user=world.district_a, hall=x1, scheme=small_scheme, values={**FULL_MARKS, "A1.1": 20})
+    both = city_manager(world.hall_a1.district.city, x1.district.city, username="cm_both")
+    for day in (18, 21):  # due 2026-03-17: district the day after, city once more than 3 days overdue
+        rectifications_escalate(today=dt.date(2026, 3, day))
+    (notification,) = Notification.objects.filter(recipient=both)
+    assert notification.title_text == "整改逾期升级：2 项逾期 3 天以上仍未整改"
+    assert notification.body_text.count(world.hall_a1.name) == 1 and notification.body_text.count(x1.name) == 1
+    assert Rectification.objects.get(inspection=lost_x1).escalation_level == EscalationLevel.CITY
+
+
+def test_each_escalation_waits_as_many_days_as_the_policy_says(world, lost_a11, policy, time_machine):
     from inspections.tasks import rectifications_escalate_task
 
+    city_manager(world.hall_a1.district.city, username="cm_a")
     policy.city_escalation_after_days = 5
-    policy.save(update_fields=["city_escalation_after_days"])
+    policy.hq_escalation_after_days = 9
+    policy.save(update_fields=["city_escalation_after_days", "hq_escalation_after_days"])
     # Due 2026-03-17: the district managers are warned the day after, as before.
-    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 1, 2: 0}
-    # HQ hears of it once it is more than 5 days overdue: not at 4 days (2026-03-21, when the default 3
-    # would escalate), not at 5 (03-22), at 6 (03-23). The daily task, run on those mornings:
-    for day, expected in ((21, {"1": 0, "2": 0}), (22, {"1": 0, "2": 0}), (23, {"1": 0, "2": 1})):
+    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 1, 2: 0, 3: 0}
+    # The city hears of it once it is more than 5 days overdue: not at 4 days (2026-03-21, when the
+    # default 3 would escalate), not at 5 (03-22), at 6 (03-23); HQ once more than 9 (03-27, not 03-26).
+    # The daily task, run on those mornings:
+    for day, expected in (
+        (21, {"1": 0, "2": 0, "3": 0}),
+        (22, {"1": 0, "2": 0, "3": 0}),
+        (23, {"1": 0, "2": 1, "3": 0}),
+        (26, {"1": 0, "2": 0, "3": 0}),
+        (27, {"1": 0, "2": 0, "3": 1}),
+    ):
         time_machine.move_to(dt.datetime(2026, 3, day, 7, 30, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
         assert rectifications_escalate_task.delay().get() == expected
-    assert refreshed_rect(Rectification.objects.get(inspection=lost_a11)).escalation_level == EscalationLevel.CITY
-    assert Notification.objects.get(recipient=world.hq).title_text == "整改逾期升级：1 项逾期 5 天以上仍未整改"
+    assert refreshed_rect(Rectification.objects.get(inspection=lost_a11)).escalation_level == EscalationLevel.HQ
+    cm_a = Notification.objects.get(recipient__username="cm_a")
+    assert cm_a.title_text == "整改逾期升级：1 项逾期 5 天以上仍未整改"
+    assert Notification.objects.get(recipient=world.hq).title_text == "整改逾期升级：1 项逾期 9 天以上仍未整改"
 
 
 def test_the_escalation_task_runs_the_service(world, lost_a11, time_machine):
     from inspections.tasks import rectifications_escalate_task
 
     time_machine.move_to(dt.datetime(2026, 3, 18, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
-    assert rectifications_escalate_task.delay().get() == {"1": 1, "2": 0}
+    assert rectifications_escalate_task.delay().get() == {"1": 1, "2": 0, "3": 0}
 
 
 def refreshed_rect(rect):

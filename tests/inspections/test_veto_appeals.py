@@ -85,7 +85,7 @@ def test_an_upheld_veto_appeal_clears_the_veto_recomputes_the_totals_and_cancels
     assert veto_rect.state == RectificationState.CANCELLED and "监控属实" in veto_rect.review_note
     assert veto_rect.history.first().history_user == world.hq
     assert rectification_of(vetoed, "A1.1").state == RectificationState.OPEN
-    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 1, 2: 0}  # A1.1 only
+    assert rectifications_escalate(today=dt.date(2026, 3, 18)) == {1: 1, 2: 0, 3: 0}  # A1.1 only
     assert any(n.title_text.startswith("申诉已支持") for n in Notification.objects.filter(recipient=world.manager_a1))
     # A cleared veto cannot be appealed again.
     with pytest.raises(ApplicationError, match="该项一票否决已撤销"):

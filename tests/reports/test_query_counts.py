@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from halls.months import month_add
 from scoring.models import HallMonthResult
-from tests.factories import DistrictFactory, HallFactory, d, district_manager, hall_manager, hq_user
+from tests.factories import DistrictFactory, HallFactory, city_manager, d, district_manager, hall_manager, hq_user
 from tests.reports.factories import grading_run, inspection_submit, rectification, repair_case
 
 pytestmark = pytest.mark.django_db
@@ -76,12 +76,15 @@ def test_report_pages_cost_the_same_number_of_queries_for_5_and_50_halls(client,
     dm = district_manager(*districts, username="dm")
     first = _add_halls(districts, runs, 5, inspector=dm)
     hm = hall_manager(first[0], username="hm")
+    cm = city_manager(district_one.city, username="cm")
     pages = [
         (hq, reverse("scoring:dashboard")),
         (hq, reverse("scoring:ranking")),
         (hq, reverse("scoring:ranking_export")),
         (dm, reverse("scoring:district_home")),
         (dm, reverse("scoring:ranking")),
+        (cm, reverse("scoring:district_home")),
+        (cm, reverse("scoring:ranking")),
         (hm, reverse("halls:detail", args=[first[0].pk])),
         (hm, reverse("scoring:ranking")),
     ]

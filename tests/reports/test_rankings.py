@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from halls.spreadsheets import cell_safe
 from scoring.models import GradingRun
-from tests.factories import CityFactory, DistrictFactory, HallFactory, d, hall_manager
+from tests.factories import CityFactory, DistrictFactory, HallFactory, city_manager, d, hall_manager
 from tests.reports.factories import JULY, JUNE, HallMonthResultFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +103,26 @@ def test_halls_of_another_city_are_not_ranked_for_this_citys_manager(client, wor
     assert stranger.code in _codes(_ranking(client, world.hq, month="2026-06"))
     manager = hall_manager(stranger, username="stranger")
     assert _codes(_ranking(client, manager)) == [stranger.code]
+
+
+def test_a_city_manager_ranks_every_hall_of_his_city_opens_them_and_sees_no_other_city(client, world, gradings):
+    other_city = DistrictFactory(city=CityFactory())
+    stranger = HallFactory(district=other_city, name="外市营业厅")
+    HallMonthResultFactory(run=gradings.june, hall=stranger, rank_city=1)
+    cm_c = city_manager(world.hall_a1.district.city, username="cm_c")
+    response = _ranking(client, cm_c, month="2026-06")
+    assert _codes(response) == [h.code for h in (world.hall_a1, world.hall_b1, world.hall_a2, world.hall_b2)]
+    # Every hall of his city is his: highlighted and linked to its archive.
+    assert response.context["highlight_hall_ids"] == {
+        h.pk for h in (world.hall_a1, world.hall_a2, world.hall_b1, world.hall_b2)
+    }
+    assert reverse("halls:detail", args=[world.hall_b2.pk]) in response.content.decode()
+    # He also sees the draft under review, as district managers do.
+    assert _ranking(client, cm_c).context["criteria"].month == JULY
+    response = _ranking(client, cm_c, month="2026-06", city=other_city.city_id)
+    assert "city" in response.context["form"].errors
+    cm_x = city_manager(other_city.city, username="cm_x")
+    assert _codes(_ranking(client, cm_x, month="2026-06")) == [stranger.code]
 
 
 def test_rankings_are_paginated(client, world, gradings):

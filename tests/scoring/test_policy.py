@@ -55,6 +55,20 @@ def test_the_city_escalation_delay_must_be_at_least_one_day(draft):
     assert errors == {"city_escalation_after_days": ["逾期升级地市天数须至少为 1 天"]}
 
 
+def test_hq_hears_of_an_overdue_rectification_only_after_the_city(draft):
+    assert policy_validate(_data(draft, city_escalation_after_days=3, hq_escalation_after_days=4)) == {}
+    errors = policy_validate(_data(draft, city_escalation_after_days=3, hq_escalation_after_days=3))
+    assert errors == {"hq_escalation_after_days": ["逾期升级省公司天数须大于逾期升级地市天数"]}
+
+
+def test_the_database_refuses_a_policy_that_escalates_to_hq_before_the_city(draft):
+    from django.db import IntegrityError, transaction
+
+    draft.city_escalation_after_days, draft.hq_escalation_after_days = 5, 5
+    with pytest.raises(IntegrityError), transaction.atomic():
+        draft.save()
+
+
 def test_an_update_against_a_stale_version_is_refused_and_nothing_is_saved(draft):
     read_version = draft.lock_version
     policy_update(policy=draft, data=_data(draft, bonus_cap=4), lock_version=read_version)

@@ -1,4 +1,4 @@
-"""Who may open what: every URL pattern in the URLconf, requested with real ids as seven kinds of user.
+"""Who may open what: every URL pattern in the URLconf, requested with real ids as nine kinds of user.
 
 The expectation table below has one line per URL name; a pattern without a line fails
 :func:`test_every_url_in_the_urlconf_has_a_line_in_the_matrix`, so a page merged later cannot slip by
@@ -7,7 +7,7 @@ unchecked. The ids come from tests/samples.py (all in district A / hall a1), so 
 
 Columns (one token each):
     anonymous · staff without role · hall manager of a2 · hall manager of a1 · district manager of B ·
-    district manager of A · HQ
+    district manager of A · city manager (地市客服) of another city · city manager of A's city · HQ
 
 Tokens: ``200`` the page (or file), ``login`` a 302 to the login page, ``302`` a redirect elsewhere (the
 user's home, a submitted inspection's detail), ``403`` wrong role, ``404`` outside the user's scope,
@@ -31,67 +31,69 @@ from incentives.models import SplitState
 from inspections.services.entry import inspection_start
 from scoring.models import GradingRun, RunState
 from tests.factories import hall_manager
-from tests.samples import sample_url_kwargs, samples_build
+from tests.samples import sample_city_managers, sample_url_kwargs, samples_build
 from tests.security.test_csp import _patterns
 
-ROLES = ("anonymous", "no_role", "other_hall", "hall", "other_district", "district", "hq")
+ROLES = (
+    "anonymous", "no_role", "other_hall", "hall", "other_district", "district", "other_city", "city", "hq"
+)  # fmt: skip
 
 # fmt: off
 MATRIX: dict[str, str] = {
-    #                                   anon   none other  hall  othD  dist  hq
-    "home":                            "login 403  302   302   302   302   302",
-    "login":                           "200   302  302   302   302   302   302",
-    "logout":                          "405   405  405   405   405   405   405",
-    "health":                          "200   200  200   200   200   200   200",
-    "set_language":                    "302   302  302   302   302   302   302",
-    "halls:list":                      "login 403  200   200   200   200   200",
-    "halls:detail":                    "login 403  404   200   404   200   200",
-    "inspections:scheme_list":         "login 403  200   200   200   200   200",
-    "inspections:scheme_detail":       "login 403  200   200   200   200   200",
-    "inspections:list":                "login 403  200   200   200   200   200",
-    "inspections:start":               "login 403  403   403   404   200   403",
-    "inspections:detail":              "login 403  404   200   404   200   200",
-    "inspections:edit":                "login 403  403   403   404   200   403",
-    "inspections:photo":               "login 403  404   200   404   200   200",
-    "inspections:rectification_list":  "login 403  200   200   200   200   200",
-    "inspections:rectification_detail":"login 403  404   200   404   200   200",
-    "inspections:appeal_create":       "login 403  404   200   403   403   403",
-    "inspections:appeal_list":         "login 403  200   200   200   200   200",
-    "inspections:appeal_detail":       "login 403  404   200   404   200   200",
-    "inspections:coaching_list":       "login 403  404   200   404   200   200",
-    "inspections:notification_list":   "login 403  200   200   200   200   200",
-    "scoring:ranking":                 "login 403  200   200   200   200   200",
-    "scoring:ranking_export":          "login 403  200   200   200   200   200",
-    "scoring:dashboard":               "login 403  403   403   403   403   200",
-    "scoring:district_home":           "login 403  403   403   200   200   403",
-    "scoring:policy_list":             "login 403  403   403   403   403   200",
-    "scoring:policy_update":           "login 403  403   403   403   403   200",
-    "scoring:grading":                 "login 403  403   403   403   403   200",
-    "scoring:run_detail":              "login 403  403   403   403   403   200",
-    "scoring:run_progress":            "login 403  403   403   403   403   200",
-    "scoring:run_publish":             "login 403  403   403   403   403   405",
-    "scoring:run_export":              "login 403  403   403   403   403   200",
-    "surveys:import_list":             "login 403  403   403   403   403   200",
+    #                                   anon  none  other hall  othD  dist  othC  city  hq
+    "home":                            "login 403   302   302   302   302   302   302   302",
+    "login":                           "200   302   302   302   302   302   302   302   302",
+    "logout":                          "405   405   405   405   405   405   405   405   405",
+    "health":                          "200   200   200   200   200   200   200   200   200",
+    "set_language":                    "302   302   302   302   302   302   302   302   302",
+    "halls:list":                      "login 403   200   200   200   200   200   200   200",
+    "halls:detail":                    "login 403   404   200   404   200   404   200   200",
+    "inspections:scheme_list":         "login 403   200   200   200   200   200   200   200",
+    "inspections:scheme_detail":       "login 403   200   200   200   200   200   200   200",
+    "inspections:list":                "login 403   200   200   200   200   200   200   200",
+    "inspections:start":               "login 403   403   403   404   200   404   200   403",
+    "inspections:detail":              "login 403   404   200   404   200   404   200   200",
+    "inspections:edit":                "login 403   403   403   404   200   404   200   403",
+    "inspections:photo":               "login 403   404   200   404   200   404   200   200",
+    "inspections:rectification_list":  "login 403   200   200   200   200   200   200   200",
+    "inspections:rectification_detail":"login 403   404   200   404   200   404   200   200",
+    "inspections:appeal_create":       "login 403   404   200   403   403   403   403   403",
+    "inspections:appeal_list":         "login 403   200   200   200   200   200   200   200",
+    "inspections:appeal_detail":       "login 403   404   200   404   200   404   200   200",
+    "inspections:coaching_list":       "login 403   404   200   404   200   404   200   200",
+    "inspections:notification_list":   "login 403   200   200   200   200   200   200   200",
+    "scoring:ranking":                 "login 403   200   200   200   200   200   200   200",
+    "scoring:ranking_export":          "login 403   200   200   200   200   200   200   200",
+    "scoring:dashboard":               "login 403   403   403   403   403   403   403   200",
+    "scoring:district_home":           "login 403   403   403   200   200   200   200   403",
+    "scoring:policy_list":             "login 403   403   403   403   403   403   403   200",
+    "scoring:policy_update":           "login 403   403   403   403   403   403   403   200",
+    "scoring:grading":                 "login 403   403   403   403   403   403   403   200",
+    "scoring:run_detail":              "login 403   403   403   403   403   403   403   200",
+    "scoring:run_progress":            "login 403   403   403   403   403   403   403   200",
+    "scoring:run_publish":             "login 403   403   403   403   403   403   403   405",
+    "scoring:run_export":              "login 403   403   403   403   403   403   403   200",
+    "surveys:import_list":             "login 403   403   403   403   403   403   403   200",
     # Without ?kind= there is no template to give (the page links each kind).
-    "surveys:import_template":         "login 403  403   403   403   403   404",
-    "surveys:import_detail":           "login 403  403   403   403   403   200",
-    "surveys:import_status":           "login 403  403   403   403   403   200",
-    "surveys:import_file":             "login 403  403   403   403   403   200",
-    "surveys:import_errors":           "login 403  403   403   403   403   200",
-    "surveys:response_create":         "login 403  403   403   403   403   200",
-    "surveys:repair_list":             "login 403  200   200   200   200   200",
+    "surveys:import_template":         "login 403   403   403   403   403   403   403   404",
+    "surveys:import_detail":           "login 403   403   403   403   403   403   403   200",
+    "surveys:import_status":           "login 403   403   403   403   403   403   403   200",
+    "surveys:import_file":             "login 403   403   403   403   403   403   403   200",
+    "surveys:import_errors":           "login 403   403   403   403   403   403   403   200",
+    "surveys:response_create":         "login 403   403   403   403   403   403   403   200",
+    "surveys:repair_list":             "login 403   200   200   200   200   200   200   200",
     # Only a hall manager follows up his customers; other roles are refused before scope is looked at.
-    "surveys:repair_update":           "login 403  404   200   403   403   403",
-    "surveys:visit_detail":            "login 403  404   200   404   200   200",
-    "incentives:pool_list":            "login 403  403   403   403   403   200",
-    "incentives:split_list":           "login 403  200   200   200   200   200",
-    "incentives:split_run":            "login 403  403   403   403   403   200",
+    "surveys:repair_update":           "login 403   404   200   403   403   403   403   403",
+    "surveys:visit_detail":            "login 403   404   200   404   200   404   200   200",
+    "incentives:pool_list":            "login 403   403   403   403   403   403   403   200",
+    "incentives:split_list":           "login 403   200   200   200   200   200   200   200",
+    "incentives:split_run":            "login 403   403   403   403   403   403   403   200",
     # A draft split is HQ's alone; once approved its halls see it (test below).
-    "incentives:split_detail":         "login 403  404   404   404   404   200",
-    "incentives:split_staff":          "login 403  403   403   403   403   200",
-    "incentives:split_approve":        "login 403  403   403   403   403   405",
-    "incentives:split_export":         "login 403  403   403   403   403   200",
-    "incentives:hall_bonus_detail":    "login 403  404   404   404   404   200",
+    "incentives:split_detail":         "login 403   404   404   404   404   404   404   200",
+    "incentives:split_staff":          "login 403   403   403   403   403   403   403   200",
+    "incentives:split_approve":        "login 403   403   403   403   403   403   403   405",
+    "incentives:split_export":         "login 403   403   403   403   403   403   403   200",
+    "incentives:hall_bonus_detail":    "login 403   404   404   404   404   404   404   200",
 }
 # fmt: on
 
@@ -158,6 +160,7 @@ def _outcome(response) -> str:
 
 @pytest.fixture
 def users(world) -> dict:
+    city_manager_a, other_city_manager = sample_city_managers(world)
     return {
         "anonymous": None,
         "no_role": world.no_role,
@@ -165,6 +168,8 @@ def users(world) -> dict:
         "hall": world.manager_a1,
         "other_district": world.district_b,
         "district": world.district_a,
+        "other_city": other_city_manager,
+        "city": city_manager_a,
         "hq": world.hq,
     }
 
@@ -266,6 +271,19 @@ def test_a_permitted_post_of_the_same_payload_does_write(client, world, users, s
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("name", ["inspections:start", "inspections:edit", "inspections:coaching_list"])
+def test_the_city_manager_writes_where_the_district_manager_does_in_his_city(
+    client, world, users, samples, url_kwargs, name
+):
+    url = dict(_urls(url_kwargs))[name]
+    _as(client, users["city"])
+    before = database_fingerprint()
+    response = client.post(url, post_data(world, samples)[name])
+    assert response.status_code == 302, response.status_code
+    assert database_fingerprint() != before
+
+
+@pytest.mark.django_db
 def test_the_post_only_endpoints_act_for_hq(client, world, users, samples):
     _as(client, users["hq"])
     response = client.post(reverse("scoring:run_publish", kwargs={"pk": samples.run.pk}))
@@ -291,11 +309,11 @@ def test_logout_is_post_only_and_ends_the_session(client, world):
 
 # fmt: off
 APPROVED_SPLIT: dict[str, str] = {
-    #                                   anon   none other  hall  othD  dist  hq
-    "incentives:split_detail":         "login 403  200   200   200   200   200",
-    "incentives:hall_bonus_detail":    "login 403  404   200   404   200   200",
-    "incentives:split_staff":          "login 403  403   403   403   403   200",
-    "incentives:split_export":         "login 403  403   403   403   403   200",
+    #                                   anon  none  other hall  othD  dist  othC  city  hq
+    "incentives:split_detail":         "login 403   200   200   200   200   200   200   200",
+    "incentives:hall_bonus_detail":    "login 403   404   200   404   200   404   200   200",
+    "incentives:split_staff":          "login 403   403   403   403   403   403   403   200",
+    "incentives:split_export":         "login 403   403   403   403   403   403   403   200",
 }
 # fmt: on
 
@@ -338,7 +356,7 @@ def test_the_admin_sends_anonymous_to_its_login_and_admits_staff(client, world):
 
 
 def test_the_matrix_rows_name_real_roles():
-    assert len(ROLES) == 7
-    assert {Role.HQ, Role.DISTRICT_MANAGER, Role.HALL_MANAGER} <= set(Role.values)
+    assert len(ROLES) == 9
+    assert {Role.HQ, Role.CITY_MANAGER, Role.DISTRICT_MANAGER, Role.HALL_MANAGER} == set(Role.values)
     for name in MATRIX:
         _expected(name)

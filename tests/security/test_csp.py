@@ -13,7 +13,7 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.samples import sample_url_kwargs, samples_build
+from tests.samples import sample_city_managers, sample_url_kwargs, samples_build
 from tests.security.csp_checks import csp_violations, template_csp_violations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,9 +133,11 @@ def test_every_page_in_the_urlconf_is_named_with_sample_ids_when_it_takes_argume
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["hq", "district_a", "manager_a1", "anonymous"])
+@pytest.mark.parametrize("who", ["hq", "city_a", "district_a", "manager_a1", "anonymous"])
 def test_every_page_renders_without_inline_script_or_style(client, world, samples, who):
-    if who != "anonymous":
+    if who == "city_a":
+        client.force_login(sample_city_managers(world)[0])
+    elif who != "anonymous":
         client.force_login(getattr(world, who))
     urls, _missing = _page_urls(world, samples)
     assert _render_and_check(client, urls) == {}
