@@ -42,6 +42,15 @@ class InspectionStartForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    template_code = forms.ChoiceField(
+        label=_("检查模板"),
+        required=False,
+        help_text=_("远程监控和专项检查可只查一个模板的项目；明查按全部指标"),
+    )
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template_code"].choices = [("", _("全部指标")), *[(t.code, t.name) for t in templates]]
 
 
 class InspectionEntryForm(forms.Form):
