@@ -297,3 +297,22 @@ def scheme_leaves(*, scheme_id: int, template_id: int | None = None) -> list[Ind
     if rows and not rows[0].scheme.is_editable:
         cache.set(key, rows, SCHEME_LEAVES_CACHE_SECONDS)
     return rows
+
+
+# --- The tree editor: only a draft's items and templates can be opened for editing ---------------------
+
+
+def draft_scheme_get(*, pk: int) -> IndicatorScheme:
+    return get_object_or_404(IndicatorScheme.objects.filter(state=SchemeState.DRAFT), pk=pk)
+
+
+def draft_indicator_get(*, pk: int) -> Indicator:
+    return get_object_or_404(
+        Indicator.objects.select_related("scheme", "parent").filter(scheme__state=SchemeState.DRAFT), pk=pk
+    )
+
+
+def draft_template_get(*, pk: int) -> CheckTemplate:
+    return get_object_or_404(
+        CheckTemplate.objects.select_related("scheme").filter(scheme__state=SchemeState.DRAFT), pk=pk
+    )

@@ -43,6 +43,7 @@ from inspections.selectors import (
     rectification_list,
     scheme_leaves,
     scheme_list,
+    scheme_templates,
     scheme_tree,
 )
 from inspections.services.appeals import appeal_deadline, appeal_decide, appeal_file
@@ -102,6 +103,7 @@ class SchemeDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["tree"] = scheme_tree(scheme=self.object)
+        context["templates"] = scheme_templates(scheme=self.object)
         return context
 
 
