@@ -84,7 +84,13 @@ def scheme_tidy(*, scheme: IndicatorScheme) -> None:
 
 
 def _fields_check(
-    *, scheme: IndicatorScheme, indicator: Indicator | None, code: str, kind: str, points: Decimal | None
+    *,
+    scheme: IndicatorScheme,
+    indicator: Indicator | None,
+    parent: Indicator | None,
+    code: str,
+    kind: str,
+    points: Decimal | None,
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if not code:
@@ -93,6 +99,8 @@ def _fields_check(
         errors["code"] = [_("编码 %(code)s 在本版本中已被使用") % {"code": code}]
     if kind not in IndicatorKind.values:
         errors["kind"] = [_("类型无效")]
+    elif kind != IndicatorKind.SCORED and parent is not None:
+        errors["parent"] = [_("一票否决、扣分和加分项放在顶层，不能有上级指标")]
     if points is not None and points < 0:
         errors["points"] = [_("分值不能为负数")]
     return errors
@@ -144,7 +152,7 @@ def indicator_create(
     scheme = _locked_draft(scheme.pk)
     code = code.strip()
     _rows, children = _tree(scheme)
-    errors = _fields_check(scheme=scheme, indicator=None, code=code, kind=kind, points=points)
+    errors = _fields_check(scheme=scheme, indicator=None, parent=parent, code=code, kind=kind, points=points)
     errors.update(_parent_check(scheme=scheme, parent=parent, children=children, moving=None))
     _raise(errors)
     points, allow_na = _clean(kind, points, allow_na)
@@ -184,7 +192,7 @@ def indicator_update(
     indicator = Indicator.objects.get(pk=indicator.pk)
     code = code.strip()
     _rows, children = _tree(scheme)
-    errors = _fields_check(scheme=scheme, indicator=indicator, code=code, kind=kind, points=points)
+    errors = _fields_check(scheme=scheme, indicator=indicator, parent=parent, code=code, kind=kind, points=points)
     if kind != IndicatorKind.SCORED and children.get(indicator.pk):
         errors["kind"] = [_("有下级指标的指标只能是计分项")]
     errors.update(_parent_check(scheme=scheme, parent=parent, children=children, moving=indicator))

@@ -102,6 +102,16 @@ def test_nothing_goes_under_a_veto_deduction_or_bonus_item(draft):
     assert caught.value.field_errors == {"parent": ["一票否决项不能有下级指标"]}
 
 
+def test_veto_deduction_and_bonus_items_stay_at_the_top(draft):
+    with pytest.raises(ApplicationError) as caught:
+        leaf(draft, codes(draft)["A1"], "A1.9", 1, kind=IndicatorKind.BONUS)
+    assert caught.value.field_errors == {"parent": ["一票否决、扣分和加分项放在顶层，不能有上级指标"]}
+    by_code = codes(draft)
+    with pytest.raises(ApplicationError):
+        indicator_update(indicator=by_code["A2.1"], **_fields(by_code["A2.1"], kind=IndicatorKind.DEDUCTION))
+    assert codes(draft)["A2.1"].kind == IndicatorKind.SCORED
+
+
 def test_a_code_already_in_the_draft_is_refused_beside_the_code(draft):
     with pytest.raises(ApplicationError) as caught:
         leaf(draft, codes(draft)["A2"], "B1.1", 5)
@@ -160,7 +170,7 @@ def test_changing_a_leafs_points_changes_its_parents_and_a_parents_own_points_ar
 def test_an_item_with_children_stays_a_scored_item(draft):
     by_code = codes(draft)
     with pytest.raises(ApplicationError) as caught:
-        indicator_update(indicator=by_code["A1"], **_fields(by_code["A1"], kind=IndicatorKind.VETO))
+        indicator_update(indicator=by_code["A"], **_fields(by_code["A"], kind=IndicatorKind.VETO))
     assert caught.value.field_errors == {"kind": ["有下级指标的指标只能是计分项"]}
 
 
