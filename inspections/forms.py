@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from halls.errors import ApplicationError
@@ -209,6 +210,9 @@ class SchemeDraftForm(forms.Form):
     effective_from = MonthField(label=_("生效月份"))
 
 
+EM_SPACE = "\u2003"  # indents a parent's children in the parent list
+
+
 class IndicatorForm(forms.Form):
     parent = forms.ModelChoiceField(
         label=_("上级指标"),
@@ -236,7 +240,7 @@ class IndicatorForm(forms.Form):
         self.fields["parent"].queryset = Indicator.objects.filter(
             scheme=scheme, kind=IndicatorKind.SCORED, level__lt=3
         ).order_by("order")
-        self.fields["parent"].label_from_instance = lambda ind: f"{'　' * (ind.level - 1)}{ind.code} {ind.name}"
+        self.fields["parent"].label_from_instance = lambda ind: f"{EM_SPACE * (ind.level - 1)}{ind.code} {ind.name}"
 
 
 class CheckTemplateForm(forms.Form):
@@ -256,5 +260,5 @@ class CheckTemplateForm(forms.Form):
             "order"
         )
         self.fields["indicators"].label_from_instance = lambda ind: (
-            f"{ind.code} {ind.name}（{points_text(ind.points)}）"
+            f"{ind.code} {ind.name}{gettext('（')}{points_text(ind.points)}{gettext('）')}"
         )

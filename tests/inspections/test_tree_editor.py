@@ -323,3 +323,24 @@ def test_hq_renames_a_draft_and_moves_its_effective_month(client, world, draft):
     client.post(reverse("inspections:scheme_edit", args=[draft.pk]), {"name": "五月版", "effective_from": "2026-05"})
     draft.refresh_from_db()
     assert (draft.name, draft.effective_from) == ("五月版", dt.date(2026, 5, 1))
+
+
+def test_the_editor_and_its_forms_read_in_english(client, world, small_scheme):
+    from tests.i18n.test_english import cjk_in, labels_of
+
+    draft = scheme_copy_to_draft(scheme=small_scheme, effective_from=APRIL, name="April")
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    client.force_login(world.hq)
+    indicator_delete(indicator=codes(draft)["A2"])  # so that a problem is listed too
+    for url in (
+        reverse("inspections:scheme_edit", args=[draft.pk]),
+        reverse("inspections:indicator_update", args=[codes(draft)["A1.1"].pk]),
+        reverse("inspections:template_create", args=[draft.pk]),
+        reverse("inspections:scheme_copy", args=[small_scheme.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200
+        # the source scheme's name is data, not interface
+        assert [t for t in cjk_in(labels_of(response)) if "小树" not in t] == [], url
+    page = client.get(reverse("inspections:scheme_edit", args=[draft.pk])).content.decode()
+    assert "Level-1 indicators add up to 80 points; they should add up to 100" in page
