@@ -66,6 +66,18 @@ def test_hq_revises_the_tree_in_the_browser_and_a_patrol_is_entered_against_a_te
     assert page.locator("#what-if-link").get_attribute("href").endswith(f"?scheme={draft.pk}")
     shoot(page, "tree-editor")
 
+    # Removing asks first: dismissed, nothing goes; accepted, the award bonus item goes.
+    award = Indicator.objects.get(scheme=draft, code="BON2")
+    remove = page.locator(f"#ind-{award.pk}").get_by_role("button", name="删除")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    remove.click()
+    page.wait_for_timeout(500)  # time enough for a submission, had one been let through
+    assert Indicator.objects.filter(pk=award.pk).exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    remove.click()
+    page.wait_for_selector(f"#ind-{award.pk}", state="detached")
+    assert not Indicator.objects.filter(pk=award.pk).exists()
+
     page.locator("#activate-button").click()
     page.wait_for_url(f"**/inspections/schemes/{draft.pk}/")
     assert "生效" in page.locator("h1").inner_text()
