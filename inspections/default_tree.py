@@ -199,3 +199,20 @@ DEFAULT_TREE: list[tuple] = [
     ("BON1", "客户表扬信", "Customer letter of praise", 1, "bonus", False, []),
     ("BON2", "获得荣誉奖项", "Award received", 2, "bonus", False, []),
 ]
+
+# The default check templates of the default tree: (code, zh, en, leaf codes). A remote patrol or a special
+# check is entered against one of them and scored over the points it applies.
+DEFAULT_TEMPLATES: list[tuple[str, str, str, list[str]]] = [
+    (
+        "QUEUE",
+        "排队管理巡检",
+        "Queue-management patrol",
+        ["QU1.1", "QU1.2", "QU2.1", "QU2.2", "QU3.1", "QU3.2", "VETO1"],
+    ),
+    (
+        "ENV5S",
+        "5S 环境检查",
+        "5S environment check",
+        ["EF1.1", "EF1.2", "EF2.1", "EF2.2", "EF3.1", "EF3.2"],
+    ),
+]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from halls.errors import ApplicationError
+from halls.months import month_parse
 from inspections.models import CoachingKind, Indicator, IndicatorKind, InspectionKind, InspectionState
+from inspections.services.check_templates import template_leaves_q
 from inspections.services.entry import ENTRY_KINDS, ItemEntry, entry_field
 from inspections.services.tree import points_text
 
@@ -42,6 +46,15 @@ class InspectionStartForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    template_code = forms.ChoiceField(
+        label=_("检查模板"),
+        required=False,
+        help_text=_("远程监控和专项检查可只查一个模板的项目；明查按全部指标"),
+    )
+
+    def __init__(self, *args, templates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["template_code"].choices = [("", _("全部指标")), *[(t.code, t.name) for t in templates]]
 
 
 class InspectionEntryForm(forms.Form):
@@ -165,3 +178,87 @@ class InspectionFilterForm(forms.Form):
     def clean_month(self):
         month = self.cleaned_data["month"]
         return month.replace(day=1) if month else None
+
+
+# --- The tree editor (HQ) -----------------------------------------------------------------------------
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM, cleaned to its first day."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("格式：YYYY-MM"))
+        super().__init__(max_length=7, **kwargs)
+
+    def prepare_value(self, value):
+        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return month_parse(value)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+class SchemeDraftForm(forms.Form):
+    """A draft's name and the month it would come into force (copying a scheme, or editing the draft)."""
+
+    name = forms.CharField(label=_("名称"), max_length=128, required=False, help_text=_("留空则沿用原名称"))
+    effective_from = MonthField(label=_("生效月份"))
+
+
+EM_SPACE = "\u2003"  # indents a parent's children in the parent list
+
+
+class IndicatorForm(forms.Form):
+    parent = forms.ModelChoiceField(
+        label=_("上级指标"),
+        queryset=Indicator.objects.none(),
+        required=False,
+        empty_label=_("（无：一级指标或特殊项）"),
+    )
+    code = forms.CharField(label=_("编码"), max_length=32)
+    name_zh = forms.CharField(label=_("中文名称"), max_length=128)
+    name_en = forms.CharField(label=_("英文名称"), max_length=128)
+    kind = forms.ChoiceField(label=_("类型"), choices=IndicatorKind.choices, initial=IndicatorKind.SCORED)
+    points = forms.DecimalField(
+        label=_("分值"),
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=2,
+        help_text=_("计分项在叶子上填写，上级指标的分值由下级汇总；扣分项、加分项填写上限；一票否决项不填"),
+    )
+    allow_na = forms.BooleanField(label=_("可标记不适用"), required=False)
+
+    def __init__(self, *args, scheme, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Items may go under a scored level-1 or level-2 item of the same draft.
+        self.fields["parent"].queryset = Indicator.objects.filter(
+            scheme=scheme, kind=IndicatorKind.SCORED, level__lt=3
+        ).order_by("order")
+        self.fields["parent"].label_from_instance = lambda ind: f"{EM_SPACE * (ind.level - 1)}{ind.code} {ind.name}"
+
+
+class CheckTemplateForm(forms.Form):
+    code = forms.CharField(label=_("编码"), max_length=32)
+    name_zh = forms.CharField(label=_("中文名称"), max_length=128)
+    name_en = forms.CharField(label=_("英文名称"), max_length=128)
+    indicators = forms.ModelMultipleChoiceField(
+        label=_("检查项"),
+        queryset=Indicator.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("第 3 层计分指标和特殊项；按所选计分项的适用分值计分"),
+    )
+
+    def __init__(self, *args, scheme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["indicators"].queryset = Indicator.objects.filter(template_leaves_q(), scheme=scheme).order_by(
+            "order"
+        )
+        self.fields["indicators"].label_from_instance = lambda ind: (
+            f"{ind.code} {ind.name}{gettext('（')}{points_text(ind.points)}{gettext('）')}"
+        )

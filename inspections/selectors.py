@@ -19,6 +19,7 @@ from halls.selectors import scope_for
 from inspections.models import (
     OUTSTANDING_STATES,
     Appeal,
+    CheckTemplate,
     CoachingVisit,
     Indicator,
     IndicatorKind,
@@ -50,6 +51,20 @@ def scheme_list() -> QuerySet[IndicatorScheme]:
     return IndicatorScheme.objects.all()
 
 
+def scheme_templates(*, scheme: IndicatorScheme) -> list[CheckTemplate]:
+    """The scheme's check templates with their indicators (two queries)."""
+    return list(CheckTemplate.objects.filter(scheme=scheme).prefetch_related("indicators"))
+
+
+def check_templates_in_force(*, on: dt.date) -> list[CheckTemplate]:
+    """The check templates of the scheme in force on ``on`` (none when no scheme is)."""
+    try:
+        scheme = scheme_in_force(on=on)
+    except ApplicationError:
+        return []
+    return list(CheckTemplate.objects.filter(scheme=scheme))
+
+
 def scheme_tree(*, scheme: IndicatorScheme) -> list[dict]:
     """The scheme as nested dicts (one query), for the tree page and the inspection form."""
     indicators = list(Indicator.objects.filter(scheme=scheme).order_by("level", "order", "code"))
@@ -72,7 +87,7 @@ def inspection_list(
     state: str = "",
     month: dt.date | None = None,
 ) -> QuerySet[Inspection]:
-    qs = Inspection.objects.select_related("hall", "inspector", "scheme")
+    qs = Inspection.objects.select_related("hall", "inspector", "scheme", "template")
     if hall_id is not None:
         qs = qs.filter(hall_id=hall_id)
     if hall_text:
@@ -98,6 +113,9 @@ class EntryRow:
     """One row of the entry page or the inspection page: a node of the tree, its item and photos."""
 
     indicator: Indicator
+    # The points the row stands for: the indicator's, or, in a check against a template, those of the
+    # template's leaves beneath it.
+    points: object = None
     item: InspectionItem | None = None
     photos: list = field(default_factory=list)
     children: list[EntryRow] = field(default_factory=list)
@@ -118,11 +136,29 @@ def inspection_rows(*, inspection: Inspection) -> tuple[list[EntryRow], list[Ent
     appeals: dict[int, list[Appeal]] = defaultdict(list)
     for appeal in Appeal.objects.filter(inspection=inspection).order_by("filed_at"):
         appeals[appeal.item_id].append(appeal)
+    tree = scheme_tree(scheme=inspection.scheme)
+    if inspection.template_id:  # only the template's leaves, and the items above them
+        chosen = set(inspection.template.indicators.values_list("pk", flat=True))
+        tree = _pruned(tree, chosen)
     scored, special = [], []
-    for node in scheme_tree(scheme=inspection.scheme):
+    for node in tree:
         row = _row(node, items, photos, appeals)
         (scored if node["indicator"].kind == IndicatorKind.SCORED else special).append(row)
     return scored, special
+
+
+def _pruned(nodes: list[dict], chosen: set[int]) -> list[dict]:
+    """The nodes that are chosen or have a chosen descendant; each with the points of its chosen leaves."""
+    kept = []
+    for node in nodes:
+        children = _pruned(node["children"], chosen)
+        ind = node["indicator"]
+        if children:
+            points = sum((kid["points"] or 0 for kid in children if kid["indicator"].kind == IndicatorKind.SCORED), 0)
+            kept.append({"indicator": ind, "children": children, "points": points})
+        elif ind.pk in chosen:
+            kept.append({"indicator": ind, "children": [], "points": ind.points})
+    return kept
 
 
 def _row(node: dict, items: dict, photos: dict, appeals: dict) -> EntryRow:
@@ -130,6 +166,7 @@ def _row(node: dict, items: dict, photos: dict, appeals: dict) -> EntryRow:
     item = items.get(ind.pk)
     return EntryRow(
         indicator=ind,
+        points=node.get("points", ind.points),
         item=item,
         photos=photos.get(ind.pk, []),
         children=[_row(kid, items, photos, appeals) for kid in node["children"]],
@@ -240,19 +277,42 @@ def notification_list(*, user) -> QuerySet[Notification]:
 SCHEME_LEAVES_CACHE_SECONDS = 24 * 3600
 
 
-def scheme_leaves(*, scheme_id: int) -> list[Indicator]:
-    """The indicators an inspection records: scored level-3 leaves and the special items.
+def scheme_leaves(*, scheme_id: int, template_id: int | None = None) -> list[Indicator]:
+    """The indicators an inspection records: scored level-3 leaves and the special items (those of
+    ``template_id`` alone for a check entered against a template).
 
-    Every save and every entry page of an inspection reads them. Only a draft scheme can be edited, and
-    no inspection is scored against a draft, so an activated scheme's leaves are kept in the cache."""
-    key = f"scheme-leaves:{scheme_id}"
+    Every save and every entry page of an inspection reads them. Only a draft scheme (with its templates)
+    can be edited, and no inspection is scored against a draft, so an activated scheme's leaves are kept
+    in the cache."""
+    key = f"scheme-leaves:{scheme_id}" + (f":{template_id}" if template_id else "")
     cached = cache.get(key)
     if cached is not None:
         return cached
     leaves = Q(kind=IndicatorKind.SCORED, level=3) | ~Q(kind=IndicatorKind.SCORED)
+    if template_id:
+        leaves &= Q(templates=template_id)
     rows = list(
         Indicator.objects.filter(leaves, scheme_id=scheme_id).select_related("scheme").order_by("order", "code")
     )
     if rows and not rows[0].scheme.is_editable:
         cache.set(key, rows, SCHEME_LEAVES_CACHE_SECONDS)
     return rows
+
+
+# --- The tree editor: only a draft's items and templates can be opened for editing ---------------------
+
+
+def draft_scheme_get(*, pk: int) -> IndicatorScheme:
+    return get_object_or_404(IndicatorScheme.objects.filter(state=SchemeState.DRAFT), pk=pk)
+
+
+def draft_indicator_get(*, pk: int) -> Indicator:
+    return get_object_or_404(
+        Indicator.objects.select_related("scheme", "parent").filter(scheme__state=SchemeState.DRAFT), pk=pk
+    )
+
+
+def draft_template_get(*, pk: int) -> CheckTemplate:
+    return get_object_or_404(
+        CheckTemplate.objects.select_related("scheme").filter(scheme__state=SchemeState.DRAFT), pk=pk
+    )

@@ -1,12 +1,23 @@
 from django.urls import path
 
-from inspections import views
+from inspections import views, views_tree
 
 app_name = "inspections"
 
 urlpatterns = [
     path("schemes/", views.scheme_list_view, name="scheme_list"),
     path("schemes/<int:pk>/", views.scheme_detail_view, name="scheme_detail"),
+    # The tree editor and check templates (HQ).
+    path("schemes/<int:pk>/copy/", views_tree.scheme_copy_view, name="scheme_copy"),
+    path("schemes/<int:pk>/edit/", views_tree.scheme_edit_view, name="scheme_edit"),
+    path("schemes/<int:pk>/activate/", views_tree.scheme_activate_view, name="scheme_activate"),
+    path("schemes/<int:pk>/indicators/new/", views_tree.indicator_create_view, name="indicator_create"),
+    path("schemes/indicators/<int:pk>/edit/", views_tree.indicator_update_view, name="indicator_update"),
+    path("schemes/indicators/<int:pk>/move/", views_tree.indicator_move_view, name="indicator_move"),
+    path("schemes/indicators/<int:pk>/delete/", views_tree.indicator_delete_view, name="indicator_delete"),
+    path("schemes/<int:pk>/templates/new/", views_tree.check_template_create_view, name="template_create"),
+    path("schemes/templates/<int:pk>/edit/", views_tree.check_template_update_view, name="template_update"),
+    path("schemes/templates/<int:pk>/delete/", views_tree.check_template_delete_view, name="template_delete"),
     path("", views.inspection_list_view, name="list"),
     path("new/<int:hall_pk>/", views.inspection_start_view, name="start"),
     path("<int:pk>/", views.inspection_detail_view, name="detail"),

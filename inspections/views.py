@@ -30,6 +30,7 @@ from inspections.models import AppealState, IndicatorKind, InspectionState, Rect
 from inspections.selectors import (
     appeal_get,
     appeal_list,
+    check_templates_in_force,
     coaching_list,
     inspection_audit,
     inspection_get,
@@ -42,6 +43,7 @@ from inspections.selectors import (
     rectification_list,
     scheme_leaves,
     scheme_list,
+    scheme_templates,
     scheme_tree,
 )
 from inspections.services.appeals import appeal_deadline, appeal_decide, appeal_file
@@ -101,6 +103,7 @@ class SchemeDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["tree"] = scheme_tree(scheme=self.object)
+        context["templates"] = scheme_templates(scheme=self.object)
         return context
 
 
@@ -136,6 +139,10 @@ class InspectionStartView(RoleRequiredMixin, LoadMixin, FormView):
     def get_initial(self):
         return {"kind": "overt", "inspected_at": timezone.localtime().replace(second=0, microsecond=0)}
 
+    def get_form_kwargs(self):
+        # Templates are offered by code from today's tree; the service finds the one of the inspection's day.
+        return {**super().get_form_kwargs(), "templates": check_templates_in_force(on=timezone.localdate())}
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(hall=self.hall, **kwargs)
 
@@ -164,7 +171,7 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
         return None
 
     def get_form(self, form_class=None):
-        indicators = scheme_leaves(scheme_id=self.inspection.scheme_id)
+        indicators = scheme_leaves(scheme_id=self.inspection.scheme_id, template_id=self.inspection.template_id)
         return InspectionEntryForm(**self.get_form_kwargs(), indicators=indicators)
 
     def get_initial(self):

@@ -26,7 +26,7 @@ from inspections.models import (
 )
 from inspections.services.appeals import appeal_file
 from inspections.services.photos import photos_check, photos_store
-from inspections.services.tree import default_tree_load
+from inspections.services.tree import default_tree_load, scheme_copy_to_draft
 from scoring.models import GradingPolicy, GradingRun
 from scoring.services import default_policy_load
 from scoring.services.grading import grade_month
@@ -64,6 +64,7 @@ class Samples:
     repair_case: RepairCase
     batch: ImportBatch
     visit: Inspection
+    draft_scheme: IndicatorScheme
 
 
 def samples_build(world) -> Samples:
@@ -106,6 +107,8 @@ def samples_build(world) -> Samples:
         inspected_at=timezone.make_aware(dt.datetime(2026, 3, 12, 15)), month=SAMPLE_MONTH,
         vendor="第三方调研", external_id="V-1", points_awarded=Decimal("0"), points_applicable=Decimal("0"),
     )  # fmt: skip
+    # A draft copy of the tree (with its check templates) for the tree editor's pages.
+    draft_scheme = scheme_copy_to_draft(scheme=scheme, effective_from=dt.date(2026, 6, 1), user=world.hq)
     return Samples(
         scheme=scheme,
         policy=policy,
@@ -120,6 +123,7 @@ def samples_build(world) -> Samples:
         repair_case=repair_case,
         batch=batch,
         visit=visit,
+        draft_scheme=draft_scheme,
     )
 
 
@@ -136,6 +140,16 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
     return {
         "halls:detail": {"pk": world.hall_a1.pk},
         "inspections:scheme_detail": {"pk": samples.scheme.pk},
+        "inspections:scheme_copy": {"pk": samples.scheme.pk},
+        "inspections:scheme_edit": {"pk": samples.draft_scheme.pk},
+        "inspections:scheme_activate": {"pk": samples.draft_scheme.pk},
+        "inspections:indicator_create": {"pk": samples.draft_scheme.pk},
+        "inspections:indicator_update": {"pk": samples.draft_scheme.indicators.get(code="SN1.1").pk},
+        "inspections:indicator_move": {"pk": samples.draft_scheme.indicators.get(code="SN1.1").pk},
+        "inspections:indicator_delete": {"pk": samples.draft_scheme.indicators.get(code="SN1.1").pk},
+        "inspections:template_create": {"pk": samples.draft_scheme.pk},
+        "inspections:template_update": {"pk": samples.draft_scheme.templates.get(code="QUEUE").pk},
+        "inspections:template_delete": {"pk": samples.draft_scheme.templates.get(code="QUEUE").pk},
         "inspections:start": {"hall_pk": world.hall_a1.pk},
         "inspections:detail": {"pk": samples.inspection.pk},
         "inspections:edit": {"pk": samples.inspection.pk},

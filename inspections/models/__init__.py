@@ -1,6 +1,7 @@
 from inspections.models.appeal import Appeal, AppealState
 from inspections.models.coaching import CoachingKind, CoachingVisit
 from inspections.models.inspection import (
+    TEMPLATE_KINDS,
     Inspection,
     InspectionItem,
     InspectionKind,
@@ -14,10 +15,12 @@ from inspections.models.rectification import (
     Rectification,
     RectificationState,
 )
-from inspections.models.tree import Indicator, IndicatorKind, IndicatorScheme, SchemeState
+from inspections.models.tree import CheckTemplate, Indicator, IndicatorKind, IndicatorScheme, SchemeState
 
 __all__ = [
     "Appeal",
+    "CheckTemplate",
+    "TEMPLATE_KINDS",
     "AppealState",
     "CoachingKind",
     "CoachingVisit",

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from halls.models import Hall
-from inspections.models.tree import Indicator, IndicatorScheme
+from inspections.models.tree import CheckTemplate, Indicator, IndicatorScheme
 
 
 class InspectionKind(models.TextChoices):
@@ -31,6 +31,10 @@ class InspectionKind(models.TextChoices):
 ON_SITE_KINDS = (InspectionKind.OVERT, InspectionKind.REMOTE, InspectionKind.SPECIAL)
 
 
+# Kinds that may be entered against a check template rather than the full tree.
+TEMPLATE_KINDS = (InspectionKind.REMOTE, InspectionKind.SPECIAL)
+
+
 class InspectionState(models.TextChoices):
     DRAFT = "draft", _("草稿")
     SUBMITTED = "submitted", _("已提交")
@@ -40,6 +44,15 @@ class Inspection(models.Model):
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("营业厅"))
     scheme = models.ForeignKey(IndicatorScheme, on_delete=models.PROTECT, related_name="inspections")
     kind = models.CharField(_("检查类型"), max_length=16, choices=InspectionKind.choices)
+    # A remote or special check entered against a named subset of the tree; none: the full tree.
+    template = models.ForeignKey(
+        CheckTemplate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        verbose_name=_("检查模板"),
+    )
     inspected_at = models.DateTimeField(_("检查时间"))
     month = models.DateField(_("所属月份"), help_text=_("检查时间所在月的第一天"))
     state = models.CharField(_("状态"), max_length=16, choices=InspectionState.choices, default=InspectionState.DRAFT)
@@ -89,6 +102,10 @@ class Inspection(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind=InspectionKind.MYSTERY) | ~Q(external_id=""), name="mystery_visit_has_external_id"
             ),
+            # The full tree is the overt inspection's (and the mystery visit's) template.
+            models.CheckConstraint(
+                condition=Q(template__isnull=True) | Q(kind__in=TEMPLATE_KINDS), name="inspection_template_kind"
+            ),
             models.UniqueConstraint(
                 fields=["vendor", "external_id"], condition=~Q(external_id=""), name="visit_id_unique_per_vendor"
             ),
@@ -99,7 +116,14 @@ class Inspection(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.hall.code} {self.inspected_at:%Y-%m-%d}"
+        return f"{self.kind_text} {self.hall.code} {self.inspected_at:%Y-%m-%d}"
+
+    @property
+    def kind_text(self) -> str:
+        """The kind as pages show it: with the check template's name when entered against one."""
+        if self.template_id:
+            return f"{self.get_kind_display()} · {self.template.name}"
+        return str(self.get_kind_display())
 
 
 class InspectionItem(models.Model):

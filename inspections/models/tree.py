@@ -95,3 +95,32 @@ class Indicator(models.Model):
     @property
     def is_special(self) -> bool:
         return self.kind != IndicatorKind.SCORED
+
+
+class CheckTemplate(models.Model):
+    """A named subset of a scheme's leaves (a queue patrol, a 5S environment check, a special topic) that a
+    remote or special check is entered against. Edited with its draft scheme and frozen when the scheme is
+    activated; the full tree remains the overt inspection's template."""
+
+    scheme = models.ForeignKey(IndicatorScheme, on_delete=models.CASCADE, related_name="templates")
+    code = models.CharField(_("编码"), max_length=32)
+    name_zh = models.CharField(_("中文名称"), max_length=128)
+    name_en = models.CharField(_("英文名称"), max_length=128)
+    indicators = models.ManyToManyField(Indicator, related_name="templates", verbose_name=_("检查项"))
+    order = models.PositiveIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        ordering = ["scheme", "order", "code"]
+        verbose_name = _("检查模板")
+        verbose_name_plural = _("检查模板")
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "code"], name="check_template_code_unique_in_scheme"),
+            models.CheckConstraint(condition=~Q(code=""), name="check_template_code_not_blank"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return getattr(self, name_field())

@@ -27,6 +27,8 @@ from halls.months import month_start
 from halls.selectors import policy_in_force
 from halls.services import notification_send
 from inspections.models import (
+    TEMPLATE_KINDS,
+    CheckTemplate,
     Indicator,
     IndicatorKind,
     Inspection,
@@ -76,8 +78,9 @@ def inspection_month_check(*, hall: Hall, kind: str, month: dt.date) -> None:
 
 
 @transaction.atomic
-def inspection_start(*, user, hall: Hall, kind: str, inspected_at: dt.datetime) -> Inspection:
-    """A draft inspection of ``hall`` against the tree in force on its date."""
+def inspection_start(*, user, hall: Hall, kind: str, inspected_at: dt.datetime, template_code: str = "") -> Inspection:
+    """A draft inspection of ``hall`` against the tree in force on its date: all of it, or, for a remote or
+    special check, the check template of that tree named by ``template_code``."""
     if kind not in ENTRY_KINDS:
         raise ApplicationError(_("检查类型无效"), field_errors={"kind": [_("请选择明查、远程监控或专项检查")]})
     if timezone.is_naive(inspected_at):
@@ -91,9 +94,21 @@ def inspection_start(*, user, hall: Hall, kind: str, inspected_at: dt.datetime) 
         scheme = scheme_in_force(on=day)
     except ApplicationError as exc:
         raise ApplicationError(exc.message, field_errors={"inspected_at": [exc.message]}) from exc
+    template = _template_for(scheme_id=scheme.pk, kind=kind, code=template_code) if template_code else None
     return Inspection.objects.create(
-        hall=hall, scheme=scheme, kind=kind, inspected_at=inspected_at, month=month, inspector=user
+        hall=hall, scheme=scheme, kind=kind, template=template, inspected_at=inspected_at, month=month, inspector=user
     )
+
+
+def _template_for(*, scheme_id: int, kind: str, code: str) -> CheckTemplate:
+    if kind not in TEMPLATE_KINDS:
+        message = _("明查按全部指标检查，不能选择检查模板")
+        raise ApplicationError(message, field_errors={"template": [message]})
+    template = CheckTemplate.objects.filter(scheme_id=scheme_id, code=code).first()
+    if template is None:
+        message = _("检查当天生效的指标体系中没有检查模板 %(code)s") % {"code": code}
+        raise ApplicationError(message, field_errors={"template": [message]})
+    return template
 
 
 def _validate(
@@ -171,7 +186,7 @@ def inspection_save(
     inspection = Inspection.objects.select_related("hall").get(pk=inspection_id)
     if inspection.state != InspectionState.DRAFT:
         raise ApplicationError(_(SUBMITTED_MESSAGE))
-    indicators = scheme_leaves(scheme_id=inspection.scheme_id)
+    indicators = scheme_leaves(scheme_id=inspection.scheme_id, template_id=inspection.template_id)
     rows, errors = _validate(indicators=indicators, entries=entries, submit=submit)
     checked: dict[int, list[CheckedPhoto]] = {}
     for ind_id, entry in entries.items():

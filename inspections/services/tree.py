@@ -13,8 +13,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
-from inspections.default_tree import DEFAULT_TREE
+from inspections.default_tree import DEFAULT_TEMPLATES, DEFAULT_TREE
 from inspections.models import Indicator, IndicatorKind, IndicatorScheme, SchemeState
+from inspections.services.check_templates import templates_copy, templates_create_from_spec, templates_validate
 
 TOTAL_POINTS = Decimal("100")
 
@@ -132,7 +133,8 @@ def _nodes_of(scheme: IndicatorScheme) -> list[TreeNode]:
 
 
 def scheme_validate(*, scheme: IndicatorScheme) -> list[str]:
-    return tree_validate(_nodes_of(scheme))
+    """The tree's rules, then its check templates' (they are frozen with it)."""
+    return tree_validate(_nodes_of(scheme)) + templates_validate(scheme=scheme)
 
 
 @transaction.atomic
@@ -202,14 +204,22 @@ def scheme_copy_to_draft(
         created = Indicator.objects.bulk_create(batch)
         originals_at_level = [orig for orig in originals if orig.level == level]
         copies.update({orig.pk: copy for orig, copy in zip(originals_at_level, created, strict=True)})
+    templates_copy(source=scheme, target=draft)
     return draft
 
 
 @transaction.atomic
 def scheme_create_from_spec(
-    *, spec: list[tuple], version: int | None = None, name: str, effective_from: dt.date, activate: bool = False
+    *,
+    spec: list[tuple],
+    version: int | None = None,
+    name: str,
+    effective_from: dt.date,
+    activate: bool = False,
+    templates: list[tuple] = (),
 ) -> IndicatorScheme:
-    """Build a scheme from a nested specification (the shape of ``DEFAULT_TREE``)."""
+    """Build a scheme from a nested specification (the shape of ``DEFAULT_TREE``), with its check
+    templates (the shape of ``DEFAULT_TEMPLATES``)."""
     scheme = IndicatorScheme.objects.create(
         version=version or _next_version(), name=name, effective_from=effective_from, state=SchemeState.DRAFT
     )
@@ -234,6 +244,7 @@ def scheme_create_from_spec(
             add(kids, indicator, level + 1)
 
     add(spec, None, 1)
+    templates_create_from_spec(scheme=scheme, spec=list(templates))
     if activate:
         scheme_activate(scheme=scheme)
         scheme.refresh_from_db()
@@ -244,11 +255,17 @@ DEFAULT_EFFECTIVE_FROM = dt.date(2025, 1, 1)
 
 
 def default_tree_load() -> tuple[IndicatorScheme, bool]:
-    """Load the default tree as version 1 unless a scheme exists already. Returns (scheme, created)."""
+    """Load the default tree as version 1, with its default check templates (queue patrol, 5S environment),
+    unless a scheme exists already. Returns (scheme, created)."""
     existing = IndicatorScheme.objects.order_by("version").first()
     if existing is not None:
         return existing, False
     scheme = scheme_create_from_spec(
-        spec=DEFAULT_TREE, version=1, name="默认指标体系", effective_from=DEFAULT_EFFECTIVE_FROM, activate=True
+        spec=DEFAULT_TREE,
+        version=1,
+        name="默认指标体系",
+        effective_from=DEFAULT_EFFECTIVE_FROM,
+        activate=True,
+        templates=DEFAULT_TEMPLATES,
     )
     return scheme, True

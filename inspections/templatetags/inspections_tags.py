@@ -31,12 +31,23 @@ def hall_quality_panel(context, hall) -> dict:
     """The hall page's inspections, rectifications and coaching visits (latest of each)."""
     user = context["request"].user
     # The lists' own selectors (scope included), narrowed to the columns the panel shows.
-    inspections = inspection_list(user=user, hall_id=hall.pk).select_related(None).select_related("inspector")
+    inspections = (
+        inspection_list(user=user, hall_id=hall.pk).select_related(None).select_related("inspector", "template")
+    )
     rectifications = rectification_list(user=user).filter(hall_id=hall.pk).select_related(None)
     return {
         "hall": hall,
         "scope": scope_for(user),
-        "inspections": inspections.only("inspected_at", "kind", "state", "score", "vetoed", "inspector__username")[:10],
+        "inspections": inspections.only(
+            "inspected_at",
+            "kind",
+            "state",
+            "score",
+            "vetoed",
+            "inspector__username",
+            "template__name_zh",
+            "template__name_en",
+        )[:10],
         "rectifications": rectifications.select_related("indicator").only(
             "state", "due_date", "escalation_level", "indicator__code", "indicator__name_zh", "indicator__name_en"
         )[:10],

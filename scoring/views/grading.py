@@ -119,7 +119,10 @@ class GradingListView(HQOnlyMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["runs"] = run_list()
         context["start_form"] = kwargs.get("start_form") or GradingStartForm()
-        context["what_if_form"] = kwargs.get("what_if_form") or WhatIfForm()
+        # The tree editor links here with ?scheme=<draft> to try the draft before it is activated.
+        context["what_if_form"] = kwargs.get("what_if_form") or WhatIfForm(
+            initial={"scheme": self.request.GET.get("scheme")}
+        )
         return context
 
     def post(self, request, *args, **kwargs):

@@ -59,14 +59,18 @@ def _violations(page) -> list[str]:
 
 
 def test_pages_raise_no_csp_violation_in_the_browser(hq_page, live_server, world):
-    from inspections.services.tree import default_tree_load
+    import datetime as dt
+
+    from inspections.services.tree import default_tree_load, scheme_copy_to_draft
 
     scheme = default_tree_load()[0]
+    draft = scheme_copy_to_draft(scheme=scheme, effective_from=dt.date(2027, 1, 1))
     for path in (
         reverse("halls:list"),
         reverse("halls:detail", args=[world.hall_a1.pk]),
         reverse("inspections:scheme_list"),
         reverse("inspections:scheme_detail", args=[scheme.pk]),
+        reverse("inspections:scheme_edit", args=[draft.pk]),
         reverse("admin:index"),
         reverse("admin:django_celery_beat_periodictask_add"),
     ):
