@@ -12,7 +12,8 @@ from django.views.generic import DetailView, ListView
 from halls.filters import HallFilter
 from halls.health import health_report
 from halls.mixins import RoleRequiredMixin
-from halls.selectors import hall_get, hall_list, scope_for
+from halls.models import Role
+from halls.selectors import hall_get, hall_history, hall_list, scope_for
 from scoring.report_forms import MonthForm
 from scoring.selectors.reports import hall_archive, visible_runs
 
@@ -92,5 +93,20 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
+class HallHistoryView(RoleRequiredMixin, DetailView):
+    """HQ: who changed what in a hall's master data, and when (moves, closing, renames)."""
+
+    allowed_roles = (Role.HQ,)
+    template_name = "halls/hall_history.html"
+    context_object_name = "hall"
+
+    def get_object(self, queryset=None):
+        return hall_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"entries": hall_history(hall=self.object)}
+
+
 hall_list_view = HallListView.as_view()
+hall_history_view = HallHistoryView.as_view()
 hall_detail_view = HallDetailView.as_view()

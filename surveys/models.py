@@ -23,6 +23,11 @@ class ImportKind(models.TextChoices):
     SERVICE_VOLUMES = "service_volumes", _("业务量")
     STAFF_POINTS = "staff_points", _("营业员服务积点")
     BONUS_POOLS = "bonus_pools", _("酬金池")
+    # Master data: the organisation, halls, staff and user accounts (updated by code, not skipped).
+    ORGANISATION = "organisation", _("组织机构（地市、区县、营销单元）")
+    HALLS = "halls", _("营业厅")
+    STAFF = "staff", _("营业员")
+    USERS = "users", _("用户账号与角色")
 
 
 class ImportState(models.TextChoices):

@@ -127,6 +127,7 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
     """Real ids for every URL pattern that takes arguments, all in district A / hall a1."""
     return {
         "halls:detail": {"pk": world.hall_a1.pk},
+        "halls:history": {"pk": world.hall_a1.pk},
         "inspections:scheme_detail": {"pk": samples.scheme.pk},
         "inspections:start": {"hall_pk": world.hall_a1.pk},
         "inspections:detail": {"pk": samples.inspection.pk},

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from surveys.imports.framework import Importer
+from surveys.imports.kinds.masterdata import AccountImporter, HallImporter, OrganisationImporter, StaffImporter
 from surveys.imports.kinds.pools import BonusPoolImporter
 from surveys.imports.kinds.simple import (
     ActivityImporter,
@@ -26,6 +27,10 @@ IMPORTERS: dict[str, type[Importer]] = {
         ServiceVolumeImporter,
         StaffPointsImporter,
         BonusPoolImporter,
+        OrganisationImporter,
+        HallImporter,
+        StaffImporter,
+        AccountImporter,
     )
 }
 

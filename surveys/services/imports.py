@@ -55,6 +55,23 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
     ``upload`` is an UploadedFile. A broker that cannot be reached marks the batch failed and raises
     :class:`BrokerUnavailable` with a message for the page.
     """
+    batch = import_batch_create(kind=kind, upload=upload, user=user, params=params)
+
+    from surveys.tasks import import_batch_run_task
+
+    try:
+        enqueue(import_batch_run_task, args=(batch.pk,))
+    except BrokerUnavailable as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            state=ImportState.FAILED, message=exc.message, finished_at=timezone.now()
+        )
+        raise
+    return batch
+
+
+def import_batch_create(*, kind: str, upload, user, params: dict | None = None) -> ImportBatch:
+    """Refuse an unsafe file at once; otherwise keep it and record a pending batch, to be run by
+    :func:`import_batch_run` (the task for an upload, in-process for ``manage.py import_file``)."""
     params = _params_check(kind, params or {})
     # The task writes its progress, messages and row errors in the language of the person who uploaded.
     params["language"] = translation.get_language() or settings.LANGUAGE_CODE
@@ -75,16 +92,6 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
     batch.file.save(f"{kind}.{upload.name.rsplit('.', 1)[-1].lower()}", ContentFile(data), save=False)
     batch.save()
     logger.info("import_batch_created batch=%s kind=%s bytes=%s", batch.pk, kind, len(data))
-
-    from surveys.tasks import import_batch_run_task
-
-    try:
-        enqueue(import_batch_run_task, args=(batch.pk,))
-    except BrokerUnavailable as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            state=ImportState.FAILED, message=exc.message, finished_at=timezone.now()
-        )
-        raise
     return batch
 
 
