@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from halls.models import CityCompany, DistrictCompany, Hall, HallKind, MarketingUnit, Role, Staff, StaffKind
+from inspections.models.coaching import CoachingKind, CoachingVisit
 from surveys.models import ImportKind, ImportState
 from tests.halls.conftest import HALL_HEADER, HALL_ROWS, ORG_ROWS, STAFF_HEADER, USER_HEADER
 
@@ -153,3 +155,25 @@ def test_a_reimported_user_changes_role_and_scope(importer):
     assert (profile.role, profile.hall.code, profile.districts.count()) == (Role.HALL_MANAGER, "SJZ-02-001", 0)
     same = importer(ImportKind.USERS, [USER_HEADER, ["zhao", "赵主管", "营业厅店长", "SJZ-02-001", "", "是"]])
     assert (same.rows_updated, same.rows_skipped) == (0, 1)
+
+
+def test_a_deactivated_account_can_no_longer_sign_in_and_keeps_what_it_did(importer, client):
+    _org_and_halls(importer)
+    importer(ImportKind.USERS, [USER_HEADER, ["zhao", "赵主管", "区县服务主管", "SJZ-01", "", "是"]])
+    zhao = get_user_model().objects.get(username="zhao")
+    zhao.set_password("a-long-pass-2026")
+    zhao.save()
+    hall = Hall.objects.get(code="SJZ-01-001")
+    done = CoachingVisit.objects.create(
+        hall=hall, author=zhao, kind=CoachingKind.PLAN, week_start=dt.date(2026, 11, 2),
+        visit_date=dt.date(2026, 11, 2), content="排队疏导",
+    )  # fmt: skip
+    signed_in = client.post(reverse("login"), {"username": "zhao", "password": "a-long-pass-2026"})
+    assert signed_in.status_code == 302 and client.get(reverse("halls:list")).status_code == 200
+    batch = importer(ImportKind.USERS, [USER_HEADER, ["zhao", "赵主管", "区县服务主管", "SJZ-01", "", "否"]])
+    assert (batch.rows_updated, get_user_model().objects.get(username="zhao").is_active) == (1, False)
+    # The session it held no longer works, and a new sign-in is refused.
+    assert client.get(reverse("halls:list")).status_code == 302
+    refused = client.post(reverse("login"), {"username": "zhao", "password": "a-long-pass-2026"})
+    assert refused.status_code == 200 and not refused.wsgi_request.user.is_authenticated
+    assert CoachingVisit.objects.get(pk=done.pk).author_id == zhao.pk
