@@ -11,6 +11,7 @@ from incentives.models import CoefficientTable
 from inspections.models import IndicatorScheme
 from scoring.models import GradingPolicy
 from scoring.selectors import policy_in_force
+from surveys.models import SurveyDefinition
 
 PASSWORD = "first-hq-pass-2026"
 
@@ -20,6 +21,7 @@ def test_an_empty_database_gets_the_default_tree_policy_and_coefficients(db, cap
     assert IndicatorScheme.objects.get().state == "active"
     assert GradingPolicy.objects.get().state == "active"
     assert CoefficientTable.objects.count() == 1
+    assert {"CSAT", "STAFF", "SUPPORT"} <= set(SurveyDefinition.objects.values_list("code", flat=True))
     out = capsys.readouterr().out
     assert "indicator tree: created" in out and "grading policy: created" in out
     # The default coefficients come with the migrations; bootstrap checks that a table is there.
