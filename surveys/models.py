@@ -30,6 +30,10 @@ class ImportKind(models.TextChoices):
     USERS = "users", _("用户账号与角色")
 
 
+# Updated by code on a re-import (rows not in the file are left alone), not skipped as evidence is.
+MASTER_DATA_KINDS = (ImportKind.ORGANISATION, ImportKind.HALLS, ImportKind.STAFF, ImportKind.USERS)
+
+
 class ImportState(models.TextChoices):
     PENDING = "pending", _("排队中")
     RUNNING = "running", _("处理中")

@@ -4,13 +4,16 @@ through the same import batches as the evidence (all rows or none, every bad row
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from openpyxl import load_workbook
 
 from halls.models import CityCompany, DistrictCompany, Hall, HallKind, MarketingUnit, Role, Staff, StaffKind
 from inspections.models.coaching import CoachingKind, CoachingVisit
 from surveys.models import ImportKind, ImportState
+from surveys.services.imports import import_template_build
 from tests.halls.conftest import HALL_HEADER, HALL_ROWS, ORG_ROWS, STAFF_HEADER, USER_HEADER
 
 
@@ -177,3 +180,30 @@ def test_a_deactivated_account_can_no_longer_sign_in_and_keeps_what_it_did(impor
     refused = client.post(reverse("login"), {"username": "zhao", "password": "a-long-pass-2026"})
     assert refused.status_code == 200 and not refused.wsgi_request.user.is_authenticated
     assert CoachingVisit.objects.get(pk=done.pk).author_id == zhao.pk
+
+
+def test_each_master_data_kind_has_a_template_whose_header_the_import_accepts(importer):
+    for kind, header in (
+        (ImportKind.ORGANISATION, ORG_ROWS[0]),
+        (ImportKind.HALLS, HALL_HEADER),
+        (ImportKind.STAFF, STAFF_HEADER),
+        (ImportKind.USERS, USER_HEADER),
+    ):
+        workbook = load_workbook(io.BytesIO(import_template_build(kind=kind)))
+        assert [cell.value for cell in workbook.active[1]] == header, kind
+
+
+def test_kinds_and_roles_may_be_written_as_their_codes_or_english_labels(importer):
+    importer(
+        ImportKind.ORGANISATION,
+        [
+            ORG_ROWS[0],
+            ["SJZ", "石家庄分公司", "district", "SJZ-01", "长安区分公司"],
+            ["SJZ", "石家庄分公司", "unit", "SJZ-U1", "一单元"],
+        ],
+    )
+    batch = importer(
+        ImportKind.HALLS, [HALL_HEADER, ["H1", "一号厅", "SJZ", "SJZ-01", "SJZ-U1", "partner", "", "2020-01", ""]]
+    )
+    assert batch.state == ImportState.SUCCEEDED, batch.errors
+    assert Hall.objects.get(code="H1").kind == HallKind.PARTNER
