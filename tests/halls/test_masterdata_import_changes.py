@@ -9,16 +9,18 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from halls.bootstrap import bootstrap_steps
-from halls.models import Hall
+from halls.models import DistrictCompany, Hall
+from halls.months import month_start
 from halls.selectors import hall_history
 from incentives.models import HallBonus
 from incentives.services import split_bonus
 from scoring.models import HallMonthResult
 from scoring.services import grade_month, month_publish
 from surveys.models import ImportKind, ImportState
-from tests.factories import hall_manager
+from tests.factories import district_manager, hall_manager
 from tests.halls.conftest import HALL_ROWS, ORG_ROWS
 from tests.incentives.factories import BonusPoolFactory, ServiceVolumeFactory
 from tests.scoring.factories import response_add
@@ -136,3 +138,16 @@ def test_the_halls_history_shows_who_moved_it_and_from_which_import(importer, pr
     client.force_login(importer.hq)
     page = client.get(reverse("halls:history", args=[moved.pk])).content.decode()
     assert "长安区分公司 → 桥西区分公司" in page and "hq-importer" in page
+
+
+def test_a_hall_closed_this_month_is_no_longer_due_an_inspection_on_the_district_home(importer, client):
+    assert importer(ImportKind.ORGANISATION, ORG_ROWS).state == ImportState.SUCCEEDED
+    this_month = month_start(timezone.localdate())
+    rows = [list(row) for row in HALL_ROWS]
+    rows[3][8] = f"{this_month:%Y-%m}"  # SJZ-02-001 closes this month
+    assert importer(ImportKind.HALLS, rows).state == ImportState.SUCCEEDED
+    manager = district_manager(DistrictCompany.objects.get(code="SJZ-02"), username="dm-sjz02")
+    client.force_login(manager)
+    home = client.get(reverse("scoring:district_home")).context["home"]
+    assert [row["hall"].code for row in home.rows] == [CLOSED]
+    assert home.inspections_due == []
