@@ -179,7 +179,12 @@ def _import_batch_run(*, batch_id: int) -> None:
     except ApplicationError as exc:
         _finish(batch_id, state=ImportState.REJECTED, message=exc.message[:500])
         return
-    if importer.rows_updated:
+    if importer.rows_updated and outcome.skipped:
+        # Master data: rows equal to what is stored are counted apart from the ones the file changed.
+        message = _("新增 %(created)s 行，更新 %(updated)s 行，未变 %(skipped)s 行") % {
+            "created": created, "updated": importer.rows_updated, "skipped": outcome.skipped,
+        }  # fmt: skip
+    elif importer.rows_updated:
         message = _("新增 %(created)s 行，更新 %(updated)s 行") % {"created": created, "updated": importer.rows_updated}
     else:
         message = _("新增 %(created)s 行，已存在跳过 %(skipped)s 行") % {"created": created, "skipped": outcome.skipped}

@@ -77,5 +77,18 @@ def test_the_prompt_asks_twice_when_no_password_is_set(db, monkeypatch):
     monkeypatch.delenv("HALLQ_HQ_PASSWORD", raising=False)
     answers = iter([PASSWORD, PASSWORD])
     monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr("sys.stdin", _Terminal())
     call_command("bootstrap", "--hq", "chief")
     assert get_user_model().objects.get(username="chief").check_password(PASSWORD)
+
+
+class _Terminal:
+    def isatty(self) -> bool:
+        return True
+
+
+def test_without_a_terminal_the_command_does_not_prompt_but_says_what_to_set(db, monkeypatch):
+    # A deploy script runs it with no terminal: a clear refusal, not a traceback from the prompt.
+    monkeypatch.delenv("HALLQ_HQ_PASSWORD", raising=False)
+    with pytest.raises(CommandError, match="HALLQ_HQ_PASSWORD"):
+        call_command("bootstrap", "--hq", "chief")

@@ -78,6 +78,7 @@ def test_the_next_grading_ranks_the_moved_hall_in_its_new_district_and_leaves_th
     assert september[MOVED][4] == 2  # second in 长安区 behind SJZ-01-001 in September
     batch = importer(ImportKind.HALLS, _changed_hall_rows(closing="2026-10"))
     assert (batch.state, batch.rows_updated, batch.rows_skipped) == (ImportState.SUCCEEDED, 2, 2)
+    assert batch.message == "新增 0 行，更新 2 行，未变 2 行"
     grade_month(month=OCT, user=importer.hq)
     month_publish(month=OCT, user=importer.hq)
     october = _results(OCT)

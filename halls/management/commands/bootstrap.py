@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
             return
         password = os.environ.get(PASSWORD_VARIABLE, "")
         if not password:
-            if not interactive:
+            if not (interactive and sys.stdin.isatty()):
                 raise CommandError(f"set {PASSWORD_VARIABLE} or run interactively to give {username}'s password")
             password = getpass.getpass(f"Password for {username}: ")
             if password != getpass.getpass("Password (again): "):
