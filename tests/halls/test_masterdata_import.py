@@ -207,3 +207,17 @@ def test_kinds_and_roles_may_be_written_as_their_codes_or_english_labels(importe
     )
     assert batch.state == ImportState.SUCCEEDED, batch.errors
     assert Hall.objects.get(code="H1").kind == HallKind.PARTNER
+
+
+def test_hq_cannot_deactivate_or_demote_itself_by_a_file(importer):
+    _org_and_halls(importer)
+    rows = [
+        USER_HEADER,
+        ["zhao", "赵主管", "区县服务主管", "SJZ-01", "", "是"],
+        ["hq-importer", "我", "客服部（总部）", "", "", "否"],
+    ]
+    batch = importer(ImportKind.USERS, rows)
+    assert batch.state == ImportState.REJECTED
+    assert batch.message == "第 3 行会停用你自己的账号或取消你的总部角色，未导入任何数据"
+    assert importer.hq.__class__.objects.get(pk=importer.hq.pk).is_active
+    assert not get_user_model().objects.filter(username="zhao").exists()

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from halls.errors import ApplicationError
 from halls.masterdata import (
     ROLE_SCOPES,
     accounts_upsert,
@@ -400,6 +401,15 @@ class AccountImporter(_MasterDataImporter):
         return found
 
     def insert(self, records: list[Record], *, batch_id: int) -> int:
+        uploader = (
+            get_user_model().objects.filter(pk=self.uploader(batch_id)).values_list("username", flat=True).first()
+        )
+        for record in records:
+            if record.key == uploader and (not record.data["active"] or record.data["role"] != Role.HQ):
+                # HQ would lock itself out of the import page (and maybe out of the application).
+                raise ApplicationError(
+                    _("第 %(row)s 行会停用你自己的账号或取消你的总部角色，未导入任何数据") % {"row": record.row}
+                )
         created, self.rows_updated = accounts_upsert(
             rows=[{"username": record.key, **record.data} for record in records]
         )
