@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from surveys.imports.framework import Importer
-from surveys.imports.kinds.masterdata import AccountImporter, HallImporter, OrganisationImporter, StaffImporter
+from surveys.imports.kinds.accounts import AccountImporter
+from surveys.imports.kinds.masterdata import HallImporter, OrganisationImporter, StaffImporter
 from surveys.imports.kinds.pools import BonusPoolImporter
 from surveys.imports.kinds.simple import (
     ActivityImporter,

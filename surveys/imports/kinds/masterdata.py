@@ -11,16 +11,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-import re
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from halls.errors import ApplicationError
 from halls.masterdata import (
-    ROLE_SCOPES,
-    accounts_upsert,
     halls_upsert,
     organisation_upsert,
     staff_upsert,
@@ -30,10 +25,8 @@ from halls.models import (
     Hall,
     HallKind,
     MarketingUnit,
-    Role,
     Staff,
     StaffKind,
-    UserProfile,
 )
 from surveys.imports import cells
 from surveys.imports.framework import Column, Importer, Record, Row
@@ -41,25 +34,20 @@ from surveys.models import ImportBatch, ImportKind
 
 ORG_LEVELS = {"区县": "district", "区县公司": "district", "district": "district"}
 ORG_LEVELS.update({"营销单元": "unit", "unit": "unit"})
-SHORT_WORDS = {
+HALL_SHORT_WORDS = {
     "自办": HallKind.SELF_RUN,
     "合作": HallKind.PARTNER,
 }
 STAFF_SHORT_WORDS = {"自有": StaffKind.EMPLOYEE, "合作方": StaffKind.PARTNER, "外包": StaffKind.OUTSOURCED}
-ROLE_SHORT_WORDS = {"总部": Role.HQ, "客服部": Role.HQ, "区县": Role.DISTRICT_MANAGER, "店长": Role.HALL_MANAGER}
 
 
-def _choice_words(choices: list[tuple[str, object]], extra: dict[str, str]) -> dict[str, str]:
+def choice_words(choices: list[tuple[str, object]], extra: dict[str, str]) -> dict[str, str]:
     """Each choice by its value and by its label in Chinese and English, lower-cased, and ``extra``."""
     words = {value.lower(): value for value, _label in choices}
     for language in ("zh-hans", "en"):
         with translation.override(language):
             words.update({str(label).lower(): value for value, label in choices})
     return words | extra
-
-
-SCOPE_SEPARATORS = re.compile(r"[;,，；、\s]+")
-USERNAME_RE = re.compile(r"^[\w.@+-]+$")
 
 
 def _optional_month(row: Row, key: str) -> dt.date | None:
@@ -72,7 +60,7 @@ def _month_last_day(month: dt.date) -> dt.date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
-def _word(row: Row, key: str, words: dict, expected: str) -> str | None:
+def word_parse(row: Row, key: str, words: dict, expected: str) -> str | None:
     word = row.get(key, cells.text, max_length=32)
     if word is None:
         return None
@@ -82,7 +70,7 @@ def _word(row: Row, key: str, words: dict, expected: str) -> str | None:
     return value
 
 
-class _MasterDataImporter(Importer):
+class MasterDataImporter(Importer):
     """Keys whose stored row equals the file's are "existing" (counted unchanged, not written); the
     others are created or updated by ``upsert``."""
 
@@ -108,7 +96,7 @@ class _MasterDataImporter(Importer):
         return ImportBatch.objects.values_list("uploaded_by_id", flat=True).get(pk=batch_id)
 
 
-class OrganisationImporter(_MasterDataImporter):
+class OrganisationImporter(MasterDataImporter):
     kind = ImportKind.ORGANISATION
     sheet_name = title = "组织机构"
     columns = [
@@ -129,7 +117,7 @@ class OrganisationImporter(_MasterDataImporter):
     def parse(self, row: Row) -> Record | None:
         city_code = row.get("city_code", cells.text, max_length=16)
         city_name = row.get("city_name", cells.text, max_length=64)
-        level = _word(row, "level", ORG_LEVELS, _("“区县”或“营销单元”"))
+        level = word_parse(row, "level", ORG_LEVELS, _("“区县”或“营销单元”"))
         code = row.get("code", cells.text, max_length=16)
         name = row.get("name", cells.text, max_length=64)
         if city_code is not None and city_name is not None:
@@ -166,7 +154,7 @@ class OrganisationImporter(_MasterDataImporter):
         return created
 
 
-class HallImporter(_MasterDataImporter):
+class HallImporter(MasterDataImporter):
     kind = ImportKind.HALLS
     sheet_name = title = "营业厅"
     columns = [
@@ -186,7 +174,7 @@ class HallImporter(_MasterDataImporter):
         self._districts: dict[str, tuple[int, str]] | None = None
         self._units: dict[str, tuple[int, str]] | None = None
         self._closed: dict[str, dt.date | None] | None = None
-        self._kinds = _choice_words(HallKind.choices, SHORT_WORDS)
+        self._kinds = choice_words(HallKind.choices, HALL_SHORT_WORDS)
 
     def key_column(self) -> str:
         return "营业厅编码"
@@ -223,7 +211,7 @@ class HallImporter(_MasterDataImporter):
         city_code = row.get("city_code", cells.text, max_length=16)
         data = {
             "name": row.get("name", cells.text, max_length=128),
-            "kind": _word(row, "kind", self._kinds, _("“自办厅”或“合作厅”")),
+            "kind": word_parse(row, "kind", self._kinds, _("“自办厅”或“合作厅”")),
             "district_id": self._place(row, "district_code", self._districts, city_code, _("区县")),
             "marketing_unit_id": self._place(row, "unit_code", self._units, city_code, _("营销单元")),
             "address": row.get("address", cells.text, required=False, max_length=255),
@@ -261,7 +249,7 @@ class HallImporter(_MasterDataImporter):
         return created
 
 
-class StaffImporter(_MasterDataImporter):
+class StaffImporter(MasterDataImporter):
     kind = ImportKind.STAFF
     sheet_name = title = "营业员"
     columns = [
@@ -275,7 +263,7 @@ class StaffImporter(_MasterDataImporter):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._kinds = _choice_words(StaffKind.choices, STAFF_SHORT_WORDS)
+        self._kinds = choice_words(StaffKind.choices, STAFF_SHORT_WORDS)
 
     def key_column(self) -> str:
         return "工号"
@@ -287,7 +275,7 @@ class StaffImporter(_MasterDataImporter):
         data = {
             "hall_id": self.hall_id(row),
             "name": row.get("name", cells.text, max_length=64),
-            "kind": _word(row, "kind", self._kinds, _("“自有员工”“合作方员工”或“外包计件人员”")),
+            "kind": word_parse(row, "kind", self._kinds, _("“自有员工”“合作方员工”或“外包计件人员”")),
             "active_from": first,
             "active_to": _month_last_day(last) if last is not None else None,
         }
@@ -308,109 +296,5 @@ class StaffImporter(_MasterDataImporter):
             rows=[{"employee_no": record.key, **record.data} for record in records],
             user_id=self.uploader(batch_id),
             reason=_("导入 #%(batch)s") % {"batch": batch_id},
-        )
-        return created
-
-
-class AccountImporter(_MasterDataImporter):
-    kind = ImportKind.USERS
-    sheet_name = title = "用户账号"
-    columns = [
-        Column("username", "用户名", "zhangsan"),
-        Column("name", "姓名", "张三"),
-        Column("role", "角色", "区县服务主管"),
-        Column("scope", "管辖范围编码", "SJZ-01"),
-        Column("email", "邮箱", "zhangsan@example.com", required=False),
-        Column("active", "启用", "是"),
-    ]
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._scope_codes: dict[str, dict[str, int]] = {}
-        roles = [(value, label) for value, label in Role.choices if value in ROLE_SCOPES]
-        self._roles = _choice_words(roles, ROLE_SHORT_WORDS)
-        self._role_names = "、".join(str(label) for _value, label in roles)
-
-    def key_column(self) -> str:
-        return "用户名"
-
-    def _scope_ids(self, row: Row, role: str) -> list[int] | None:
-        rule = ROLE_SCOPES[role]
-        raw = row.get("scope", cells.text, required=False, max_length=2000)
-        if raw is None:
-            return None
-        codes = [code for code in SCOPE_SEPARATORS.split(raw) if code]
-        if rule.model is None:
-            if codes:
-                row.error("scope", _("此角色不设管辖范围，请留空"))
-            return []
-        if not codes:
-            row.error("scope", _("此角色须填写管辖范围编码"))
-            return None
-        if not rule.many and len(codes) > 1:
-            row.error("scope", _("此角色只能有一个管辖范围编码"))
-            return None
-        table = self._scope_codes.get(rule.model._meta.label)
-        if table is None:
-            table = self._scope_codes[rule.model._meta.label] = dict(rule.model.objects.values_list("code", "pk"))
-        missing = [code for code in codes if code not in table]
-        if missing:
-            row.error(
-                "scope", _("%(what)s编码不存在：%(codes)s") % {
-                    "what": rule.model._meta.verbose_name, "codes": "、".join(missing[:5]),
-                },
-            )  # fmt: skip
-            return None
-        return sorted({table[code] for code in codes})
-
-    def parse(self, row: Row) -> Record | None:
-        username = row.get("username", cells.text, max_length=150)
-        if username is not None and not USERNAME_RE.match(username):
-            row.error("username", _("用户名只能包含字母、数字和 @ . + - _"))
-        role = _word(row, "role", self._roles, self._role_names)
-        data = {
-            "name": row.get("name", cells.text, max_length=150),
-            "email": row.get("email", cells.text, required=False, max_length=254),
-            "active": row.get("active", cells.boolean),
-            "role": role,
-            "scope_ids": self._scope_ids(row, role) if role is not None else None,
-        }
-        if data["email"] and "@" not in data["email"]:
-            row.error("email", _("邮箱格式不正确"))
-        if not row.ok:
-            return None
-        return self.record(row, username, data)
-
-    def stored(self, keys: list) -> dict:
-        users = get_user_model().objects.filter(username__in=keys)
-        found = {
-            username: {"name": name, "email": email, "active": active, "role": None, "scope_ids": []}
-            for username, name, email, active in users.values_list("username", "first_name", "email", "is_active")
-        }
-        profiles = UserProfile.objects.filter(user__username__in=keys).select_related("user")
-        for profile in profiles.prefetch_related(*(rule.attribute for rule in ROLE_SCOPES.values() if rule.many)):
-            entry = found[profile.user.username]
-            entry["role"] = profile.role
-            rule = ROLE_SCOPES.get(profile.role)
-            if rule is None or rule.model is None:
-                continue
-            if rule.many:
-                entry["scope_ids"] = sorted(item.pk for item in getattr(profile, rule.attribute).all())
-            else:
-                entry["scope_ids"] = [profile.hall_id]
-        return found
-
-    def insert(self, records: list[Record], *, batch_id: int) -> int:
-        uploader = (
-            get_user_model().objects.filter(pk=self.uploader(batch_id)).values_list("username", flat=True).first()
-        )
-        for record in records:
-            if record.key == uploader and (not record.data["active"] or record.data["role"] != Role.HQ):
-                # HQ would lock itself out of the import page (and maybe out of the application).
-                raise ApplicationError(
-                    _("第 %(row)s 行会停用你自己的账号或取消你的总部角色，未导入任何数据") % {"row": record.row}
-                )
-        created, self.rows_updated = accounts_upsert(
-            rows=[{"username": record.key, **record.data} for record in records]
         )
         return created
