@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from halls.models import Hall
+from halls.models import Hall, Staff, UserProfile
 from surveys.models import ImportBatch, ImportKind, ImportState
-from tests.halls.conftest import HALL_HEADER, HALL_ROWS, ORG_ROWS
+from tests.halls.conftest import HALL_HEADER, HALL_ROWS, ORG_ROWS, STAFF_HEADER, USER_HEADER
 from tests.surveys.files import csv_bytes, xlsx_bytes
 
 
@@ -62,3 +62,15 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_at_once(importer, files):
     with pytest.raises(CommandError):
         call_command("import_file", ImportKind.HALLS, files("halls.xlsx", b"MZ\x90\x00 not a workbook"))
     assert not ImportBatch.objects.exists()
+
+
+def test_staff_and_user_files_run_from_the_command_line_too(importer, files):
+    call_command("import_file", ImportKind.ORGANISATION, files("org.csv", csv_bytes(ORG_ROWS)), "--as", "hq-importer")
+    call_command("import_file", ImportKind.HALLS, files("halls.csv", csv_bytes(HALL_ROWS)), "--as", "hq-importer")
+    staff = [STAFF_HEADER, ["SJZ-01-001", "E001", "张三", "自有员工", "2024-03", ""]]
+    call_command("import_file", ImportKind.STAFF, files("staff.csv", csv_bytes(staff)), "--as", "hq-importer")
+    users = [USER_HEADER, ["qian", "钱店长", "营业厅店长", "SJZ-01-001", "", "是"]]
+    call_command("import_file", ImportKind.USERS, files("users.csv", csv_bytes(users)), "--as", "hq-importer")
+    assert Staff.objects.get(employee_no="E001").hall.code == "SJZ-01-001"
+    assert UserProfile.objects.get(user__username="qian").hall.code == "SJZ-01-001"
+    assert ImportBatch.objects.filter(uploaded_by=importer.hq, state=ImportState.SUCCEEDED).count() == 4
