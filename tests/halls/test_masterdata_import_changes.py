@@ -152,3 +152,10 @@ def test_a_hall_closed_this_month_is_no_longer_due_an_inspection_on_the_district
     home = client.get(reverse("scoring:district_home")).context["home"]
     assert [row["hall"].code for row in home.rows] == [CLOSED]
     assert home.inspections_due == []
+
+
+def test_the_hall_list_marks_a_closed_hall_with_its_closing_month(importer, province, client):
+    importer(ImportKind.HALLS, _changed_hall_rows(closing="2026-10"))
+    client.force_login(importer.hq)
+    page = client.get(reverse("halls:list")).content.decode()
+    assert page.count("2026-10 起关闭") == 1
