@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from halls.i18n import message_render
 
@@ -75,6 +76,8 @@ class Hall(models.Model):
     opened_on = models.DateField(_("开业日期"))
     closed_on = models.DateField(_("关闭日期"), null=True, blank=True)
     is_active = models.BooleanField(_("在营"), default=True)
+    # Who changed what and when (moved district or unit, closed, renamed): shown to HQ on the hall's history page.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["code"]
@@ -106,6 +109,7 @@ class Staff(models.Model):
     kind = models.CharField(_("用工类型"), max_length=16, choices=StaffKind.choices)
     active_from = models.DateField(_("入职日期"))
     active_to = models.DateField(_("离职日期"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["hall", "employee_no"]

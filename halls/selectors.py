@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
-from halls.models import CityCompany, DistrictCompany, GradingPolicy, Hall, PolicyState, Role
+from halls.models import CityCompany, DistrictCompany, GradingPolicy, Hall, MarketingUnit, PolicyState, Role
 from halls.months import month_start
 
 
@@ -141,3 +141,45 @@ def policy_in_force(*, month: dt.date) -> GradingPolicy:
     if policy is None:
         raise ApplicationError(_("%(month)s 没有生效的评定规则") % {"month": f"{month:%Y-%m}"})
     return policy
+
+
+def hall_history(*, hall: Hall) -> list[dict]:
+    """Every recorded change to ``hall``, newest first: when, who, why (the import batch), and each changed
+    field before and after, districts and units by name (three queries, whatever the number of changes)."""
+    records = list(hall.history.select_related("history_user").order_by("history_date", "history_id"))
+    district_ids = {r.district_id for r in records}
+    unit_ids = {r.marketing_unit_id for r in records}
+    names = {
+        ("district", pk): name
+        for pk, name in DistrictCompany.objects.filter(pk__in=district_ids).values_list("pk", "name")
+    }
+    names |= {
+        ("marketing_unit", pk): name
+        for pk, name in MarketingUnit.objects.filter(pk__in=unit_ids).values_list("pk", "name")
+    }
+    entries = []
+    previous = None
+    for record in records:
+        changes = []
+        if previous is not None:
+            for change in record.diff_against(previous).changes:
+                field = Hall._meta.get_field(change.field)
+                old, new = change.old, change.new
+                if field.is_relation:
+                    old, new = names.get((field.name, old), old), names.get((field.name, new), new)
+                elif field.choices:
+                    choices = dict(field.flatchoices)
+                    old, new = choices.get(old, old), choices.get(new, new)
+                changes.append({"label": field.verbose_name, "old": old, "new": new})
+        entries.append(
+            {
+                "when": record.history_date,
+                "who": record.history_user,
+                "action": record.get_history_type_display(),
+                "reason": record.history_change_reason or "",
+                "changes": changes,
+            }
+        )
+        previous = record
+    entries.reverse()
+    return entries

@@ -9,4 +9,5 @@ app_name = "halls"
 
 urlpatterns = [
     path("", views.hall_list_view, name="list"),
+    path("<int:pk>/history/", views.hall_history_view, name="history"),
 ]

@@ -5,12 +5,13 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
-from django.views.generic import ListView
+from django.views.generic import DetailView, ListView
 
 from halls.filters import HallFilter
 from halls.health import health_report
 from halls.mixins import RoleRequiredMixin
-from halls.selectors import hall_list, scope_for
+from halls.models import Role
+from halls.selectors import hall_get, hall_history, hall_list, scope_for
 
 
 @login_required
@@ -53,4 +54,19 @@ class HallListView(RoleRequiredMixin, ListView):
         return context
 
 
+class HallHistoryView(RoleRequiredMixin, DetailView):
+    """HQ: who changed what in a hall's master data, and when (moves, closing, renames)."""
+
+    allowed_roles = (Role.HQ,)
+    template_name = "halls/hall_history.html"
+    context_object_name = "hall"
+
+    def get_object(self, queryset=None):
+        return hall_get(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**kwargs) | {"entries": hall_history(hall=self.object)}
+
+
 hall_list_view = HallListView.as_view()
+hall_history_view = HallHistoryView.as_view()

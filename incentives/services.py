@@ -237,8 +237,9 @@ def _split_to_halls(*, split: BonusSplit, pools: list[BonusPool], table: Coeffic
     units = {pool.marketing_unit_id: pool for pool in pools}
     halls_by_unit: dict[int, list[Hall]] = {}
     for hall in (
+        # Open in the month as grading sees it: a hall closed in the month (or before) has no share.
         Hall.objects.filter(marketing_unit_id__in=units, opened_on__lte=month_end)
-        .exclude(closed_on__lt=month)
+        .exclude(closed_on__lte=month_end)
         .order_by("code")
     ):
         halls_by_unit.setdefault(hall.marketing_unit_id, []).append(hall)

@@ -23,6 +23,15 @@ class ImportKind(models.TextChoices):
     SERVICE_VOLUMES = "service_volumes", _("业务量")
     STAFF_POINTS = "staff_points", _("营业员服务积点")
     BONUS_POOLS = "bonus_pools", _("酬金池")
+    # Master data: the organisation, halls, staff and user accounts (updated by code, not skipped).
+    ORGANISATION = "organisation", _("组织机构（地市、区县、营销单元）")
+    HALLS = "halls", _("营业厅")
+    STAFF = "staff", _("营业员")
+    USERS = "users", _("用户账号与角色")
+
+
+# Updated by code on a re-import (rows not in the file are left alone), not skipped as evidence is.
+MASTER_DATA_KINDS = (ImportKind.ORGANISATION, ImportKind.HALLS, ImportKind.STAFF, ImportKind.USERS)
 
 
 class ImportState(models.TextChoices):

@@ -14,7 +14,7 @@ from halls.errors import ApplicationError
 from halls.mixins import RoleRequiredMixin
 from halls.models import Role
 from surveys.forms import ImportUploadForm, RepairCaseForm, SurveyResponseForm, TemplateForm
-from surveys.models import ImportBatch, RepairState, SurveyDefinition
+from surveys.models import MASTER_DATA_KINDS, ImportBatch, RepairState, SurveyDefinition
 from surveys.selectors import (
     import_batch_list,
     mystery_visit_get,
@@ -48,6 +48,7 @@ class ImportListView(RoleRequiredMixin, TemplateView):
         context["form"] = form or ImportUploadForm(initial={"kind": self.request.GET.get("kind", "")})
         context["page_obj"] = Paginator(import_batch_list(), 25).get_page(self.request.GET.get("page"))
         context["surveys"] = survey_definition_list()
+        context["master_kinds"] = MASTER_DATA_KINDS
         return context
 
     def post(self, request, *args, **kwargs):

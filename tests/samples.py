@@ -139,6 +139,7 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
     """Real ids for every URL pattern that takes arguments, all in district A / hall a1."""
     return {
         "halls:detail": {"pk": world.hall_a1.pk},
+        "halls:history": {"pk": world.hall_a1.pk},
         "inspections:scheme_detail": {"pk": samples.scheme.pk},
         "inspections:scheme_copy": {"pk": samples.scheme.pk},
         "inspections:scheme_edit": {"pk": samples.draft_scheme.pk},

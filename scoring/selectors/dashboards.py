@@ -287,7 +287,15 @@ def district_home(*, scope: Scope, halls: QuerySet, runs: dict[dt.date, GradingR
         }
         for hall in halls
     ]
-    due = [row for row in rows if row["status"] != HallStatus.EXEMPT and not row["inspections"]]
+    # A hall closed this month or before is not due (nor graded): its closing month is its first month out.
+    next_month = month_add(month, 1)
+    due = [
+        row
+        for row in rows
+        if row["status"] != HallStatus.EXEMPT
+        and not row["inspections"]
+        and (row["hall"].closed_on is None or row["hall"].closed_on >= next_month)
+    ]
     in_scope = scope.filter(Rectification.objects.all()).select_related("hall", "indicator")
     return DistrictHome(
         month=month,

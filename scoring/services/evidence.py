@@ -34,12 +34,19 @@ def _in_city(city_id: int | None, hall_path: str = "hall") -> Q:
     return Q() if city_id is None else Q(**{f"{hall_path}__district__city_id": city_id})
 
 
+def hall_open_q(month: dt.date) -> Q:
+    """Halls graded, ranked and split in ``month``: opened by its end, and not closed in it or before.
+
+    A hall closed in a month (its closing month, as the hall file gives it) is left out of that month and
+    every later one; the months before keep it, and their stored results are never touched."""
+    return Q(opened_on__lte=month_end(month)) & (Q(closed_on__isnull=True) | Q(closed_on__gt=month_end(month)))
+
+
 def halls_open_frame(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
-    """Halls open at some point in ``month`` (one query); halls opened later or closed before are left out."""
+    """Halls open in ``month`` (one query, see :func:`hall_open_q`)."""
     rows = (
-        Hall.objects.filter(opened_on__lte=month_end(month))
+        Hall.objects.filter(hall_open_q(month))
         .filter(Q() if city_id is None else Q(district__city_id=city_id))
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=month))
         .values("district_id", "kind", hall_id=F("pk"), city_id=F("district__city_id"))
         .order_by("pk")
     )
@@ -49,8 +56,7 @@ def halls_open_frame(*, month: dt.date, city_id: int | None = None) -> pd.DataFr
 def cities_open(*, month: dt.date) -> list[int]:
     """The cities with at least one hall open in ``month`` (one query): the chunks of grading across workers."""
     return list(
-        Hall.objects.filter(opened_on__lte=month_end(month))
-        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=month))
+        Hall.objects.filter(hall_open_q(month))
         .values_list("district__city_id", flat=True)
         .distinct()
         .order_by("district__city_id")

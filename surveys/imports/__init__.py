@@ -7,6 +7,8 @@ An app above surveys adds its own kinds with :func:`importer_register` from its 
 from __future__ import annotations
 
 from surveys.imports.framework import Importer
+from surveys.imports.kinds.accounts import AccountImporter
+from surveys.imports.kinds.masterdata import HallImporter, OrganisationImporter, StaffImporter
 from surveys.imports.kinds.simple import (
     ActivityImporter,
     AdjustmentImporter,
@@ -27,6 +29,10 @@ IMPORTERS: dict[str, type[Importer]] = {
         AdjustmentImporter,
         ServiceVolumeImporter,
         StaffPointsImporter,
+        OrganisationImporter,
+        HallImporter,
+        StaffImporter,
+        AccountImporter,
     )
 }
 

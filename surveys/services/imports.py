@@ -55,6 +55,20 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
     ``upload`` is an UploadedFile. A broker that cannot be reached marks the batch failed and raises
     :class:`BrokerUnavailable` with a message for the page.
     """
+    batch = import_batch_create(kind=kind, upload=upload, user=user, params=params)
+    try:
+        enqueue("surveys.import_batch_run", args=(batch.pk,))
+    except BrokerUnavailable as exc:
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            state=ImportState.FAILED, message=exc.message, finished_at=timezone.now()
+        )
+        raise
+    return batch
+
+
+def import_batch_create(*, kind: str, upload, user, params: dict | None = None) -> ImportBatch:
+    """Refuse an unsafe file at once; otherwise keep it and record a pending batch, to be run by
+    :func:`import_batch_run` (the task for an upload, in-process for ``manage.py import_file``)."""
     params = _params_check(kind, params or {})
     # The task writes its progress, messages and row errors in the language of the person who uploaded.
     params["language"] = translation.get_language() or settings.LANGUAGE_CODE
@@ -75,14 +89,6 @@ def import_batch_start(*, kind: str, upload, user, params: dict | None = None) -
     batch.file.save(f"{kind}.{upload.name.rsplit('.', 1)[-1].lower()}", ContentFile(data), save=False)
     batch.save()
     logger.info("import_batch_created batch=%s kind=%s bytes=%s", batch.pk, kind, len(data))
-
-    try:
-        enqueue("surveys.import_batch_run", args=(batch.pk,))
-    except BrokerUnavailable as exc:
-        ImportBatch.objects.filter(pk=batch.pk).update(
-            state=ImportState.FAILED, message=exc.message, finished_at=timezone.now()
-        )
-        raise
     return batch
 
 
@@ -170,7 +176,12 @@ def _import_batch_run(*, batch_id: int) -> None:
     except ApplicationError as exc:
         _finish(batch_id, state=ImportState.REJECTED, message=exc.message[:500])
         return
-    if importer.rows_updated:
+    if importer.rows_updated and outcome.skipped:
+        # Master data: rows equal to what is stored are counted apart from the ones the file changed.
+        message = _("新增 %(created)s 行，更新 %(updated)s 行，未变 %(skipped)s 行") % {
+            "created": created, "updated": importer.rows_updated, "skipped": outcome.skipped,
+        }  # fmt: skip
+    elif importer.rows_updated:
         message = _("新增 %(created)s 行，更新 %(updated)s 行") % {"created": created, "updated": importer.rows_updated}
     else:
         message = _("新增 %(created)s 行，已存在跳过 %(skipped)s 行") % {"created": created, "skipped": outcome.skipped}

@@ -48,6 +48,7 @@ MATRIX: dict[str, str] = {
     "set_language":                    "302   302   302   302   302   302   302   302   302",
     "halls:list":                      "login 403   200   200   200   200   200   200   200",
     "halls:detail":                    "login 403   404   200   404   200   404   200   200",
+    "halls:history":                   "login 403   403   403   403   403   403   403   200",
     "inspections:scheme_list":         "login 403   200   200   200   200   200   200   200",
     "inspections:scheme_detail":       "login 403   200   200   200   200   200   200   200",
     # The tree editor and check templates: HQ's alone (the read-only tree above is everyone's).
