@@ -11,6 +11,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from halls.models import CityCompany, DistrictCompany, Hall, HallKind, MarketingUnit, Role, Staff, StaffKind
+from halls.selectors import scope_for
 from inspections.models.coaching import CoachingKind, CoachingVisit
 from surveys.models import ImportKind, ImportState
 from surveys.services.imports import import_template_build
@@ -126,6 +127,20 @@ def test_a_user_file_creates_accounts_with_their_role_and_scope(importer):
     assert (users["qian"].profile.role, users["qian"].profile.hall.code) == (Role.HALL_MANAGER, "SJZ-01-001")
     # No password travels in a file: the account signs in once one is set for it.
     assert not users["zhao"].has_usable_password()
+
+
+def test_a_city_company_account_takes_its_cities_by_code_and_sees_their_halls_only(importer):
+    _org_and_halls(importer)
+    rows = [USER_HEADER, ["zhou", "周客服", "地市客服", "SJZ", "", "是"], ["wu", "吴客服", "地市", "XX", "", "是"]]
+    refused = importer(ImportKind.USERS, rows)
+    assert [(e["row"], e["column"]) for e in refused.errors] == [(3, "管辖范围编码")]
+    batch = importer(ImportKind.USERS, rows[:2])
+    assert batch.state == ImportState.SUCCEEDED, batch.errors
+    profile = get_user_model().objects.get(username="zhou").profile
+    assert (profile.role, list(profile.cities.values_list("code", flat=True))) == (Role.CITY_MANAGER, ["SJZ"])
+    assert profile.districts.count() == 0 and profile.hall_id is None
+    halls = Hall.objects.filter(scope_for(profile.user).hall_q())
+    assert set(halls.values_list("district__city__code", flat=True)) == {"SJZ"} and halls.count() > 0
 
 
 def test_a_user_row_with_a_scope_that_does_not_fit_its_role_is_refused(importer):
