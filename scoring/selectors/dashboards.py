@@ -34,6 +34,7 @@ from surveys.models import ImportBatch, ImportState
 CONSISTENCY_MONTHS = 6
 CONSISTENCY_MIN_COMPARISONS = 3
 CONSISTENCY_Z_FLAG = 2.0
+DISTRICT_HOME_LIST_LIMIT = 50
 
 
 @dataclass
@@ -248,13 +249,18 @@ class DistrictHome:
     inspections_due: list[dict]
     to_verify: list
     overdue: list
+    # The lists above show the first ``DISTRICT_HOME_LIST_LIMIT``; these count them all.
+    to_verify_count: int = 0
+    overdue_count: int = 0
 
 
 def district_home(*, scope: Scope, halls: QuerySet, runs: dict[dt.date, GradingRun], today: dt.date) -> DistrictHome:
     """The district manager's halls this month: last graded result, status carried this month, overt
     inspections done; the halls still due an overt inspection (exempt halls, which are spared overt
     inspection, excluded; remote checks and mystery visits do not count), the rectifications
-    waiting for his verification and the overdue ones. Seven queries whatever the number of halls."""
+    waiting for his verification and the overdue ones: the first ``DISTRICT_HOME_LIST_LIMIT`` of each, and
+    how many there are in all (a count, not the length of the cut list). Nine queries whatever the number
+    of halls."""
     month = month_start(today)
     halls = list(halls)
     hall_ids = [hall.pk for hall in halls]
@@ -289,12 +295,16 @@ def district_home(*, scope: Scope, halls: QuerySet, runs: dict[dt.date, GradingR
     ]
     due = [row for row in rows if row["status"] != HallStatus.EXEMPT and not row["inspections"]]
     in_scope = scope.filter(Rectification.objects.all()).select_related("hall", "indicator")
+    to_verify = in_scope.filter(state=RectificationState.FIXED)
+    overdue = in_scope.filter(state__in=OUTSTANDING_STATES, due_date__lt=today)
     return DistrictHome(
         month=month,
         result_month=result_month,
         result_is_draft=result_month is not None and runs[result_month].state != RunState.PUBLISHED,
         rows=rows,
         inspections_due=due,
-        to_verify=list(in_scope.filter(state=RectificationState.FIXED).order_by("fixed_at", "pk")[:50]),
-        overdue=list(in_scope.filter(state__in=OUTSTANDING_STATES, due_date__lt=today).order_by("due_date", "pk")[:50]),
+        to_verify=list(to_verify.order_by("fixed_at", "pk")[:DISTRICT_HOME_LIST_LIMIT]),
+        overdue=list(overdue.order_by("due_date", "pk")[:DISTRICT_HOME_LIST_LIMIT]),
+        to_verify_count=to_verify.count(),
+        overdue_count=overdue.count(),
     )
