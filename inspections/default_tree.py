@@ -199,3 +199,7 @@ DEFAULT_TREE: list[tuple] = [
     ("BON1", "客户表扬信", "Customer letter of praise", 1, "bonus", False, []),
     ("BON2", "获得荣誉奖项", "Award received", 2, "bonus", False, []),
 ]
+
+# The deduction item that records a substantiated complaint: kept on the inspection, deducting nothing,
+# since complaints are scored once, in the grading's complaint dimension.
+DEFAULT_COMPLAINT_CODES = frozenset({"DED1"})

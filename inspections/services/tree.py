@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
-from inspections.default_tree import DEFAULT_TREE
+from inspections.default_tree import DEFAULT_COMPLAINT_CODES, DEFAULT_TREE
 from inspections.models import Indicator, IndicatorKind, IndicatorScheme, SchemeState
 
 TOTAL_POINTS = Decimal("100")
@@ -194,6 +194,7 @@ def scheme_copy_to_draft(
                 points=orig.points,
                 kind=orig.kind,
                 allow_na=orig.allow_na,
+                is_complaint=orig.is_complaint,
                 order=orig.order,
             )
             for orig in originals
@@ -207,9 +208,16 @@ def scheme_copy_to_draft(
 
 @transaction.atomic
 def scheme_create_from_spec(
-    *, spec: list[tuple], version: int | None = None, name: str, effective_from: dt.date, activate: bool = False
+    *,
+    spec: list[tuple],
+    version: int | None = None,
+    name: str,
+    effective_from: dt.date,
+    activate: bool = False,
+    complaint_codes: frozenset[str] = frozenset(),
 ) -> IndicatorScheme:
-    """Build a scheme from a nested specification (the shape of ``DEFAULT_TREE``)."""
+    """Build a scheme from a nested specification (the shape of ``DEFAULT_TREE``); the deduction items
+    coded in ``complaint_codes`` record substantiated complaints (``Indicator.is_complaint``)."""
     scheme = IndicatorScheme.objects.create(
         version=version or _next_version(), name=name, effective_from=effective_from, state=SchemeState.DRAFT
     )
@@ -229,6 +237,7 @@ def scheme_create_from_spec(
                 points=None if points is None else Decimal(str(points)),
                 kind=kind,
                 allow_na=allow_na,
+                is_complaint=code in complaint_codes,
                 order=order,
             )
             add(kids, indicator, level + 1)
@@ -249,6 +258,11 @@ def default_tree_load() -> tuple[IndicatorScheme, bool]:
     if existing is not None:
         return existing, False
     scheme = scheme_create_from_spec(
-        spec=DEFAULT_TREE, version=1, name="默认指标体系", effective_from=DEFAULT_EFFECTIVE_FROM, activate=True
+        spec=DEFAULT_TREE,
+        complaint_codes=DEFAULT_COMPLAINT_CODES,
+        version=1,
+        name="默认指标体系",
+        effective_from=DEFAULT_EFFECTIVE_FROM,
+        activate=True,
     )
     return scheme, True

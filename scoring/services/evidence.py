@@ -122,7 +122,9 @@ def _inspection_totals_on_scheme(
     """
     targets = {
         code: (kind, points)
-        for code, kind, points in Indicator.objects.filter(scheme=scheme).values_list("code", "kind", "points")
+        for code, kind, points in Indicator.objects.filter(scheme=scheme, is_complaint=False).values_list(
+            "code", "kind", "points"
+        )
     }
     items = (
         InspectionItem.objects.filter(

@@ -53,7 +53,7 @@ def test_activities_and_adjustments_import(world, run_import):
     adjustments = [
         ["记录编号", "营业厅编码", "日期", "类型", "分值", "事由"],
         ["J1", world.hall_b2.code, "2026-03-15", "加分", "1", "表扬信"],
-        ["J2", world.hall_b2.code, "2026-03-16", "扣分", "2", "有效投诉"],
+        ["J2", world.hall_b2.code, "2026-03-16", "扣分", "2", "服务承诺未兑现"],
         ["J3", world.hall_b2.code, "2026-03-16", "罚款", "0", "?"],
     ]
     batch = run_import(ImportKind.ADJUSTMENTS, "j.xlsx", xlsx_bytes(adjustments))
@@ -63,6 +63,19 @@ def test_activities_and_adjustments_import(world, run_import):
     assert sorted(HallAdjustment.objects.values_list("external_id", "kind")) == [
         ("J1", AdjustmentKind.BONUS), ("J2", AdjustmentKind.DEDUCTION),
     ]  # fmt: skip
+
+
+def test_a_deduction_event_for_a_complaint_is_refused_since_complaints_count_once(world, run_import):
+    adjustments = [
+        ["记录编号", "营业厅编码", "日期", "类型", "分值", "事由"],
+        ["J1", world.hall_b2.code, "2026-03-16", "扣分", "2", "有效投诉 TS-2026-000001"],
+        ["J2", world.hall_b2.code, "2026-03-16", "加分", "1", "客户撤回投诉并致谢"],
+    ]
+    batch = run_import(ImportKind.ADJUSTMENTS, "j.xlsx", xlsx_bytes(adjustments))
+    assert batch.errors == [
+        {"row": 2, "column": "事由", "reason": "属实投诉只在投诉维度计分一次（随投诉导入），不能再作为扣分事件导入"}
+    ]
+    assert not HallAdjustment.objects.exists()
 
 
 def test_service_volumes_are_keyed_by_hall_and_month(world, run_import):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from halls.models import Staff
 from surveys.imports import cells
@@ -128,10 +129,22 @@ class AdjustmentImporter(_ExternalIdImporter):
             points=row.get("points", cells.decimal, low=Decimal("0.01"), high=Decimal("100")),
             reason=row.get("reason", cells.text, max_length=255),
         )
+        if kind == AdjustmentKind.DEDUCTION and _names_a_complaint(data["reason"]):
+            row.error("reason", str(COMPLAINT_NOT_A_DEDUCTION))
         if not row.ok:
             return None
         data["month"] = data["date"].replace(day=1)
         return Record(row.number, data["external_id"], data["month"], data)
+
+
+# One rule for complaints: a substantiated complaint is scored once, in the grading's complaint dimension
+# (imported with the complaints), never again as a deduction event or item.
+COMPLAINT_NOT_A_DEDUCTION = gettext_lazy("属实投诉只在投诉维度计分一次（随投诉导入），不能再作为扣分事件导入")
+COMPLAINT_WORDS = ("投诉", "complaint")
+
+
+def _names_a_complaint(reason: str | None) -> bool:
+    return bool(reason) and any(word in reason.lower() for word in COMPLAINT_WORDS)
 
 
 class ServiceVolumeImporter(Importer):
