@@ -97,15 +97,17 @@ def test_a_broker_that_is_down_marks_the_batch_failed_with_a_clear_message(world
     assert ImportBatch.objects.get().state == ImportState.FAILED
 
 
-def test_the_template_has_the_header_and_an_example_row(world, client):
+def test_the_template_has_the_header_and_an_example_row_on_a_sheet_of_its_own(world, client):
     from tests.surveys.conftest import survey_defaults_load
 
     client.force_login(world.hq)
     csat = {s.code: s for s in survey_defaults_load()}["CSAT"]
     response = client.get(f"/surveys/imports/template/?kind=survey_responses&survey={csat.pk}")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert sheet.title == "满意度调查" and len(rows) == 2
+    assert sheet.title == "满意度调查" and len(rows) == 1
+    assert book.sheetnames == ["满意度调查", "填写示例"] and book["填写示例"].max_row == 4
     assert rows[0][:4] == ["问卷编号", "营业厅编码", "填写时间", "手机号"]
     assert "ENV 环境舒适" in rows[0] and rows[0][-2:] == ["总体评分", "意见"]
 
