@@ -10,7 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from halls.errors import ApplicationError
 from halls.models import Staff
+from surveys.bonus_months import BONUS_INPUTS_CLOSED, bonus_month_closed
 from surveys.imports import cells
 from surveys.imports.framework import Column, Importer, Record, Row
 from surveys.models import (
@@ -147,7 +149,30 @@ def _names_a_complaint(reason: str | None) -> bool:
     return bool(reason) and any(word in reason.lower() for word in COMPLAINT_WORDS)
 
 
-class ServiceVolumeImporter(Importer):
+class _BonusInputImporter(Importer):
+    """Service volumes and staff points feed only the bonus split: a month takes them until its split is
+    approved (``surveys.bonus_months``), even after its grading is published, which the split needs first."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._closed: dict = {}
+
+    def month_check(self, row: Row, month) -> None:
+        if month is None:
+            return
+        if month not in self._closed:
+            self._closed[month] = bonus_month_closed(month=month)
+        if self._closed[month]:
+            row.error("month", _(BONUS_INPUTS_CLOSED) % {"month": f"{month:%Y-%m}"})
+
+    def insert_check(self, records: list[Record]) -> None:
+        """Again at insert time, inside the import's transaction: a split approved since validation wins."""
+        closed = sorted({r.data["month"] for r in records if bonus_month_closed(month=r.data["month"])})
+        if closed:
+            raise ApplicationError(_(BONUS_INPUTS_CLOSED) % {"month": f"{closed[0]:%Y-%m}"})
+
+
+class ServiceVolumeImporter(_BonusInputImporter):
     kind = ImportKind.SERVICE_VOLUMES
     sheet_name = title = "业务量"
     columns = [
@@ -169,9 +194,11 @@ class ServiceVolumeImporter(Importer):
             assisted_self_service=row.get("assisted_self_service", cells.integer),
             self_service_terminal=row.get("self_service_terminal", cells.integer),
         )
+        self.month_check(row, data["month"])
         if not row.ok:
             return None
-        return Record(row.number, (data["hall_id"], data["month"]), data["month"], data)
+        # No month for the framework: a published grading does not close bonus inputs, an approved split does.
+        return Record(row.number, (data["hall_id"], data["month"]), None, data)
 
     def existing_keys(self, keys: list) -> set:
         months = {month for _hall, month in keys}
@@ -179,12 +206,13 @@ class ServiceVolumeImporter(Importer):
         return set(existing) & set(keys)
 
     def insert(self, records: list[Record], *, batch_id: int) -> int:
+        self.insert_check(records)
         rows = [ServiceVolume(**record.data, import_batch_id=batch_id) for record in records]
         ServiceVolume.objects.bulk_create(rows, batch_size=500)
         return len(rows)
 
 
-class StaffPointsImporter(Importer):
+class StaffPointsImporter(_BonusInputImporter):
     kind = ImportKind.STAFF_POINTS
     sheet_name = title = "营业员服务积点"
     columns = [
@@ -212,9 +240,11 @@ class StaffPointsImporter(Importer):
             month=row.get("month", cells.month),
             points=row.get("points", cells.decimal, low=Decimal("0"), high=Decimal("999999")),
         )
+        self.month_check(row, data["month"])
         if not row.ok:
             return None
-        return Record(row.number, (staff_id, data["month"]), data["month"], data)
+        # No month for the framework: a published grading does not close bonus inputs, an approved split does.
+        return Record(row.number, (staff_id, data["month"]), None, data)
 
     def existing_keys(self, keys: list) -> set:
         months = {month for _staff, month in keys}
@@ -222,6 +252,7 @@ class StaffPointsImporter(Importer):
         return set(existing) & set(keys)
 
     def insert(self, records: list[Record], *, batch_id: int) -> int:
+        self.insert_check(records)
         rows = [StaffServicePoints(**record.data, import_batch_id=batch_id) for record in records]
         StaffServicePoints.objects.bulk_create(rows, batch_size=500)
         return len(rows)
