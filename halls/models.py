@@ -246,6 +246,14 @@ class GradingPolicy(models.Model):
         default=RankingGroup.CITY,
         help_text=_("免检、末位（监控、督办）和星级厅提名在哪些营业厅之间比较"),
     )
+    # Remote video patrols, in the operators' practice, find and fix: neither reported nor scored (不通报不考核).
+    remote_checks_scored = models.BooleanField(
+        _("远程监控计入评定"),
+        default=False,
+        help_text=_(
+            "不勾选（默认）：远程监控不计入检查维度，其加分、扣分和一票否决也不计入评定；发现的问题照常开整改单。"
+        ),
+    )
     appeal_window_days = models.PositiveSmallIntegerField(_("申诉时限(工作日)"), default=3)
     rectification_due_days = models.PositiveSmallIntegerField(_("整改期限(天)"), default=7)
     # An overdue rectification is raised to the district managers the day after its due date, to the

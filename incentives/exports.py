@@ -1,4 +1,6 @@
-"""The XLSX of a split: a halls sheet and a staff sheet, money as numbers formatted in yuan.
+"""The XLSX of a split: a marketing-units sheet (every unit's pool, allocated and unallocated, so a unit
+whose pool stayed unallocated appears too), a halls sheet, a staff sheet and the split's notes; money as
+numbers formatted in yuan.
 
 Text that a spreadsheet would read as a formula (starting with =, +, -, @, tab, CR or LF) is escaped with a
 leading apostrophe; numbers stay numbers.
@@ -13,10 +15,12 @@ import xlsxwriter
 from django.utils.translation import gettext as _
 
 from halls.spreadsheets import text_safe
-from incentives.models import BonusSplit, HallBonus, StaffBonus
+from incentives.models import NOTE_TEXTS, BonusSplit, HallBonus, StaffBonus, UnitBonus
 
 
-def split_workbook(*, split: BonusSplit, halls: list[HallBonus], staff: list[StaffBonus]) -> bytes:
+def split_workbook(
+    *, split: BonusSplit, units: list[UnitBonus], halls: list[HallBonus], staff: list[StaffBonus]
+) -> bytes:
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
         buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
@@ -33,6 +37,31 @@ def split_workbook(*, split: BonusSplit, halls: list[HallBonus], staff: list[Sta
             ws.set_column(col, col, width)
         ws.freeze_panes(1, 0)
         return ws
+
+    ws = sheet(
+        _("营销单元"),
+        [
+            (_("营销单元编码"), 14),
+            (_("营销单元"), 18),
+            (_("酬金池（元）"), 14),
+            (_("权重合计"), 12),
+            (_("已分配（元）"), 14),
+            (_("未分配（元）"), 14),
+            (_("说明"), 50),
+        ],
+    )
+    unit_notes: dict[str, list[str]] = {}
+    for note in split.notes:
+        if "unit" in note:
+            unit_notes.setdefault(note["unit"], []).append(str(NOTE_TEXTS[note["kind"]]) % note)
+    for row, unit in enumerate(units, start=1):
+        ws.write_string(row, 0, text_safe(unit.marketing_unit.code))
+        ws.write_string(row, 1, text_safe(unit.marketing_unit.name))
+        ws.write_number(row, 2, _number(unit.pool), money)
+        ws.write_number(row, 3, float(unit.weight_total), decimal)
+        ws.write_number(row, 4, _number(unit.allocated), money)
+        ws.write_number(row, 5, _number(unit.unallocated), money)
+        ws.write_string(row, 6, text_safe("；".join(unit_notes.get(unit.marketing_unit.code, []))))
 
     ws = sheet(
         _("营业厅"),
@@ -89,6 +118,10 @@ def split_workbook(*, split: BonusSplit, halls: list[HallBonus], staff: list[Sta
         ws.write_number(row, 5, float(item.share), percent)
         ws.write_number(row, 6, _number(item.amount), money)
         ws.write_string(row, 7, _("是") if item.left_in_month else "")
+
+    ws = sheet(_("说明"), [(_("说明"), 100)])
+    for row, line in enumerate(split.note_lines(), start=1):
+        ws.write_string(row, 0, text_safe(line))
     book.close()
     return buffer.getvalue()
 

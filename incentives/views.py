@@ -169,6 +169,7 @@ class SplitExportView(RoleRequiredMixin, View):
         split = split_get(user=request.user, pk=pk)
         content = split_workbook(
             split=split,
+            units=list(split_units(user=request.user, split=split)),
             halls=list(split_halls(user=request.user, split=split)),
             staff=list(split_staff(user=request.user, split=split)),
         )

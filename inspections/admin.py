@@ -14,7 +14,7 @@ from inspections.services.tree import scheme_activate, scheme_copy_to_draft
 
 class IndicatorInline(admin.TabularInline):
     model = Indicator
-    fields = ["code", "parent", "level", "name_zh", "name_en", "points", "kind", "allow_na", "order"]
+    fields = ["code", "parent", "level", "name_zh", "name_en", "points", "kind", "allow_na", "is_complaint", "order"]
     extra = 0
     ordering = ["level", "order"]
 

@@ -216,3 +216,7 @@ DEFAULT_TEMPLATES: list[tuple[str, str, str, list[str]]] = [
         ["EF1.1", "EF1.2", "EF2.1", "EF2.2", "EF3.1", "EF3.2"],
     ),
 ]
+
+# The deduction item that records a substantiated complaint: kept on the inspection, deducting nothing,
+# since complaints are scored once, in the grading's complaint dimension.
+DEFAULT_COMPLAINT_CODES = frozenset({"DED1"})

@@ -85,7 +85,7 @@ def demo_inspections_seed(*, halls: list[Hall], months: int, seed: int, today: d
                     elif ind.kind in (IndicatorKind.DEDUCTION, IndicatorKind.BONUS) and rng.random() < 0.05:
                         items.append(InspectionItem(indicator=ind, points=ind.points, max_points=ind.points))
                 totals = totals_compute(
-                    (item.indicator.kind, item.points, item.max_points, item.not_applicable) for item in items
+                    (item.indicator.totals_kind, item.points, item.max_points, item.not_applicable) for item in items
                 )
                 inspection = Inspection(
                     hall=hall,

@@ -195,6 +195,22 @@ class RepairCase(models.Model):
         constraints = [models.CheckConstraint(condition=Q(state__in=RepairState.values), name="repair_state_valid")]
 
 
+class PhoneDisclosure(models.Model):
+    """One showing of a dissatisfied customer's full phone number to the hall manager who must call him
+    back: who saw it and when (the number itself is not copied here)."""
+
+    case = models.ForeignKey(RepairCase, on_delete=models.CASCADE, related_name="phone_disclosures")
+    shown_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("查看人")
+    )
+    shown_at = models.DateTimeField(_("查看时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-shown_at", "-pk"]
+        verbose_name = _("号码查看记录")
+        verbose_name_plural = _("号码查看记录")
+
+
 class Complaint(models.Model):
     external_id = models.CharField(_("投诉单号"), max_length=64, unique=True)
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="complaints")

@@ -59,8 +59,10 @@ def phone_mask(phone: str) -> str:
 
 
 def phone_for(*, phone: str, user) -> str:
-    """The number as ``user`` may see it: in full for HQ, masked for everyone else."""
-    return phone if scope_for(user).is_hq else phone_mask(phone)
+    """The number as lists and pages show it to anyone: masked. Only the manager of the hall who must call
+    the customer back sees it in full, on the case's follow-up page, and each showing is recorded
+    (``surveys.services.repair.repair_phone_disclose``)."""
+    return phone_mask(phone)
 
 
 def import_batch_list() -> QuerySet[ImportBatch]:

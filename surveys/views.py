@@ -23,7 +23,7 @@ from surveys.selectors import (
     survey_definition_list,
 )
 from surveys.services.imports import import_batch_start, import_errors_csv, import_template_build
-from surveys.services.repair import repair_case_update
+from surveys.services.repair import repair_case_update, repair_phone_disclose
 from surveys.services.responses import survey_response_create
 
 HQ_ONLY = (Role.HQ,)
@@ -170,7 +170,9 @@ class RepairCaseUpdateView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         case = repair_case_get(user=self.request.user, pk=kwargs["pk"])
-        context.update(case=case, form=form or RepairCaseForm(instance=case))
+        # He must call the customer back: the full number, recorded as shown to him.
+        phone = repair_phone_disclose(case_id=case.pk, user=self.request.user)
+        context.update(case=case, phone=phone, form=form or RepairCaseForm(instance=case))
         return context
 
     def post(self, request, pk: int):

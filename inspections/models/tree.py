@@ -72,6 +72,13 @@ class Indicator(models.Model):
     points = models.DecimalField(_("分值"), max_digits=6, decimal_places=2, null=True, blank=True)
     kind = models.CharField(_("类型"), max_length=16, choices=IndicatorKind.choices, default=IndicatorKind.SCORED)
     allow_na = models.BooleanField(_("可标记不适用"), default=False)
+    # A substantiated complaint is scored once, in the grading's complaint dimension: a deduction item
+    # recording one (有效投诉) is kept on the inspection, but deducts nothing from it.
+    is_complaint = models.BooleanField(
+        _("属实投诉"),
+        default=False,
+        help_text=_("记录属实投诉的扣分项：投诉只在评定的投诉维度计分一次，此项不再扣分。"),
+    )
     order = models.PositiveIntegerField(_("顺序"), default=0)
 
     class Meta:
@@ -83,6 +90,10 @@ class Indicator(models.Model):
             models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="indicator_level_1_to_3"),
             models.CheckConstraint(condition=Q(kind__in=IndicatorKind.values), name="indicator_kind_valid"),
             models.CheckConstraint(condition=Q(points__isnull=True) | Q(points__gte=0), name="indicator_points_nonneg"),
+            models.CheckConstraint(
+                condition=Q(is_complaint=False) | Q(kind=IndicatorKind.DEDUCTION),
+                name="indicator_complaint_is_deduction",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +102,11 @@ class Indicator(models.Model):
     @property
     def name(self) -> str:
         return getattr(self, name_field())
+
+    @property
+    def totals_kind(self) -> str:
+        """The kind the inspection totals count this item as: none for a complaint (see ``is_complaint``)."""
+        return "" if self.is_complaint else self.kind
 
     @property
     def is_special(self) -> bool:

@@ -50,11 +50,13 @@ def totals_compute(rows: Iterable[tuple[str, Decimal | None, Decimal, bool]]) ->
 def inspection_totals_apply(*, inspection: Inspection) -> list[str]:
     """Recompute the totals from the items onto ``inspection`` (one read); the fields it set.
 
-    A veto cleared on appeal is no longer a triggered veto: its row is left out.
+    A veto cleared on appeal is no longer a triggered veto: its row is left out; so is a deduction item
+    recording a substantiated complaint (``Indicator.is_complaint``), scored in the complaint dimension.
     """
     rows = (
         InspectionItem.objects.filter(inspection=inspection)
         .exclude(veto_cleared=True)
+        .exclude(indicator__is_complaint=True)
         .values_list("indicator__kind", "points", "max_points", "not_applicable")
     )
     totals = totals_compute(rows)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
-from inspections.default_tree import DEFAULT_TEMPLATES, DEFAULT_TREE
+from inspections.default_tree import DEFAULT_COMPLAINT_CODES, DEFAULT_TEMPLATES, DEFAULT_TREE
 from inspections.models import Indicator, IndicatorKind, IndicatorScheme, SchemeState
 from inspections.services.check_templates import templates_copy, templates_create_from_spec, templates_validate
 
@@ -196,6 +196,7 @@ def scheme_copy_to_draft(
                 points=orig.points,
                 kind=orig.kind,
                 allow_na=orig.allow_na,
+                is_complaint=orig.is_complaint,
                 order=orig.order,
             )
             for orig in originals
@@ -217,9 +218,11 @@ def scheme_create_from_spec(
     effective_from: dt.date,
     activate: bool = False,
     templates: list[tuple] = (),
+    complaint_codes: frozenset[str] = frozenset(),
 ) -> IndicatorScheme:
     """Build a scheme from a nested specification (the shape of ``DEFAULT_TREE``), with its check
-    templates (the shape of ``DEFAULT_TEMPLATES``)."""
+    templates (the shape of ``DEFAULT_TEMPLATES``); the deduction items coded in ``complaint_codes`` record
+    substantiated complaints (``Indicator.is_complaint``)."""
     scheme = IndicatorScheme.objects.create(
         version=version or _next_version(), name=name, effective_from=effective_from, state=SchemeState.DRAFT
     )
@@ -239,6 +242,7 @@ def scheme_create_from_spec(
                 points=None if points is None else Decimal(str(points)),
                 kind=kind,
                 allow_na=allow_na,
+                is_complaint=code in complaint_codes,
                 order=order,
             )
             add(kids, indicator, level + 1)
@@ -262,6 +266,7 @@ def default_tree_load() -> tuple[IndicatorScheme, bool]:
         return existing, False
     scheme = scheme_create_from_spec(
         spec=DEFAULT_TREE,
+        complaint_codes=DEFAULT_COMPLAINT_CODES,
         version=1,
         name="默认指标体系",
         effective_from=DEFAULT_EFFECTIVE_FROM,

@@ -2,13 +2,17 @@
 ``scoring.selectors.reports``). Each function costs a fixed number of queries.
 
 Inspector consistency: each submitted inspection takes ``100 − score`` points off (the score is already
-on a 100-point scale, so N/A items do not distort it). For every hall and month inspected by more than
-one rater (an inspector, or a mystery-shopping vendor), a rater's inspection is compared with the mean
-of the *other* raters' inspections of the same hall and month: difference = his points off − theirs.
-A rater's bias is the mean of his differences; its z-score is bias / (σ / √n), σ being the standard
-deviation of all differences and n his number of comparisons: how many standard errors he sits away from
-his peers. |z| ≥ 2 with at least ``CONSISTENCY_MIN_COMPARISONS`` comparisons is flagged: harsh when he
-takes off more than the others, lenient when less.
+on a 100-point scale, so N/A items do not distort it). Raters are compared only with raters of the same
+instrument: an inspector's overt inspections with other inspectors' overt inspections, his remote checks
+with remote checks, special checks with special checks, and a mystery-shopping vendor's visits with other
+vendors' visits (a vendor's covert visit and a manager's announced one are different instruments).
+Inspections with no rater (no inspector recorded, or a visit with no vendor) are left out and counted.
+For every hall, month and kind of check with more than one rater, a rater's inspection is compared with
+the mean of the *other* raters' inspections: difference = his points off − theirs. A rater's bias is the
+mean of his differences; its z-score is bias / (σ / √n), σ being the standard deviation of all
+differences of that kind of check and n his number of comparisons: how many standard errors he sits away
+from his peers. |z| ≥ 2 with at least ``CONSISTENCY_MIN_COMPARISONS`` comparisons is flagged: harsh when
+he takes off more than the others, lenient when less.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from surveys.models import ImportBatch, ImportState
 CONSISTENCY_MONTHS = 6
 CONSISTENCY_MIN_COMPARISONS = 3
 CONSISTENCY_Z_FLAG = 2.0
+DISTRICT_HOME_LIST_LIMIT = 50
 
 
 @dataclass
@@ -47,7 +52,7 @@ class Dashboard:
     units: list[dict] = field(default_factory=list)
     imports_waiting: list = field(default_factory=list)
     runs_waiting: list = field(default_factory=list)
-    consistency: list[dict] = field(default_factory=list)
+    consistency: Consistency | None = None
 
 
 def _grade_distribution(*, run: GradingRun, previous: GradingRun | None) -> list[dict]:
@@ -145,14 +150,35 @@ def _comparison(*, run: GradingRun, by: str) -> list[dict]:
     ]
 
 
-def _rater(kind: str, inspector_id, username, full_name, vendor) -> tuple[tuple, str, str]:
+# What each kind of check's figures are compared with, as the consistency table says it.
+COMPARED_WITH = {
+    InspectionKind.OVERT: _("同厅同月其他检查人的明查"),
+    InspectionKind.REMOTE: _("同厅同月其他检查人的远程监控"),
+    InspectionKind.SPECIAL: _("同厅同月其他检查人的专项检查"),
+    InspectionKind.MYSTERY: _("同厅同月其他暗访机构的暗访"),
+}
+
+
+@dataclass
+class Consistency:
+    rows: list[dict]
+    unrated: int  # inspections in the window with no rater recorded, left out of every comparison
+
+
+def _rater(kind: str, inspector_id, username, full_name, vendor) -> tuple[tuple, str, str] | None:
+    """The rater of one inspection, keyed by the kind of check, or None when no rater is recorded."""
     if kind == InspectionKind.MYSTERY:
-        return ("vendor", vendor or "—"), vendor or "—", str(_("暗访机构"))
-    return ("inspector", inspector_id), full_name or username or "—", str(_("检查人"))
+        if not vendor:
+            return None
+        return (kind, "vendor", vendor), vendor, str(_("暗访机构"))
+    if inspector_id is None:
+        return None
+    return (kind, "inspector", inspector_id), full_name or username, str(_("检查人"))
 
 
-def inspector_consistency(*, month: dt.date, months: int = CONSISTENCY_MONTHS) -> list[dict]:
-    """Each rater's points taken off against the other raters' in the same halls and months (one query)."""
+def inspector_consistency(*, month: dt.date, months: int = CONSISTENCY_MONTHS) -> Consistency:
+    """Each rater's points taken off against the other raters' of the same kind of check in the same halls
+    and months (one query)."""
     window = [month_add(month, -offset) for offset in range(months)]
     rows = (
         Inspection.objects.filter(state=InspectionState.SUBMITTED, month__in=window, score__isnull=False)
@@ -161,11 +187,16 @@ def inspector_consistency(*, month: dt.date, months: int = CONSISTENCY_MONTHS) -
     )
     cells: dict[tuple, list[tuple[tuple, float]]] = defaultdict(list)
     raters: dict[tuple, dict] = {}
+    unrated = 0
     for hall_id, m, kind, inspector_id, username, full_name, vendor, score in rows:
-        key, name, role = _rater(kind, inspector_id, username, full_name, vendor)
+        rater = _rater(kind, inspector_id, username, full_name, vendor)
+        if rater is None:
+            unrated += 1
+            continue
+        key, name, role = rater
         raters.setdefault(key, {"name": name, "role": role, "inspections": 0})
         raters[key]["inspections"] += 1
-        cells[(hall_id, m)].append((key, 100.0 - float(score)))
+        cells[(hall_id, m, kind)].append((key, 100.0 - float(score)))
 
     own: dict[tuple, list[float]] = defaultdict(list)
     others: dict[tuple, list[float]] = defaultdict(list)
@@ -175,15 +206,21 @@ def inspector_consistency(*, month: dt.date, months: int = CONSISTENCY_MONTHS) -
             if peers:
                 own[key].append(taken_off)
                 others[key].append(sum(peers) / len(peers))
-    differences = [a - b for key in own for a, b in zip(own[key], others[key], strict=True)]
-    sigma = _stdev(differences)
+    differences: dict[str, list[float]] = defaultdict(list)
+    for key in own:
+        differences[key[0]].extend(a - b for a, b in zip(own[key], others[key], strict=True))
+    sigmas = {check: _stdev(values) for check, values in differences.items()}
 
     report = []
     for key, info in raters.items():
+        check, kind = key[0], key[1]
         n = len(own[key])
         row = {
             **info,
-            "kind": key[0],
+            "kind": kind,
+            "check": check,
+            "check_label": InspectionKind(check).label,
+            "compared_with": COMPARED_WITH[check],
             "comparisons": n,
             "own": None,
             "others": None,
@@ -191,6 +228,7 @@ def inspector_consistency(*, month: dt.date, months: int = CONSISTENCY_MONTHS) -
             "z": None,
             "flag": "",
         }
+        sigma = sigmas.get(check, 0.0)
         if n:
             row["own"] = q2(sum(own[key]) / n)
             row["others"] = q2(sum(others[key]) / n)
@@ -202,8 +240,8 @@ def inspector_consistency(*, month: dt.date, months: int = CONSISTENCY_MONTHS) -
                 if n >= CONSISTENCY_MIN_COMPARISONS and abs(z) >= CONSISTENCY_Z_FLAG:
                     row["flag"] = "harsh" if z > 0 else "lenient"
         report.append(row)
-    report.sort(key=lambda r: (r["z"] is None, -abs(r["z"] or 0), r["name"]))
-    return report
+    report.sort(key=lambda r: (r["z"] is None, -abs(r["z"] or 0), r["name"], r["check"]))
+    return Consistency(rows=report, unrated=unrated)
 
 
 def _stdev(values: list[float]) -> float:
@@ -248,13 +286,18 @@ class DistrictHome:
     inspections_due: list[dict]
     to_verify: list
     overdue: list
+    # The lists above show the first ``DISTRICT_HOME_LIST_LIMIT``; these count them all.
+    to_verify_count: int = 0
+    overdue_count: int = 0
 
 
 def district_home(*, scope: Scope, halls: QuerySet, runs: dict[dt.date, GradingRun], today: dt.date) -> DistrictHome:
     """The district manager's halls this month: last graded result, status carried this month, overt
     inspections done; the halls still due an overt inspection (exempt halls, which are spared overt
     inspection, excluded; remote checks and mystery visits do not count), the rectifications
-    waiting for his verification and the overdue ones. Seven queries whatever the number of halls."""
+    waiting for his verification and the overdue ones: the first ``DISTRICT_HOME_LIST_LIMIT`` of each, and
+    how many there are in all (a count, not the length of the cut list). Nine queries whatever the number
+    of halls."""
     month = month_start(today)
     halls = list(halls)
     hall_ids = [hall.pk for hall in halls]
@@ -297,12 +340,16 @@ def district_home(*, scope: Scope, halls: QuerySet, runs: dict[dt.date, GradingR
         and (row["hall"].closed_on is None or row["hall"].closed_on >= next_month)
     ]
     in_scope = scope.filter(Rectification.objects.all()).select_related("hall", "indicator")
+    to_verify = in_scope.filter(state=RectificationState.FIXED)
+    overdue = in_scope.filter(state__in=OUTSTANDING_STATES, due_date__lt=today)
     return DistrictHome(
         month=month,
         result_month=result_month,
         result_is_draft=result_month is not None and runs[result_month].state != RunState.PUBLISHED,
         rows=rows,
         inspections_due=due,
-        to_verify=list(in_scope.filter(state=RectificationState.FIXED).order_by("fixed_at", "pk")[:50]),
-        overdue=list(in_scope.filter(state__in=OUTSTANDING_STATES, due_date__lt=today).order_by("due_date", "pk")[:50]),
+        to_verify=list(to_verify.order_by("fixed_at", "pk")[:DISTRICT_HOME_LIST_LIMIT]),
+        overdue=list(overdue.order_by("due_date", "pk")[:DISTRICT_HOME_LIST_LIMIT]),
+        to_verify_count=to_verify.count(),
+        overdue_count=overdue.count(),
     )

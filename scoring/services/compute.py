@@ -38,7 +38,21 @@ EVIDENCE_COLUMNS = [
     "bonus",
     "deduction",
     "vetoes",
+    # Remote checks apart: whether they count is the policy's (``remote_checks_scored``).
+    "remote_awarded",
+    "remote_applicable",
+    "remote_bonus",
+    "remote_deduction",
+    "remote_vetoes",
 ]
+# What a remote check adds to when the policy scores it.
+REMOTE_INTO = {
+    "remote_awarded": "inspection_awarded",
+    "remote_applicable": "inspection_applicable",
+    "remote_bonus": "bonus",
+    "remote_deduction": "deduction",
+    "remote_vetoes": "vetoes",
+}
 
 HISTORY_COLUMNS = ["hall_id", "month", "graded", "composite", "in_top_share", "in_bottom_share", "next_status"]
 
@@ -66,6 +80,7 @@ class PolicyFigures:
     consecutive_months: int
     improvement_threshold: float
     ranking_group: str = RankingGroup.CITY.value
+    remote_checks_scored: bool = False
 
     @classmethod
     def of(cls, policy) -> PolicyFigures:
@@ -85,6 +100,7 @@ class PolicyFigures:
             consecutive_months=int(policy.consecutive_months),
             improvement_threshold=float(policy.improvement_threshold),
             ranking_group=str(policy.ranking_group),
+            remote_checks_scored=bool(policy.remote_checks_scored),
         )
 
     def weight(self, dimension: str) -> float:
@@ -110,8 +126,16 @@ def share_counts(sizes: pd.Series, share: float) -> pd.Series:
 
 
 def city_scores(evidence: pd.DataFrame, figures: PolicyFigures) -> pd.DataFrame:
-    """One city's halls (or any set of halls): scores, weights, contributions, composite and grade."""
+    """One city's halls (or any set of halls): scores, weights, contributions, composite and grade.
+
+    Remote checks count (in the inspection dimension, bonus, deductions and vetoes) only when the policy
+    says so; by default they do not (不通报不考核), and a hall with nothing else has no inspection score."""
     ev = evidence.set_index("hall_id")
+    if figures.remote_checks_scored:
+        ev = ev.copy()
+        for remote, into in REMOTE_INTO.items():
+            # NaN (no check of either kind) stays NaN; a number on either side counts.
+            ev[into] = ev[into].astype(float).add(ev[remote].astype(float), fill_value=0)
     out = pd.DataFrame(index=ev.index)
     for column in ("city_id", "district_id", "kind"):
         out[column] = ev[column]

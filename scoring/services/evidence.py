@@ -68,8 +68,9 @@ def _float_sum(column: str, when: Q | None = None) -> Cast:
     return Cast(Sum(column, filter=when), FloatField())
 
 
-# The inspection figures of a hall's month, per hall: mystery visits and on-site checks (overt, remote,
-# special) apart, bonus, deductions and vetoes over both.
+# The inspection figures of a hall's month, per hall: mystery visits, on-site checks (overt, special) and
+# remote checks apart; bonus, deductions and vetoes over visits and on-site checks, and of remote checks
+# apart (whether remote checks count is the policy's, decided in ``compute.city_scores``).
 TOTAL_COLUMNS = [
     "mystery_awarded",
     "mystery_applicable",
@@ -78,6 +79,11 @@ TOTAL_COLUMNS = [
     "bonus",
     "deduction",
     "vetoes",
+    "remote_awarded",
+    "remote_applicable",
+    "remote_bonus",
+    "remote_deduction",
+    "remote_vetoes",
 ]
 
 
@@ -85,17 +91,24 @@ def _inspection_totals(*, month: dt.date, city_id: int | None = None) -> pd.Data
     """Stored totals of the month's submitted inspections and visits, summed per hall (one query, one row per
     hall: grouping by hall alone keeps the aggregate small enough for memory)."""
     mystery = Q(kind=InspectionKind.MYSTERY)
+    remote = Q(kind=InspectionKind.REMOTE)
+    on_site = ~mystery & ~remote
     rows = (
         Inspection.objects.filter(_in_city(city_id), month=month, state=InspectionState.SUBMITTED)
         .values("hall_id")
         .annotate(
             mystery_awarded=_float_sum("points_awarded", mystery),
             mystery_applicable=_float_sum("points_applicable", mystery),
-            inspection_awarded=_float_sum("points_awarded", ~mystery),
-            inspection_applicable=_float_sum("points_applicable", ~mystery),
-            bonus=_float_sum("bonus_points"),
-            deduction=_float_sum("deduction_points"),
-            vetoes=Count("pk", filter=Q(vetoed=True)),
+            inspection_awarded=_float_sum("points_awarded", on_site),
+            inspection_applicable=_float_sum("points_applicable", on_site),
+            bonus=_float_sum("bonus_points", ~remote),
+            deduction=_float_sum("deduction_points", ~remote),
+            vetoes=Count("pk", filter=Q(vetoed=True) & ~remote),
+            remote_awarded=_float_sum("points_awarded", remote),
+            remote_applicable=_float_sum("points_applicable", remote),
+            remote_bonus=_float_sum("bonus_points", remote),
+            remote_deduction=_float_sum("deduction_points", remote),
+            remote_vetoes=Count("pk", filter=Q(vetoed=True) & remote),
         )
         .order_by()
     )
@@ -103,18 +116,25 @@ def _inspection_totals(*, month: dt.date, city_id: int | None = None) -> pd.Data
 
 
 def _per_hall(totals: pd.DataFrame) -> pd.DataFrame:
-    """Per-(hall, kind) sums as :func:`_inspection_totals` gives them: one row per hall, mystery visits and
-    on-site checks apart (NaN where the hall had none of that kind), the rest summed over both."""
+    """Per-(hall, kind) sums as :func:`_inspection_totals` gives them: one row per hall, mystery visits,
+    on-site and remote checks apart (NaN where the hall had none of that kind), bonus, deductions and vetoes
+    over visits and on-site checks, and of remote checks apart."""
     numeric = ["awarded", "applicable", "bonus", "deduction", "vetoes"]
     totals = totals.astype(dict.fromkeys(numeric, float))
     is_mystery = totals["kind"] == InspectionKind.MYSTERY
+    is_remote = totals["kind"] == InspectionKind.REMOTE
     mystery = totals[is_mystery].groupby("hall_id")[["awarded", "applicable"]].sum()
-    on_site = totals[~is_mystery].groupby("hall_id")[["awarded", "applicable"]].sum()
-    frame = totals.groupby("hall_id")[["bonus", "deduction", "vetoes"]].sum()
+    on_site = totals[~is_mystery & ~is_remote].groupby("hall_id")[["awarded", "applicable"]].sum()
+    remote = totals[is_remote].groupby("hall_id")[numeric].sum()
+    frame = totals[~is_remote].groupby("hall_id")[["bonus", "deduction", "vetoes"]].sum()
+    frame = frame.reindex(totals["hall_id"].unique())
     frame["mystery_awarded"] = mystery["awarded"]
     frame["mystery_applicable"] = mystery["applicable"]
     frame["inspection_awarded"] = on_site["awarded"]
     frame["inspection_applicable"] = on_site["applicable"]
+    for column in numeric:
+        frame[f"remote_{column}"] = remote[column]
+    frame.index.name = "hall_id"
     return frame.reset_index()[["hall_id", *TOTAL_COLUMNS]]
 
 
@@ -128,7 +148,9 @@ def _inspection_totals_on_scheme(
     """
     targets = {
         code: (kind, points)
-        for code, kind, points in Indicator.objects.filter(scheme=scheme).values_list("code", "kind", "points")
+        for code, kind, points in Indicator.objects.filter(scheme=scheme, is_complaint=False).values_list(
+            "code", "kind", "points"
+        )
     }
     items = (
         InspectionItem.objects.filter(
@@ -227,14 +249,31 @@ def evidence_frame(
     adjustments = adjustments.set_index("hall_id").astype(float)
 
     frame = halls.set_index("hall_id")
-    for column in ("mystery_awarded", "mystery_applicable", "inspection_awarded", "inspection_applicable"):
+    for column in (
+        "mystery_awarded",
+        "mystery_applicable",
+        "inspection_awarded",
+        "inspection_applicable",
+        "remote_awarded",
+        "remote_applicable",
+    ):
         frame[column] = totals[column].astype(float)
     frame["satisfaction"] = satisfaction["index"].astype(float)
     frame["substantiated"] = complaints["substantiated"].astype(float)
     frame["bonus"] = adjustments["adj_bonus"].add(totals["bonus"].astype(float), fill_value=0)
     frame["deduction"] = adjustments["adj_deduction"].add(totals["deduction"].astype(float), fill_value=0)
     frame["vetoes"] = totals["vetoes"].astype(float)
-    for column in ("substantiated", "bonus", "deduction", "vetoes"):
+    for column in ("remote_bonus", "remote_deduction", "remote_vetoes"):
+        frame[column] = totals[column].astype(float)
+    for column in (
+        "substantiated",
+        "bonus",
+        "deduction",
+        "vetoes",
+        "remote_bonus",
+        "remote_deduction",
+        "remote_vetoes",
+    ):
         frame[column] = frame[column].fillna(0)
     return frame.reset_index()[EVIDENCE_COLUMNS]
 

@@ -34,6 +34,7 @@ POLICY_FIELDS = (
     "consecutive_months",
     "improvement_threshold",
     "ranking_group",
+    "remote_checks_scored",
     "appeal_window_days",
     "rectification_due_days",
     "city_escalation_after_days",

@@ -215,20 +215,35 @@ def import_batch_fail(*, batch_id: int, message: str) -> None:
     )
 
 
+TEMPLATE_EXAMPLE_SHEET = "填写示例"
+
+
 def import_template_build(*, kind: str, params: dict | None = None) -> bytes:
-    """The XLSX template of a kind: its sheet, a header row and one example row."""
+    """The XLSX template of a kind: its data sheet with the header row only, and a separate sheet of
+    instructions holding one example row, which is never read (only the data sheet is imported)."""
     import xlsxwriter
 
     importer = importer_for(kind, params=_params_check(kind, params or {}))
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet(importer.sheet_name)
     bold = workbook.add_format({"bold": True, "bg_color": "#DDEBF7"})
     text = workbook.add_format({"num_format": "@"})
-    for index, column in enumerate(importer.template_columns()):
+    columns = importer.template_columns()
+    sheet = workbook.add_worksheet(importer.sheet_name)
+    example = workbook.add_worksheet(TEMPLATE_EXAMPLE_SHEET)
+    for index, column in enumerate(columns):
+        width = max(10, len(column.header) * 2)
         sheet.write_string(0, index, column.header, bold)
-        sheet.write_string(1, index, column.example, text)
-        sheet.set_column(index, index, max(10, len(column.header) * 2), text)
+        sheet.set_column(index, index, width, text)
+        example.write_string(0, index, column.header, bold)
+        example.write_string(1, index, column.example, text)
+        example.set_column(index, index, width, text)
+    example.write_string(
+        3,
+        0,
+        _("上面是一行填写示例，不会被导入。请在「%(sheet)s」工作表第 2 行起填写数据，第 1 行表头不要改动。")
+        % {"sheet": importer.sheet_name},
+    )
     sheet.freeze_panes(1, 0)
     workbook.close()
     return buffer.getvalue()

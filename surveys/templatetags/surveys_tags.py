@@ -11,7 +11,7 @@ HALL_PAGE_ROWS = 10
 
 @register.simple_tag(takes_context=True)
 def phone(context, number: str) -> str:
-    """A respondent's phone as the viewer may see it (masked except for HQ)."""
+    """A respondent's phone, masked (the full number only on the follow-up page, see ``phone_for``)."""
     return phone_for(phone=number, user=context["request"].user)
 
 

@@ -198,6 +198,37 @@ def test_a_unit_whose_halls_all_weigh_zero_keeps_its_pool_unallocated(unit_examp
         Decimal("5000.00"),
     )
     assert {"kind": "unit_zero_weight", "unit": other_unit.code, "amount": "5000.00"} in split.notes
+
+
+def test_the_workbook_has_a_units_sheet_where_a_unit_whose_pool_stayed_unallocated_appears(unit_example):
+    import io
+
+    import openpyxl
+
+    from incentives.exports import split_workbook
+
+    other_unit = MarketingUnitFactory(city=unit_example["H1"].district.city, code="MU-Z", name="零权重单元")
+    quiet = HallFactory(code="Z-1", marketing_unit=other_unit, district=unit_example["H1"].district)
+    published = GradingRun.objects.get(month=MARCH, state=RunState.PUBLISHED)
+    HallMonthResult.objects.create(run=published, hall=quiet, month=MARCH, grade="A")  # no volume: weight 0
+    BonusPoolFactory(marketing_unit=other_unit, month=MARCH, amount=Decimal("5000.00"))
+    split = split_bonus(month=MARCH)
+
+    content = split_workbook(
+        split=split,
+        units=list(UnitBonus.objects.filter(split=split).select_related("marketing_unit")),
+        halls=list(HallBonus.objects.filter(split=split, weight__gt=0)),
+        staff=[],
+    )
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["营销单元", "营业厅", "营业员", "说明"]
+    rows = {row[0]: row for row in book["营销单元"].iter_rows(min_row=2, values_only=True)}
+    # code, name, pool, weight total, allocated, unallocated, note
+    assert rows["MU-Z"][:6] == ("MU-Z", "零权重单元", 5000, 0, 0, 5000)
+    assert rows["MU-Z"][6] == "营销单元 MU-Z 的营业厅权重均为 0，酬金池 ¥5000.00 未分配"
+    assert rows[unit_example["H1"].marketing_unit.code][2:6] == (10000, 3340, 10000, 0)
+    notes = [row[0] for row in book["说明"].iter_rows(min_row=2, values_only=True)]
+    assert "营销单元 MU-Z 的营业厅权重均为 0，酬金池 ¥5000.00 未分配" in notes
     assert any("5000.00" in line and other_unit.code in line for line in split.note_lines())
 
 

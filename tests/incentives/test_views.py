@@ -255,7 +255,9 @@ def test_the_export_has_a_halls_sheet_and_a_staff_sheet_with_money_formatted(cli
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "bonus-2026-03-r1.xlsx" in response["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.content))
-    assert book.sheetnames == ["营业厅", "营业员"]
+    assert book.sheetnames == ["营销单元", "营业厅", "营业员", "说明"]
+    units = [row[0] for row in book["营销单元"].iter_rows(min_row=2, values_only=True)]
+    assert bonus.world.hall_a1.marketing_unit.code in units
     halls, staff = book["营业厅"], book["营业员"]
     assert halls.max_row == 5 and staff.max_row == 9  # header + 4 halls; header + 8 staff
     hall_row = next(row for row in halls.iter_rows(min_row=2) if row[1].value == hall.code)

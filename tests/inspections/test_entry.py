@@ -259,3 +259,45 @@ def test_photos_are_checked_by_content_and_size(world, small_scheme, settings):
     photo = Photo.objects.get()
     assert photo.content_type == "image/webp"
     assert "ok" not in photo.file.name and photo.file.name.endswith(".webp")
+
+
+def test_a_substantiated_complaint_item_is_recorded_but_deducts_nothing(world):
+    """One rule for complaints: a substantiated complaint is scored once, in the grading's complaint
+    dimension, so the default tree's 有效投诉 deduction item (DED1, 2 points) is kept on the inspection but
+    not counted; 服务承诺未兑现 (DED2, 1 point) still deducts."""
+    from inspections.services.tree import default_tree_load
+
+    scheme, _created = default_tree_load()
+    assert {i.code for i in scheme.indicators.filter(is_complaint=True)} == {"DED1"}
+    full_marks = {i.code: i.points for i in scheme.indicators.filter(kind="scored", level=3)}
+    inspection = refreshed(
+        inspection_enter(
+            user=world.district_a, hall=world.hall_a1, scheme=scheme, values={**full_marks, "DED1": 2, "DED2": 1}
+        )
+    )
+    assert inspection.items.get(indicator__code="DED1").points == Decimal("2")
+    # Deductions: DED2's 1 point only (DED1 is counted in the complaint dimension instead).
+    assert inspection.deduction_points == Decimal("1")
+    # A copy of the tree keeps the mark.
+    draft = scheme_copy_to_draft(scheme=scheme, effective_from=dt.date(2026, 6, 1))
+    assert draft.indicators.get(code="DED1").is_complaint
+
+
+def test_the_migration_marks_the_default_complaint_item_and_takes_it_out_of_stored_deductions(world):
+    import importlib
+
+    from django.apps import apps
+
+    from inspections.services.tree import default_tree_load
+
+    migration = importlib.import_module("inspections.migrations.0005_indicator_is_complaint")
+    scheme, _created = default_tree_load()
+    scheme.indicators.update(is_complaint=False)  # as before the migration
+    full_marks = {i.code: i.points for i in scheme.indicators.filter(kind="scored", level=3)}
+    inspection = inspection_enter(
+        user=world.district_a, hall=world.hall_a1, scheme=scheme, values={**full_marks, "DED1": 2, "DED2": 1}
+    )
+    assert refreshed(inspection).deduction_points == Decimal("3")
+    migration.mark_default_complaint_items(apps, None)
+    assert refreshed(inspection).deduction_points == Decimal("1")
+    assert list(scheme.indicators.filter(is_complaint=True).values_list("code", flat=True)) == ["DED1"]

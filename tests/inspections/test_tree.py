@@ -202,6 +202,14 @@ def test_every_role_can_read_the_tree_page(client, world, role):
     assert client.get(reverse("inspections:scheme_list")).status_code == 200
 
 
+def test_the_tree_page_marks_the_complaint_item_as_deducting_nothing(client, world):
+    scheme, _ = default_tree_load()
+    client.force_login(world.hq)
+    body = client.get(reverse("inspections:scheme_detail", args=[scheme.pk])).content.decode()
+    row = body[body.index("<code>DED1</code>") : body.index("<code>DED2</code>")]
+    assert "属实投诉：只在投诉维度计分，此项不扣分" in row
+
+
 def test_user_without_role_cannot_read_the_tree(client, world):
     client.force_login(world.no_role)
     assert client.get(reverse("inspections:scheme_list")).status_code == 403

@@ -70,6 +70,14 @@ def test_composite_is_explained_line_by_line(world, gradings):
     assert [line.kind for line in archive.explanation][-1] == "total"
 
 
+def test_the_explanation_states_the_one_rule_for_complaints(client, world, gradings):
+    html = _archive(client, world.manager_a1, world.hall_a1).content.decode()
+    assert (
+        '<p class="small text-muted" id="complaint-rule">属实投诉只计一次：只在“投诉”维度计分；'
+        "检查中的“属实投诉”扣分项不扣分，导入的扣分事件不得是投诉。“扣分”一行只含投诉以外的扣分项和扣分事件。</p>"
+    ) in html
+
+
 def test_vetoed_month_shows_the_cap_and_bonus_and_deductions(world, gradings):
     result = world.hall_b2.results.get(run=gradings.june)
     result.bonus_points, result.deduction_points = d("2.00"), d("1.50")

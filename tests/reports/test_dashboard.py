@@ -90,7 +90,7 @@ def test_a_harsh_inspector_is_flagged_against_his_peers(world):
         inspection_submit(hall=hall, month=JUNE, points={"S2.1": 0}, inspector=harsh)  # 70 → 30 off
         inspection_submit(hall=hall, month=JUNE, points={"Q1.2": 0}, inspector=fair)  # 90 → 10 off
         inspection_submit(hall=hall, month=JUNE, points={"Q1.2": 0, "S1.2": 8}, inspector=other)  # 88 → 12 off
-    report = {row["name"]: row for row in inspector_consistency(month=JUNE)}
+    report = {row["name"]: row for row in inspector_consistency(month=JUNE).rows}
     x, y, z = report["x"], report["y"], report["z"]
     # X: 30 − (10 + 12) / 2 = 19 in each of 4 comparisons; Y: 10 − 21 = −11; Z: 12 − 20 = −8.
     assert (x["own"], x["others"], x["bias"], x["comparisons"]) == (d("30.00"), d("11.00"), d("19.00"), 4)
@@ -100,17 +100,60 @@ def test_a_harsh_inspector_is_flagged_against_his_peers(world):
     assert (x["flag"], y["flag"], z["flag"]) == ("harsh", "", "")
 
 
-def test_mystery_vendors_are_compared_as_raters_and_lone_raters_are_not_judged(world):
+def test_mystery_vendors_are_compared_with_vendors_only_and_lone_raters_are_not_judged(world):
     inspector = UserFactory(username="dm")
     inspection_submit(hall=world.hall_a1, month=JUNE, inspector=inspector)
     inspection_submit(hall=world.hall_a1, month=JUNE, points={"S2.1": 0}, kind=InspectionKind.MYSTERY, vendor="暗访甲")
+    inspection_submit(hall=world.hall_a1, month=JUNE, points={"Q1.2": 0}, kind=InspectionKind.MYSTERY, vendor="暗访乙")
     inspection_submit(hall=world.hall_b1, month=dt.date(2025, 6, 1), inspector=inspector)  # outside the 6 months
     inspection_submit(hall=HallFactory(), month=JUNE, inspector=UserFactory(username="alone"))
-    report = {row["name"]: row for row in inspector_consistency(month=JUNE)}
-    assert report["暗访甲"]["kind"] == "vendor"
-    assert (report["暗访甲"]["own"], report["暗访甲"]["others"]) == (d("30.00"), d("0.00"))
-    assert report["dm"]["inspections"] == 1
+    report = {row["name"]: row for row in inspector_consistency(month=JUNE).rows}
+    # 暗访甲 takes off 30, 暗访乙 10: each is compared with the other vendor, not with dm's overt inspection.
+    assert report["暗访甲"]["kind"] == "vendor" and report["暗访甲"]["check"] == InspectionKind.MYSTERY
+    assert (report["暗访甲"]["own"], report["暗访甲"]["others"]) == (d("30.00"), d("10.00"))
+    assert (report["暗访乙"]["own"], report["暗访乙"]["others"]) == (d("10.00"), d("30.00"))
+    # dm is the only overt inspector of a1 in June: nobody of his kind to compare with.
+    assert report["dm"]["inspections"] == 1 and report["dm"]["comparisons"] == 0
     assert report["alone"]["comparisons"] == 0 and report["alone"]["flag"] == ""
+
+
+def test_inspections_without_a_rater_are_left_out_not_pooled_into_one_rater(world):
+    """Four halls in June, each with an overt inspection by X taking off 10 and three with no inspector
+    taking off 0: before, the unnamed ones were one rater "—" compared with X and flagged lenient."""
+    x = UserFactory(username="x")
+    for hall in (world.hall_a1, world.hall_a2, world.hall_b1, world.hall_b2):
+        inspection_submit(hall=hall, month=JUNE, points={"Q1.2": 0}, inspector=x)
+        for _ in range(3):
+            inspection_submit(hall=hall, month=JUNE, inspector=None)
+    inspection_submit(hall=world.hall_a1, month=JUNE, kind=InspectionKind.MYSTERY, vendor="")
+    consistency = inspector_consistency(month=JUNE)
+    assert [row["name"] for row in consistency.rows] == ["x"]
+    assert consistency.rows[0]["comparisons"] == 0 and consistency.rows[0]["flag"] == ""
+    assert consistency.unrated == 13
+
+
+def test_an_inspectors_remote_checks_are_compared_with_remote_checks_not_with_overt_ones(world):
+    """X and Y both check a1 and a2 in June, X on site (takes off 30), Y by video (takes off 0): different
+    kinds of check, so neither has anyone to compare with; Z's remote checks (takes off 10) compare with Y's."""
+    x, y, z = (UserFactory(username=n) for n in ("x", "y", "z"))
+    for hall in (world.hall_a1, world.hall_a2):
+        inspection_submit(hall=hall, month=JUNE, points={"S2.1": 0}, inspector=x)
+        inspection_submit(hall=hall, month=JUNE, kind=InspectionKind.REMOTE, inspector=y)
+        inspection_submit(hall=hall, month=JUNE, points={"Q1.2": 0}, kind=InspectionKind.REMOTE, inspector=z)
+    report = {row["name"]: row for row in inspector_consistency(month=JUNE).rows}
+    assert report["x"]["comparisons"] == 0 and report["x"]["check"] == InspectionKind.OVERT
+    assert (report["y"]["check"], report["y"]["comparisons"], report["y"]["others"]) == ("remote", 2, d("10.00"))
+    assert (report["z"]["own"], report["z"]["others"]) == (d("10.00"), d("0.00"))
+
+
+def test_the_consistency_table_says_what_each_figure_compares(client, world, gradings):
+    inspection_submit(hall=world.hall_a1, month=JUNE, inspector=world.district_a)
+    inspection_submit(hall=world.hall_a1, month=JUNE, kind=InspectionKind.MYSTERY, vendor="暗访甲")
+    inspection_submit(hall=world.hall_a2, month=JUNE, inspector=None)
+    client.force_login(world.hq)
+    html = client.get(reverse("scoring:dashboard"), {"month": "2026-06"}).content.decode()
+    assert "同厅同月其他检查人的明查" in html and "同厅同月其他暗访机构的暗访" in html
+    assert '<span id="consistency-unrated">1 次检查未记录检查人或暗访机构，不参与对比。</span>' in html
 
 
 def test_heat_map_names_indicators_in_english_for_english_readers(client, world, gradings):

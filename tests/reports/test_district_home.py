@@ -60,3 +60,25 @@ def test_bulk_statuses_agree_with_hall_status_in(world, gradings):
     # June's published grading sets July; the July draft sets nothing for August.
     assert hall_statuses_in(hall_ids=hall_ids, month=JULY)[world.hall_b2.pk] == "monitored"
     assert set(hall_statuses_in(hall_ids=hall_ids, month=dt.date(2026, 8, 1)).values()) == {"normal"}
+
+
+@time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC))
+def test_overdue_count_counts_every_overdue_rectification_not_the_fifty_listed(client, world, gradings):
+    # 11 June inspections of a2 lose points on all 5 items: 55 rectifications, all overdue since 10 July.
+    for _ in range(11):
+        june = inspection_submit(
+            hall=world.hall_a2, month=JUNE, points={"S1.1": 1, "S1.2": 1, "S2.1": 1, "Q1.1": 1, "Q1.2": 1}
+        )
+        for code in ("S1.1", "S1.2", "S2.1", "Q1.1", "Q1.2"):
+            rectification(inspection=june, code=code, due=dt.date(2026, 7, 10))
+
+    client.force_login(world.district_a)
+    response = client.get(reverse("scoring:district_home"))
+    home = response.context["home"]
+    html = response.content.decode()
+    assert len(home.overdue) == 50 and home.overdue_count == 55
+    full_list = reverse("inspections:rectification_list") + "?overdue=1"
+    assert f'id="kpi-overdue"><a class="link-danger" href="{full_list}">55<' in html
+    assert f'id="overdue-all" href="{full_list}"' in html
+    # The full list the link opens holds all 55.
+    assert client.get(full_list).context["paginator"].count == 55

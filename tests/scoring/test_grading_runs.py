@@ -260,3 +260,16 @@ def test_the_demo_grades_each_month_and_leaves_the_latest_as_a_draft(world):
     }
     demo_grading_run(months=3, today=dt.date(2026, 4, 15))  # again: nothing published twice
     assert GradingRun.objects.count() == 3
+
+
+def test_the_export_gives_the_status_each_hall_carried_in_the_month_beside_the_one_set_for_next_month(province):
+    run = grade_month(month=JAN)
+    hall = province.halls[1]
+    # The status a hall carries in a month was set by the month before; here, recorded as monitored.
+    HallMonthResult.objects.filter(run=run, hall=hall).update(status="monitored", next_status="normal")
+    _run, data = results_export(month=JAN, fmt="csv")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    row = next(r for r in rows if r["营业厅编码"] == hall.code)
+    assert (row["当月状态"], row["下月状态"]) == ("全方位监控厅", "正常")
+    header = list(rows[0])
+    assert header.index("当月状态") + 1 == header.index("下月状态")

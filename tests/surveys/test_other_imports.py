@@ -53,7 +53,7 @@ def test_activities_and_adjustments_import(world, run_import):
     adjustments = [
         ["记录编号", "营业厅编码", "日期", "类型", "分值", "事由"],
         ["J1", world.hall_b2.code, "2026-03-15", "加分", "1", "表扬信"],
-        ["J2", world.hall_b2.code, "2026-03-16", "扣分", "2", "有效投诉"],
+        ["J2", world.hall_b2.code, "2026-03-16", "扣分", "2", "服务承诺未兑现"],
         ["J3", world.hall_b2.code, "2026-03-16", "罚款", "0", "?"],
     ]
     batch = run_import(ImportKind.ADJUSTMENTS, "j.xlsx", xlsx_bytes(adjustments))
@@ -63,6 +63,19 @@ def test_activities_and_adjustments_import(world, run_import):
     assert sorted(HallAdjustment.objects.values_list("external_id", "kind")) == [
         ("J1", AdjustmentKind.BONUS), ("J2", AdjustmentKind.DEDUCTION),
     ]  # fmt: skip
+
+
+def test_a_deduction_event_for_a_complaint_is_refused_since_complaints_count_once(world, run_import):
+    adjustments = [
+        ["记录编号", "营业厅编码", "日期", "类型", "分值", "事由"],
+        ["J1", world.hall_b2.code, "2026-03-16", "扣分", "2", "有效投诉 TS-2026-000001"],
+        ["J2", world.hall_b2.code, "2026-03-16", "加分", "1", "客户撤回投诉并致谢"],
+    ]
+    batch = run_import(ImportKind.ADJUSTMENTS, "j.xlsx", xlsx_bytes(adjustments))
+    assert batch.errors == [
+        {"row": 2, "column": "事由", "reason": "属实投诉只在投诉维度计分一次（随投诉导入），不能再作为扣分事件导入"}
+    ]
+    assert not HallAdjustment.objects.exists()
 
 
 def test_service_volumes_are_keyed_by_hall_and_month(world, run_import):
@@ -104,3 +117,40 @@ def test_a_file_with_a_header_and_only_blank_rows_under_it_is_refused_as_empty(w
     assert batch.state == ImportState.REJECTED
     assert batch.errors == [{"row": 2, "column": "", "reason": "表头之下没有数据行：文件中没有可导入的数据"}]
     assert Complaint.objects.count() == 0
+
+
+def test_volumes_and_staff_points_are_taken_after_publishing_until_the_months_split_is_approved(world, run_import):
+    from django.utils import timezone
+
+    from incentives.models import BonusSplit, SplitState
+    from tests.incentives.factories import CoefficientTableFactory, GradingRunFactory
+
+    march = dt.date(2026, 3, 1)
+    run = GradingRunFactory(month=march)  # March's grading is published: the split can run now
+    person = StaffFactory(hall=world.hall_a1)
+    volumes = [["营业厅编码", "月份", "前台办理量", "协助自助办理量", "自助终端办理量"]]
+    points = [["工号", "月份", "服务积点"]]
+    batch = run_import(
+        ImportKind.SERVICE_VOLUMES, "v.xlsx", xlsx_bytes([*volumes, [world.hall_a1.code, "2026-03", "9", "0", "0"]])
+    )
+    assert batch.state == ImportState.SUCCEEDED, (batch.message, batch.errors)
+    batch = run_import(ImportKind.STAFF_POINTS, "p.xlsx", xlsx_bytes([*points, [person.employee_no, "2026-03", "5"]]))
+    assert batch.state == ImportState.SUCCEEDED, (batch.message, batch.errors)
+
+    BonusSplit.objects.create(
+        month=march,
+        revision=1,
+        state=SplitState.APPROVED,
+        grading_run=run,
+        coefficients=CoefficientTableFactory(),
+        approved_at=timezone.now(),
+    )
+    closed = "2026-03 的酬金分配已审批，不能再导入该月的业务量和服务积点"
+    batch = run_import(
+        ImportKind.SERVICE_VOLUMES, "v.xlsx", xlsx_bytes([*volumes, [world.hall_a2.code, "2026-03", "1", "0", "0"]])
+    )
+    assert batch.errors == [{"row": 2, "column": "月份", "reason": closed}]
+    other = StaffFactory(hall=world.hall_a2)
+    batch = run_import(ImportKind.STAFF_POINTS, "p.xlsx", xlsx_bytes([*points, [other.employee_no, "2026-03", "1"]]))
+    assert batch.errors == [{"row": 2, "column": "月份", "reason": closed}]
+    assert (ServiceVolume.objects.count(), StaffServicePoints.objects.count()) == (1, 1)

@@ -130,9 +130,11 @@ def test_a_gbk_csv_is_read(world, units, run_import):
     assert _pools() == {("SJZ-U1", MARCH): Decimal("3000.00")}
 
 
-def test_the_template_has_the_header_and_an_example_row(db):
-    sheet = load_workbook(io.BytesIO(import_template_build(kind=ImportKind.BONUS_POOLS)))["酬金池"]
-    assert [list(row) for row in sheet.iter_rows(values_only=True)] == [HEADER, ["2026-03", "SJZ-U1", "120000.00"]]
+def test_the_template_has_the_header_and_an_example_row_on_a_sheet_of_its_own(db):
+    book = load_workbook(io.BytesIO(import_template_build(kind=ImportKind.BONUS_POOLS)))
+    assert [list(row) for row in book["酬金池"].iter_rows(values_only=True)] == [HEADER]
+    example = [list(row) for row in book["填写示例"].iter_rows(values_only=True)]
+    assert example[:2] == [HEADER, ["2026-03", "SJZ-U1", "120000.00"]]
 
 
 def test_the_import_page_offers_bonus_pools_and_preselects_them_from_a_link(world, client):

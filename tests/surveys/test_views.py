@@ -10,7 +10,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from inspections.models import Inspection, InspectionKind, InspectionState
-from surveys.models import ImportBatch, ImportKind, ImportState, RepairState
+from surveys.models import ImportBatch, ImportKind, ImportState, PhoneDisclosure, RepairState
 from tests.surveys.factories import ComplaintFactory, RepairCaseFactory, SurveyResponseFactory
 from tests.surveys.files import upload, xlsx_bytes
 
@@ -97,15 +97,17 @@ def test_a_broker_that_is_down_marks_the_batch_failed_with_a_clear_message(world
     assert ImportBatch.objects.get().state == ImportState.FAILED
 
 
-def test_the_template_has_the_header_and_an_example_row(world, client):
+def test_the_template_has_the_header_and_an_example_row_on_a_sheet_of_its_own(world, client):
     from tests.surveys.conftest import survey_defaults_load
 
     client.force_login(world.hq)
     csat = {s.code: s for s in survey_defaults_load()}["CSAT"]
     response = client.get(f"/surveys/imports/template/?kind=survey_responses&survey={csat.pk}")
-    sheet = load_workbook(io.BytesIO(response.content)).active
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert sheet.title == "满意度调查" and len(rows) == 2
+    assert sheet.title == "满意度调查" and len(rows) == 1
+    assert book.sheetnames == ["满意度调查", "填写示例"] and book["填写示例"].max_row == 4
     assert rows[0][:4] == ["问卷编号", "营业厅编码", "填写时间", "手机号"]
     assert "ENV 环境舒适" in rows[0] and rows[0][-2:] == ["总体评分", "意见"]
 
@@ -131,20 +133,49 @@ def test_the_visit_template_lists_the_scheme_in_force(world, client, small_schem
 @pytest.mark.parametrize(
     ("who", "sees_a1", "sees_b1", "phone"),
     [
-        ("hq", True, True, "13812341234"),
+        ("hq", True, True, "138****1234"),
         ("district", True, False, "138****1234"),
         ("hall", True, False, "138****1234"),
     ],
 )
-def test_the_repair_list_is_scoped_and_masks_phones_except_for_hq(world, client, who, sees_a1, sees_b1, phone):
+def test_the_repair_list_is_scoped_and_masks_phones_for_everyone(world, client, who, sees_a1, sees_b1, phone):
     RepairCaseFactory(response=SurveyResponseFactory(hall=world.hall_a1, comment="甲厅客户"))
     RepairCaseFactory(response=SurveyResponseFactory(hall=world.hall_b1, comment="乙厅客户"))
     client.force_login(_users(world)[who])
     page = client.get("/surveys/repairs/").content.decode()
     assert ("甲厅客户" in page) is sees_a1 and ("乙厅客户" in page) is sees_b1
     assert phone in page
-    if who != "hq":
-        assert "13812341234" not in page
+    assert "13812341234" not in page
+    assert not PhoneDisclosure.objects.exists()
+
+
+def test_the_hall_manager_who_must_call_sees_the_full_number_and_each_showing_is_recorded(world, client, caplog):
+    case = RepairCaseFactory(response=SurveyResponseFactory(hall=world.hall_a1, respondent_phone="15312346745"))
+    client.force_login(world.manager_a1)
+    caplog.set_level("DEBUG")
+    for _ in range(2):
+        page = client.get(f"/surveys/repairs/{case.pk}/").content.decode()
+        assert '<a href="tel:15312346745" id="repair-phone">15312346745</a>' in page
+    shown = list(PhoneDisclosure.objects.values_list("case_id", "shown_to_id"))
+    assert shown == [(case.pk, world.manager_a1.pk)] * 2
+    assert all(d.shown_at for d in PhoneDisclosure.objects.all())
+    # Never in the logs, nor in the record itself.
+    assert "15312346745" not in caplog.text
+    # The list links him there; it still shows the number masked.
+    listing = client.get("/surveys/repairs/").content.decode()
+    assert "153****6745" in listing and "15312346745" not in listing
+    assert f'href="/surveys/repairs/{case.pk}/">查看完整号码并回访<' in listing
+
+
+def test_nobody_but_the_manager_of_the_hall_is_shown_the_full_number(world):
+    from halls.errors import ApplicationError
+    from surveys.services.repair import repair_phone_disclose
+
+    case = RepairCaseFactory(response=SurveyResponseFactory(hall=world.hall_a1, respondent_phone="15312346745"))
+    for user in (world.hq, world.district_a, world.manager_b1):
+        with pytest.raises(ApplicationError, match="只有本厅店长可以查看客户的完整号码"):
+            repair_phone_disclose(case_id=case.pk, user=user)
+    assert not PhoneDisclosure.objects.exists()
 
 
 def test_no_role_and_anonymous_get_no_repair_list(world, client):

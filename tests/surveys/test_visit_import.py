@@ -258,3 +258,30 @@ def test_a_batch_left_running_by_a_killed_worker_is_run_again_but_a_live_one_is_
     import_batch_run(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.state == ImportState.SUCCEEDED and Inspection.objects.count() == 1
+
+
+def _template_rows(data: bytes, sheet: str) -> list[list]:
+    import io
+
+    from openpyxl import load_workbook
+
+    return [list(row) for row in load_workbook(io.BytesIO(data))[sheet].iter_rows(values_only=True)]
+
+
+def test_the_untouched_visit_template_imports_nothing(setup, run_import):
+    """The template's example row names 某某调研公司 and hall SJZ-01-001; with such a hall it used to import
+    as a real visit scored 100. The example now lives on a sheet of instructions that is never read."""
+    from surveys.services.imports import import_template_build
+    from tests.factories import HallFactory
+
+    HallFactory(code="SJZ-01-001", district=setup.hall_a1.district)
+    data = import_template_build(kind=ImportKind.MYSTERY_VISITS)
+    assert len(_template_rows(data, "暗访结果")) == 1  # the header only
+    example = _template_rows(data, "填写示例")
+    assert example[1][:3] == ["MV-2026-000001", "某某调研公司", "SJZ-01-001"]
+    assert "不会被导入" in example[3][0]
+
+    batch = run_import(ImportKind.MYSTERY_VISITS, "visits.xlsx", data)
+    assert batch.state == ImportState.REJECTED
+    assert batch.errors == [{"row": 2, "column": "", "reason": "表头之下没有数据行：文件中没有可导入的数据"}]
+    assert not Inspection.objects.exists()

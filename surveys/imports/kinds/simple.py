@@ -8,8 +8,11 @@ from decimal import Decimal
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from halls.errors import ApplicationError
 from halls.models import Staff
+from surveys.bonus_months import BONUS_INPUTS_CLOSED, bonus_month_closed
 from surveys.imports import cells
 from surveys.imports.framework import Column, Importer, Record, Row
 from surveys.models import (
@@ -128,13 +131,48 @@ class AdjustmentImporter(_ExternalIdImporter):
             points=row.get("points", cells.decimal, low=Decimal("0.01"), high=Decimal("100")),
             reason=row.get("reason", cells.text, max_length=255),
         )
+        if kind == AdjustmentKind.DEDUCTION and _names_a_complaint(data["reason"]):
+            row.error("reason", str(COMPLAINT_NOT_A_DEDUCTION))
         if not row.ok:
             return None
         data["month"] = data["date"].replace(day=1)
         return Record(row.number, data["external_id"], data["month"], data)
 
 
-class ServiceVolumeImporter(Importer):
+# One rule for complaints: a substantiated complaint is scored once, in the grading's complaint dimension
+# (imported with the complaints), never again as a deduction event or item.
+COMPLAINT_NOT_A_DEDUCTION = gettext_lazy("属实投诉只在投诉维度计分一次（随投诉导入），不能再作为扣分事件导入")
+COMPLAINT_WORDS = ("投诉", "complaint")
+
+
+def _names_a_complaint(reason: str | None) -> bool:
+    return bool(reason) and any(word in reason.lower() for word in COMPLAINT_WORDS)
+
+
+class _BonusInputImporter(Importer):
+    """Service volumes and staff points feed only the bonus split: a month takes them until its split is
+    approved (``surveys.bonus_months``), even after its grading is published, which the split needs first."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._closed: dict = {}
+
+    def month_check(self, row: Row, month) -> None:
+        if month is None:
+            return
+        if month not in self._closed:
+            self._closed[month] = bonus_month_closed(month=month)
+        if self._closed[month]:
+            row.error("month", _(BONUS_INPUTS_CLOSED) % {"month": f"{month:%Y-%m}"})
+
+    def insert_check(self, records: list[Record]) -> None:
+        """Again at insert time, inside the import's transaction: a split approved since validation wins."""
+        closed = sorted({r.data["month"] for r in records if bonus_month_closed(month=r.data["month"])})
+        if closed:
+            raise ApplicationError(_(BONUS_INPUTS_CLOSED) % {"month": f"{closed[0]:%Y-%m}"})
+
+
+class ServiceVolumeImporter(_BonusInputImporter):
     kind = ImportKind.SERVICE_VOLUMES
     sheet_name = title = "业务量"
     columns = [
@@ -156,9 +194,11 @@ class ServiceVolumeImporter(Importer):
             assisted_self_service=row.get("assisted_self_service", cells.integer),
             self_service_terminal=row.get("self_service_terminal", cells.integer),
         )
+        self.month_check(row, data["month"])
         if not row.ok:
             return None
-        return Record(row.number, (data["hall_id"], data["month"]), data["month"], data)
+        # No month for the framework: a published grading does not close bonus inputs, an approved split does.
+        return Record(row.number, (data["hall_id"], data["month"]), None, data)
 
     def existing_keys(self, keys: list) -> set:
         months = {month for _hall, month in keys}
@@ -166,12 +206,13 @@ class ServiceVolumeImporter(Importer):
         return set(existing) & set(keys)
 
     def insert(self, records: list[Record], *, batch_id: int) -> int:
+        self.insert_check(records)
         rows = [ServiceVolume(**record.data, import_batch_id=batch_id) for record in records]
         ServiceVolume.objects.bulk_create(rows, batch_size=500)
         return len(rows)
 
 
-class StaffPointsImporter(Importer):
+class StaffPointsImporter(_BonusInputImporter):
     kind = ImportKind.STAFF_POINTS
     sheet_name = title = "营业员服务积点"
     columns = [
@@ -199,9 +240,11 @@ class StaffPointsImporter(Importer):
             month=row.get("month", cells.month),
             points=row.get("points", cells.decimal, low=Decimal("0"), high=Decimal("999999")),
         )
+        self.month_check(row, data["month"])
         if not row.ok:
             return None
-        return Record(row.number, (staff_id, data["month"]), data["month"], data)
+        # No month for the framework: a published grading does not close bonus inputs, an approved split does.
+        return Record(row.number, (staff_id, data["month"]), None, data)
 
     def existing_keys(self, keys: list) -> set:
         months = {month for _staff, month in keys}
@@ -209,6 +252,7 @@ class StaffPointsImporter(Importer):
         return set(existing) & set(keys)
 
     def insert(self, records: list[Record], *, batch_id: int) -> int:
+        self.insert_check(records)
         rows = [StaffServicePoints(**record.data, import_batch_id=batch_id) for record in records]
         StaffServicePoints.objects.bulk_create(rows, batch_size=500)
         return len(rows)

@@ -249,7 +249,7 @@ class VisitImporter(Importer):
                 return None, ""
             points = cells.decimal(value, low=ZERO, high=indicator.points or ZERO, required=False)
             if points:
-                return ItemResult(indicator.pk, indicator.kind, points, indicator.points or ZERO), ""
+                return ItemResult(indicator.pk, indicator.totals_kind, points, indicator.points or ZERO), ""
             return None, ""
         except cells.CellError as exc:
             return None, str(exc)
