@@ -18,7 +18,7 @@ import pytest
 from incentives.models import HallBonus, StaffBonus
 from incentives.services import split_bonus
 from scoring.models import GradingPolicy, HallStatus
-from scoring.services.compute import DIMENSIONS, EVIDENCE_COLUMNS, PolicyFigures, city_scores
+from scoring.services.compute import DIMENSIONS, EVIDENCE_COLUMNS, REMOTE_INTO, PolicyFigures, city_scores
 from tests.docs.markdown_tables import DOCS, NO_DATA, marked_table
 from tests.factories import HallFactory, MarketingUnitFactory
 from tests.incentives.factories import BonusPoolFactory, ServiceVolumeFactory, StaffPointsFactory, published_month
@@ -44,6 +44,8 @@ def _evidence(rows: list[list[str]]) -> pd.DataFrame:
         m_aw, m_ap, satisfaction, i_aw, i_ap, complaints, bonus, deduction, vetoes = map(_number, cells)
         records.append(
             (number, 1, 1, "self", m_aw, m_ap, i_aw, i_ap, satisfaction, complaints, bonus, deduction, vetoes)
+            # The example has no remote checks (under the default policy they would not count anyway).
+            + (0.0,) * len(REMOTE_INTO)
         )
     return pd.DataFrame.from_records(records, columns=EVIDENCE_COLUMNS)
 

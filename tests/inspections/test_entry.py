@@ -290,7 +290,7 @@ def test_the_migration_marks_the_default_complaint_item_and_takes_it_out_of_stor
 
     from inspections.services.tree import default_tree_load
 
-    migration = importlib.import_module("inspections.migrations.0005_indicator_is_complaint")
+    migration = importlib.import_module("inspections.migrations.0007_indicator_is_complaint")
     scheme, _created = default_tree_load()
     scheme.indicators.update(is_complaint=False)  # as before the migration
     full_marks = {i.code: i.points for i in scheme.indicators.filter(kind="scored", level=3)}
