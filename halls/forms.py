@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
+
+from halls.errors import ApplicationError
+from halls.months import month_parse
 
 
 class LoginForm(AuthenticationForm):
@@ -16,3 +21,23 @@ class LoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         field = self.fields["username"]
         field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class MonthField(forms.CharField):
+    """A month typed as YYYY-MM, cleaned to its first day (every form that takes a month)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("格式：YYYY-MM"))
+        super().__init__(max_length=7, **kwargs)
+
+    def prepare_value(self, value):
+        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return month_parse(value)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc

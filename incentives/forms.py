@@ -5,23 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from halls.errors import ApplicationError
+from halls.forms import MonthField
 from halls.models import MarketingUnit
-from halls.months import month_parse
-
-
-class MonthField(forms.CharField):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 7)
-        kwargs.setdefault("help_text", _("格式 YYYY-MM，例如 2026-03"))
-        super().__init__(**kwargs)
-
-    def clean(self, value):
-        text = super().clean(value)
-        try:
-            return month_parse(text)
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message) from exc
 
 
 class BonusPoolForm(forms.Form):

@@ -6,8 +6,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from halls.errors import ApplicationError
-from halls.months import month_parse
+from halls.forms import MonthField
 from inspections.models import CoachingKind, Indicator, IndicatorKind, InspectionKind, InspectionState
 from inspections.services.check_templates import template_leaves_q
 from inspections.services.entry import ENTRY_KINDS, ItemEntry, entry_field
@@ -181,26 +180,6 @@ class InspectionFilterForm(forms.Form):
 
 
 # --- The tree editor (HQ) -----------------------------------------------------------------------------
-
-
-class MonthField(forms.CharField):
-    """A month typed as YYYY-MM, cleaned to its first day."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("格式：YYYY-MM"))
-        super().__init__(max_length=7, **kwargs)
-
-    def prepare_value(self, value):
-        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        try:
-            return month_parse(value)
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message) from exc
 
 
 class SchemeDraftForm(forms.Form):

@@ -5,31 +5,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from halls.errors import ApplicationError
-from halls.months import month_parse
+from halls.forms import MonthField
 from inspections.models import IndicatorScheme, SchemeState
 from scoring.models import GradingPolicy, PolicyState
 from scoring.services.policy import POLICY_FIELDS, policy_validate
-
-
-class MonthField(forms.CharField):
-    """A month typed as YYYY-MM, cleaned to its first day."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("格式：YYYY-MM"))
-        super().__init__(max_length=7, **kwargs)
-
-    def prepare_value(self, value):
-        return value.strftime("%Y-%m") if hasattr(value, "strftime") else value
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        try:
-            return month_parse(value)
-        except ApplicationError as exc:
-            raise forms.ValidationError(exc.message) from exc
 
 
 class GradingPolicyForm(forms.ModelForm):
