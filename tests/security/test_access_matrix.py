@@ -31,6 +31,7 @@ from incentives.models import SplitState
 from inspections.services.entry import inspection_start
 from scoring.models import GradingRun, RunState
 from tests.factories import hall_manager
+from tests.inspections.factories import image_upload
 from tests.samples import sample_url_kwargs, samples_build
 from tests.security.test_csp import _patterns
 
@@ -43,6 +44,9 @@ MATRIX: dict[str, str] = {
     "login":                           "200   302  302   302   302   302   302",
     "logout":                          "405   405  405   405   405   405   405",
     "health":                          "200   200  200   200   200   200   200",
+    # Served to everyone: the service worker and the manifest hold no data.
+    "service_worker":                  "200   200  200   200   200   200   200",
+    "manifest":                        "200   200  200   200   200   200   200",
     "set_language":                    "302   302  302   302   302   302   302",
     "halls:list":                      "login 403  200   200   200   200   200",
     "halls:detail":                    "login 403  404   200   404   200   200",
@@ -52,6 +56,9 @@ MATRIX: dict[str, str] = {
     "inspections:start":               "login 403  403   403   404   200   403",
     "inspections:detail":              "login 403  404   200   404   200   200",
     "inspections:edit":                "login 403  403   403   404   200   403",
+    # The entry page's JSON endpoints take POST only.
+    "inspections:autosave":            "login 403  403   403   404   405   403",
+    "inspections:photo_upload":        "login 403  403   403   404   405   403",
     "inspections:photo":               "login 403  404   200   404   200   200",
     "inspections:rectification_list":  "login 403  200   200   200   200   200",
     "inspections:rectification_detail":"login 403  404   200   404   200   200",
@@ -109,6 +116,12 @@ def post_data(world, samples) -> dict[str, dict]:
     return {
         "inspections:start": {"kind": "remote", "inspected_at": "2026-03-12 10:00"},
         "inspections:edit": {"lock_version": 0, "note": "越权修改"},
+        "inspections:autosave": {"lock_version": 0, "note": "越权修改"},
+        "inspections:photo_upload": {
+            "indicator": samples.item.indicator_id,
+            "client_key": "6f1f7c2e-1b8a-4a55-9a53-3f7d0c1e2b4a",
+            "photo": image_upload("越权.jpg"),
+        },
         "inspections:rectification_detail": {"fix_note": "已整改", "decision": "verify", "review_note": "通过"},
         "inspections:appeal_create": {"requested_points": "3", "reason": "越权申诉"},
         "inspections:appeal_detail": {
@@ -183,7 +196,10 @@ def url_kwargs(world, samples) -> dict[str, dict]:
         kind="remote",
         inspected_at=timezone.make_aware(dt.datetime(2026, 3, 12, 10, 0)),
     )
-    return {**sample_url_kwargs(world, samples), "inspections:edit": {"pk": draft.pk}}
+    return {
+        **sample_url_kwargs(world, samples),
+        **{name: {"pk": draft.pk} for name in ("inspections:edit", "inspections:autosave", "inspections:photo_upload")},
+    }
 
 
 def _urls(url_kwargs) -> list[tuple[str, str]]:
@@ -250,6 +266,8 @@ def test_a_permitted_post_of_the_same_payload_does_write(client, world, users, s
     payloads = post_data(world, samples)
     writers = {
         "inspections:edit": "district",
+        "inspections:autosave": "district",
+        "inspections:photo_upload": "district",
         "inspections:appeal_detail": "hq",
         "inspections:coaching_list": "district",
         "inspections:start": "district",
@@ -261,7 +279,8 @@ def test_a_permitted_post_of_the_same_payload_does_write(client, world, users, s
         _as(client, users[role])
         before = database_fingerprint()
         response = client.post(urls[name], payloads[name])
-        assert response.status_code == 302, (name, response.status_code)
+        expected = 201 if name == "inspections:photo_upload" else 200 if name == "inspections:autosave" else 302
+        assert response.status_code == expected, (name, response.status_code)
         assert database_fingerprint() != before, name
 
 
