@@ -78,7 +78,7 @@ class InspectionEntryForm(forms.Form):
                 label=_("说明"),
                 required=False,
                 max_length=500,
-                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("说明")}),
             )
             photos = self.fields[entry_field("photos", ind.pk)] = photo_field()
             # On a phone the camera opens at once: findings are photographed where they are.

@@ -33,12 +33,17 @@ self.addEventListener("activate", function (event) {
 });
 workbox.core.clientsClaim();
 
-// Entry pages: the network first (fresh values and lock version), the last copy when offline.
+// Entry pages: the network first (fresh values and lock version), the last copy when offline. The pages
+// vary by cookie and language, which a navigation's request does not show the worker: match by URL.
 workbox.routing.registerRoute(
   function (options) {
     return options.request.mode === "navigate" && ENTRY_PAGE.test(options.url.pathname);
   },
-  new workbox.strategies.NetworkFirst({ cacheName: PAGES_CACHE, networkTimeoutSeconds: 8 })
+  new workbox.strategies.NetworkFirst({
+    cacheName: PAGES_CACHE,
+    networkTimeoutSeconds: 8,
+    matchOptions: { ignoreVary: true },
+  })
 );
 
 // Static files: from the cache at once, refreshed in the background.

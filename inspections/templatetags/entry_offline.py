@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from inspections.models import Inspection, IndicatorKind
+from inspections.models import IndicatorKind, Inspection
 from inspections.selectors import scheme_leaves
 
 register = template.Library()

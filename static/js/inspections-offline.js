@@ -29,6 +29,7 @@
   let conflict = null; // {server, lockVersion} while the user has not chosen
   let applying = false;
   let timer = null;
+  let photoWork = Promise.resolve(); // photos being reduced and stored: a submit waits for them
 
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
@@ -326,10 +327,15 @@
     return photos.sort(function (a, b) { return a.addedAt - b.addedAt; });
   }
 
-  async function addPhotos(input) {
+  function addPhotos(input) {
     const cell = input.closest("[data-indicator]");
     const files = Array.from(input.files || []);
     input.value = ""; // sent one by one below, not with the form
+    photoWork = photoWork.then(function () { return keepPhotos(cell, files); }).catch(function () {});
+    photoWork.then(flush);
+  }
+
+  async function keepPhotos(cell, files) {
     for (const file of files) {
       const blob = await reduce(file);
       const base = (file.name || "photo").replace(/\.[^.]*$/, "");
@@ -343,10 +349,10 @@
       await store.set(photoPrefix + photo.clientKey, photo);
       thumb(photo, T.photoWaiting, "waiting");
     }
-    flush();
   }
 
   async function sendPhotos() {
+    await photoWork;
     const photos = await pendingPhotos();
     for (const photo of photos) {
       const body = new FormData();
