@@ -51,6 +51,5 @@ def entry_offline_config(context, inspection: Inspection) -> dict:
             "yes": _("是"),
             "no": _("否"),
             "empty": _("（空）"),
-            "allFilled": _("所有评分项都已填写"),
         },
     }
