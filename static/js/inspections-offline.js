@@ -135,7 +135,7 @@
       });
       rows.appendChild(tr);
     });
-    conflictBox.querySelector("[data-conflict-message]").textContent = T.conflict + "：" + data.error;
+    conflictBox.querySelector("[data-conflict-message]").textContent = T.conflict;
     conflictBox.hidden = false;
     status(T.conflict, "error");
     conflictBox.scrollIntoView({ block: "start" });

@@ -20,6 +20,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.offline]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PHONE = {"width": 390, "height": 844}
+# Every visible control of a form lower than 44 px or reaching outside the screen, described.
+TOO_SMALL = """(form) => Array.from(document.querySelectorAll(
+        `${form} input, ${form} textarea, ${form} select, ${form} button`))
+    .filter(el => el.type !== 'hidden')
+    .map(el => ({name: el.name || el.textContent.trim(), box: el.getBoundingClientRect()}))
+    .filter(({box}) => box.height < 44 || box.left < 0 || box.right > window.innerWidth)
+    .map(({name, box}) => `${name}: ${Math.round(box.width)}x${Math.round(box.height)} at ${Math.round(box.left)}`)"""
 
 
 @pytest.fixture
@@ -85,13 +92,7 @@ def test_every_input_of_the_entry_page_is_large_enough_and_inside_the_screen(pag
     page.locator("tr[data-leaf] td.entry-note input").first.fill("发型不规范")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "entry-phone-390.png"), full_page=True)
-    too_small = page.evaluate(
-        """() => Array.from(document.querySelectorAll('#entry-form input, #entry-form textarea, #entry-form button'))
-            .filter(el => el.type !== 'hidden')
-            .map(el => ({name: el.name || el.textContent.trim(), box: el.getBoundingClientRect()}))
-            .filter(({box}) => box.height < 44 || box.left < 0 || box.right > window.innerWidth)
-            .map(({name, box}) => `${name}: ${Math.round(box.width)}x${Math.round(box.height)} at ${Math.round(box.left)}`)"""
-    )
+    too_small = page.evaluate(TOO_SMALL, "#entry-form")
     assert too_small == []
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # The running total and the dimensions' subtotals stay in view while scrolling.
@@ -210,3 +211,20 @@ def test_two_phones_on_one_draft_the_second_save_shows_a_conflict_and_keeps_its_
     assert float(item.points) == maximum - 1 and item.note == "第二部手机的说明"
     for phone in phones:
         phone.close()
+
+
+def test_the_rectification_answer_and_the_appeal_form_have_large_controls_within_the_screen(page, live_server, world):
+    from tests.samples import samples_build
+
+    samples = samples_build(world)
+    log_in(page, live_server.url, world.manager_a1.username)
+    pages = {
+        "rectification": f"/inspections/rectifications/{samples.rectification.pk}/",
+        "appeal": f"/inspections/items/{samples.item.pk}/appeal/",
+    }
+    for name, path in pages.items():
+        page.goto(live_server.url + path)
+        assert page.locator("form.phone-form").count() == 1, name
+        assert page.evaluate(TOO_SMALL, "form.phone-form") == [], name
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+        page.screenshot(path=str(ARTIFACTS / f"{name}-phone-390.png"), full_page=True)
