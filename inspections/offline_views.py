@@ -143,6 +143,7 @@ def service_worker_view(request):
             "shell": json.dumps([static(path) for path in SHELL_FILES]),
             "static_url": json.dumps(static("")),
             "entry_pattern": json.dumps(ENTRY_PAGE_PATTERN),
+            "login_path": json.dumps(reverse("login")),
             # A new static file (a new hashed name) is a new worker, whose caches replace the old ones.
             "version": uuid.uuid5(uuid.NAMESPACE_URL, " ".join(static(p) for p in SHELL_FILES)).hex[:12],
         },

@@ -33,6 +33,14 @@ self.addEventListener("activate", function (event) {
 });
 workbox.core.clientsClaim();
 
+// A signed-out phone keeps no copy of the entry pages (what was typed and not sent stays, per user).
+const LOGIN_PATH = {{ login_path|safe }};
+self.addEventListener("fetch", function (event) {
+  if (event.request.mode === "navigate" && new URL(event.request.url).pathname === LOGIN_PATH) {
+    event.waitUntil(caches.delete(PAGES_CACHE));
+  }
+});
+
 // Entry pages: the network first (fresh values and lock version), the last copy when offline. The pages
 // vary by cookie and language, which a navigation's request does not show the worker: match by URL.
 workbox.routing.registerRoute(

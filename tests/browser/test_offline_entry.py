@@ -228,3 +228,15 @@ def test_the_rectification_answer_and_the_appeal_form_have_large_controls_within
         assert page.evaluate(TOO_SMALL, "form.phone-form") == [], name
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
         page.screenshot(path=str(ARTIFACTS / f"{name}-phone-390.png"), full_page=True)
+
+
+def test_the_login_page_drops_the_kept_entry_pages(page, live_server, world, draft):
+    log_in(page, live_server.url, "dm_a")
+    open_entry(page, live_server.url, draft.pk)
+    page.wait_for_selector("html[data-offline-ready]")
+    kept = "async () => { const c = await caches.open('hallq-entry-pages'); return (await c.keys()).length; }"
+    assert page.evaluate(kept) == 1
+    page.goto(f"{live_server.url}/accounts/login/")  # where signing out lands
+    page.wait_for_load_state()
+    page.wait_for_timeout(300)
+    assert page.evaluate("async () => (await caches.keys()).includes('hallq-entry-pages')") is False
