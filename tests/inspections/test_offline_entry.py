@@ -211,6 +211,7 @@ def test_the_service_worker_is_served_from_the_root_with_a_short_cache_lifetime(
 
 
 def test_the_manifest_opens_the_app_full_screen_with_its_icons(client):
+    assert f'rel="manifest" href="{reverse("manifest")}"' in client.get(reverse("login")).content.decode()
     manifest = client.get(reverse("manifest")).json()
     assert manifest["display"] == "standalone" and "fullscreen" in manifest["display_override"]
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
