@@ -216,3 +216,48 @@ def test_the_manifest_opens_the_app_full_screen_with_its_icons(client):
     assert manifest["display"] == "standalone" and "fullscreen" in manifest["display_override"]
     assert {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
     assert manifest["start_url"] == "/"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tap_racing_on_two_connections_submits_once_and_both_succeed(world, small_scheme, draft):
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks between two connections")
+    key = uuid.uuid4()
+    entries = entries_for(small_scheme, FULL_MARKS)
+    barrier = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def submit(who: str) -> None:
+        try:
+            with transaction.atomic():
+                barrier.wait()
+                inspection_save(
+                    inspection_id=draft.pk,
+                    user=world.district_a,
+                    lock_version=0,
+                    entries=entries,
+                    submit=True,
+                    submit_key=key,
+                )
+                time.sleep(0.3)  # hold the row: the other tap reads the draft, then waits on the claim
+            outcomes[who] = "submitted"
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test compares
+            outcomes[who] = repr(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(who,)) for who in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes == {"first": "submitted", "second": "submitted"}
+    inspection = refreshed(draft)
+    assert inspection.state == InspectionState.SUBMITTED and inspection.submit_key == key
+    assert inspection.history.filter(state=InspectionState.SUBMITTED).count() == 1
