@@ -5,6 +5,7 @@ from django.urls import include, path
 from halls import urls as hall_urls
 from halls import views as hall_views
 from halls.forms import LoginForm
+from inspections.offline_views import manifest_view, service_worker_view
 from scoring.views.archive import hall_detail_view
 
 # A hall's page is its service archive, filled by grading: scoring serves it, under halls' name and path.
@@ -19,6 +20,9 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", hall_views.health_view, name="health"),
+    # At the root: a service worker controls only the pages under the path it is served from.
+    path("sw.js", service_worker_view, name="service_worker"),
+    path("manifest.webmanifest", manifest_view, name="manifest"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("halls/", include((hall_patterns, hall_urls.app_name))),
     path("inspections/", include("inspections.urls")),

@@ -60,6 +60,8 @@ class InspectionEntryForm(forms.Form):
     """One set of fields per leaf of the tree: points, N/A, veto, note, photos."""
 
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
+    # Made by the browser for one submission, so that a submit sent twice submits once.
+    submit_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(label=_("总体说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, indicators: list[Indicator], **kwargs):
@@ -88,9 +90,11 @@ class InspectionEntryForm(forms.Form):
                 label=_("说明"),
                 required=False,
                 max_length=500,
-                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm", "placeholder": _("说明")}),
             )
-            self.fields[entry_field("photos", ind.pk)] = photo_field()
+            photos = self.fields[entry_field("photos", ind.pk)] = photo_field()
+            # On a phone the camera opens at once: findings are photographed where they are.
+            photos.widget.attrs.update({"capture": "environment", "class": "form-control entry-photo-input"})
 
     def entries(self) -> dict[int, ItemEntry]:
         data = self.cleaned_data

@@ -316,3 +316,17 @@ def draft_template_get(*, pk: int) -> CheckTemplate:
     return get_object_or_404(
         CheckTemplate.objects.select_related("scheme").filter(scheme__state=SchemeState.DRAFT), pk=pk
     )
+
+
+def inspection_entry_values(*, inspection: Inspection) -> dict[str, str | bool]:
+    """The draft as the server holds it, by entry field name (as the entry page would show it)."""
+    values: dict[str, str | bool] = {"note": inspection.note}
+    for item in inspection.items.select_related("indicator"):
+        pk = item.indicator_id
+        if item.indicator.kind == IndicatorKind.VETO:
+            values[f"veto_{pk}"] = True
+        else:
+            values[f"points_{pk}"] = "" if item.points is None else f"{item.points.normalize():f}"
+            values[f"na_{pk}"] = item.not_applicable
+        values[f"note_{pk}"] = item.note
+    return values

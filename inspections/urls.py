@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inspections import views, views_tree
+from inspections import offline_views, views, views_tree
 
 app_name = "inspections"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("new/<int:hall_pk>/", views.inspection_start_view, name="start"),
     path("<int:pk>/", views.inspection_detail_view, name="detail"),
     path("<int:pk>/edit/", views.inspection_edit_view, name="edit"),
+    path("<int:pk>/autosave/", offline_views.inspection_autosave_view, name="autosave"),
+    path("<int:pk>/photo/", offline_views.inspection_photo_upload_view, name="photo_upload"),
     path("photos/<int:pk>/", views.photo_view, name="photo"),
     path("rectifications/", views.rectification_list_view, name="rectification_list"),
     path("rectifications/<int:pk>/", views.rectification_detail_view, name="rectification_detail"),

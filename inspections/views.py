@@ -204,6 +204,7 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
                 entries=form.entries(),
                 submit=submit,
                 note=form.cleaned_data["note"],
+                submit_key=form.cleaned_data["submit_key"],
             )
         except ApplicationError as exc:
             form_errors_apply(form, exc)

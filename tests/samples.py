@@ -154,6 +154,8 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
         "inspections:start": {"hall_pk": world.hall_a1.pk},
         "inspections:detail": {"pk": samples.inspection.pk},
         "inspections:edit": {"pk": samples.inspection.pk},
+        "inspections:autosave": {"pk": samples.inspection.pk},
+        "inspections:photo_upload": {"pk": samples.inspection.pk},
         "inspections:photo": {"pk": samples.photo.pk},
         "inspections:rectification_detail": {"pk": samples.rectification.pk},
         "inspections:appeal_create": {"item_pk": samples.item.pk},

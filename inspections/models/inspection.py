@@ -81,6 +81,9 @@ class Inspection(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
+    # Made by the inspector's browser for one submission: a submit sent again (a retry after a timeout, a
+    # double tap, a queued submit replayed) carries the same key and finds the inspection already submitted.
+    submit_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["lock_version"])
 

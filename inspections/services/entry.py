@@ -7,6 +7,7 @@ Entry fields are named ``points_<indicator id>``, ``na_<id>``, ``veto_<id>``, ``
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -45,6 +46,10 @@ ENTRY_KINDS = (InspectionKind.OVERT, InspectionKind.REMOTE, InspectionKind.SPECI
 HALF = Decimal("0.5")
 CONFLICT_MESSAGE = gettext_noop("该检查已被他人修改，请刷新页面后重新录入")
 SUBMITTED_MESSAGE = gettext_noop("该检查已提交，不能再修改；如有异议请走申诉流程")
+
+
+class EntryConflict(ApplicationError):
+    """Someone saved the draft after the version the page was showing."""
 
 
 def entry_field(prefix: str, indicator_id: int) -> str:
@@ -177,14 +182,18 @@ def inspection_save(
     entries: dict[int, ItemEntry],
     submit: bool = False,
     note: str | None = None,
+    submit_key: uuid.UUID | None = None,
 ) -> Inspection:
     """Save the draft's items (and submit it when ``submit``). All or nothing: any error saves nothing.
 
     ``lock_version`` is the version the page was rendered from; a save by someone else in between is a
-    conflict, not a silent overwrite.
+    conflict, not a silent overwrite. ``submit_key`` is made by the browser for one submission: the same
+    submission sent again finds the inspection it already submitted and changes nothing.
     """
     inspection = Inspection.objects.select_related("hall").get(pk=inspection_id)
     if inspection.state != InspectionState.DRAFT:
+        if _already_submitted(inspection=inspection, submit=submit, submit_key=submit_key):
+            return inspection
         raise ApplicationError(_(SUBMITTED_MESSAGE))
     indicators = scheme_leaves(scheme_id=inspection.scheme_id, template_id=inspection.template_id)
     rows, errors = _validate(indicators=indicators, entries=entries, submit=submit)
@@ -204,7 +213,11 @@ def inspection_save(
         pk=inspection.pk, state=InspectionState.DRAFT, lock_version=lock_version
     ).update(lock_version=F("lock_version") + 1)
     if not claimed:
-        raise ApplicationError(_(CONFLICT_MESSAGE))
+        # A double tap: the first request submitted the inspection while this one waited for the row.
+        current = Inspection.objects.select_related("hall").get(pk=inspection.pk)
+        if _already_submitted(inspection=current, submit=submit, submit_key=submit_key):
+            return current
+        raise EntryConflict(_(CONFLICT_MESSAGE))
     if note is not None and note.strip() != inspection.note:
         inspection.note = note.strip()
         inspection._history_user = user
@@ -235,17 +248,27 @@ def inspection_save(
 
     inspection.lock_version = lock_version + 1
     if submit:
-        inspection_submit_finish(inspection=inspection, user=user)
+        inspection_submit_finish(inspection=inspection, user=user, submit_key=submit_key)
     return inspection
 
 
-def inspection_submit_finish(*, inspection: Inspection, user) -> None:
+def _already_submitted(*, inspection: Inspection, submit: bool, submit_key: uuid.UUID | None) -> bool:
+    return (
+        submit
+        and submit_key is not None
+        and inspection.state == InspectionState.SUBMITTED
+        and inspection.submit_key == submit_key
+    )
+
+
+def inspection_submit_finish(*, inspection: Inspection, user, submit_key: uuid.UUID | None = None) -> None:
     """Totals, state, rectifications for every lost point and veto, and word to the hall."""
     inspection.state = InspectionState.SUBMITTED
     inspection.submitted_at = timezone.now()
+    inspection.submit_key = submit_key
     inspection._history_user = user
     totals = inspection_totals_apply(inspection=inspection)
-    inspection.save(update_fields=["state", "submitted_at", *totals])
+    inspection.save(update_fields=["state", "submitted_at", "submit_key", *totals])
     policy = policy_in_force(month=inspection.month)
     opened = rectifications_open_for(inspection_ids=[inspection.pk], due_days=policy.rectification_due_days)
     if opened:

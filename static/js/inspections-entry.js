@@ -55,6 +55,43 @@
     }
   }
 
+  // The stepper: half a point down or up, full marks in one tap, within 0 and the item's points.
+  form.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-step], button[data-full]");
+    if (!button) return;
+    const row = button.closest("tr[data-leaf]");
+    const input = row && row.querySelector("td.entry-points input");
+    if (!input || input.disabled) return;
+    const max = parseFloat(row.dataset.max) || 0;
+    let value;
+    if (button.hasAttribute("data-full")) {
+      value = max;
+    } else {
+      const step = parseFloat(button.dataset.step);
+      // From an empty score, minus starts from full marks (a deduction), plus from zero.
+      let current = input.value.trim() === "" ? (step < 0 ? max : 0) : parseFloat(input.value);
+      if (isNaN(current)) current = 0;
+      value = Math.min(max, Math.max(0, Math.round((current + step) * 2) / 2));
+    }
+    input.value = format(value);
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  // The next item without a score (nor N/A), brought into view with its input focused.
+  const next = document.getElementById("entry-next");
+  if (next) {
+    next.addEventListener("click", function () {
+      const open = leaves.find(function (row) {
+        const state = leafState(row);
+        return !state.na && state.points === null;
+      });
+      if (!open) return;
+      open.scrollIntoView({ block: "center" });
+      const input = open.querySelector("td.entry-points input");
+      if (input) input.focus({ preventScroll: true });
+    });
+  }
+
   form.addEventListener("input", recompute);
   form.addEventListener("change", recompute);
   recompute();

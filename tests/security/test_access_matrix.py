@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from halls.models import Role
 from incentives.models import SplitState
+from inspections.models import Inspection
 from inspections.services.entry import inspection_start
 from scoring.models import GradingRun, RunState
 from tests.factories import hall_manager
@@ -45,6 +46,9 @@ MATRIX: dict[str, str] = {
     "login":                           "200   302   302   302   302   302   302   302   302",
     "logout":                          "405   405   405   405   405   405   405   405   405",
     "health":                          "200   200   200   200   200   200   200   200   200",
+    # Served to everyone: the service worker and the manifest hold no data.
+    "service_worker":                  "200   200   200   200   200   200   200   200   200",
+    "manifest":                        "200   200   200   200   200   200   200   200   200",
     "set_language":                    "302   302   302   302   302   302   302   302   302",
     "halls:list":                      "login 403   200   200   200   200   200   200   200",
     "halls:detail":                    "login 403   404   200   404   200   404   200   200",
@@ -66,6 +70,9 @@ MATRIX: dict[str, str] = {
     "inspections:start":               "login 403   403   403   404   200   404   200   403",
     "inspections:detail":              "login 403   404   200   404   200   404   200   200",
     "inspections:edit":                "login 403   403   403   404   200   404   200   403",
+    # The entry page's JSON endpoints take POST only.
+    "inspections:autosave":            "login 403   403   403   404   405   404   405   403",
+    "inspections:photo_upload":        "login 403   403   403   404   405   404   405   403",
     "inspections:photo":               "login 403   404   200   404   200   404   200   200",
     "inspections:rectification_list":  "login 403   200   200   200   200   200   200   200",
     "inspections:rectification_detail":"login 403   404   200   404   200   404   200   200",
@@ -153,6 +160,12 @@ def post_data(world, samples) -> dict[str, dict]:
             "indicators": [samples.draft_scheme.indicators.get(code="QU1.1").pk],
         },
         "inspections:edit": {"lock_version": 0, "note": "越权修改"},
+        "inspections:autosave": {"lock_version": 0, "note": "越权修改"},
+        "inspections:photo_upload": {
+            "indicator": samples.item.indicator_id,
+            "client_key": "6f1f7c2e-1b8a-4a55-9a53-3f7d0c1e2b4a",
+            "photo": image_upload("越权.jpg"),
+        },
         "inspections:rectification_detail": {"fix_note": "已整改", "decision": "verify", "review_note": "通过"},
         "inspections:appeal_create": {"requested_points": "3", "reason": "越权申诉"},
         "inspections:appeal_detail": {
@@ -230,7 +243,10 @@ def url_kwargs(world, samples) -> dict[str, dict]:
         kind="remote",
         inspected_at=timezone.make_aware(dt.datetime(2026, 3, 12, 10, 0)),
     )
-    return {**sample_url_kwargs(world, samples), "inspections:edit": {"pk": draft.pk}}
+    return {
+        **sample_url_kwargs(world, samples),
+        **{name: {"pk": draft.pk} for name in ("inspections:edit", "inspections:autosave", "inspections:photo_upload")},
+    }
 
 
 def _urls(url_kwargs) -> list[tuple[str, str]]:
@@ -297,6 +313,8 @@ def test_a_permitted_post_of_the_same_payload_does_write(client, world, users, s
     payloads = post_data(world, samples)
     writers = {
         "inspections:edit": "district",
+        "inspections:autosave": "district",
+        "inspections:photo_upload": "district",
         "inspections:appeal_detail": "hq",
         "inspections:coaching_list": "district",
         "inspections:start": "district",
@@ -314,8 +332,12 @@ def test_a_permitted_post_of_the_same_payload_does_write(client, world, users, s
     for name, role in writers.items():
         _as(client, users[role])
         before = database_fingerprint()
+        if name == "inspections:autosave":  # the draft the edit page saved just before: its current version
+            draft = Inspection.objects.get(pk=url_kwargs[name]["pk"])
+            payloads[name]["lock_version"] = draft.lock_version
         response = client.post(urls[name], payloads[name])
-        assert response.status_code == 302, (name, response.status_code)
+        expected = 201 if name == "inspections:photo_upload" else 200 if name == "inspections:autosave" else 302
+        assert response.status_code == expected, (name, response.status_code)
         assert database_fingerprint() != before, name
 
 
