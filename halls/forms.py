@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
@@ -16,3 +17,14 @@ class LoginForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         field = self.fields["username"]
         field.validators.append(MaxLengthValidator(field.max_length))
+
+
+class IsoDateInput(forms.DateInput):
+    """A browser date picker. Its value must be ISO (``2026-12-04``) whatever the page's language: Django's
+    DateInput writes the locale's first input format (``2026/12/04`` in Chinese), which a date input does not
+    accept, so it showed empty and a form saved without picking a date failed as if nothing was given."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

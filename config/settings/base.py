@@ -153,6 +153,8 @@ LANGUAGE_CODE = "zh-hans"
 # Each language named in itself, so the switch reads the same in every language.
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates on pages and in inputs are ISO (2026-12-04) in every language.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
