@@ -123,6 +123,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "halls.context_processors.role",
             ],
+            # Filters every page uses (``person``: people by full name), without a {% load %} in each.
+            "builtins": ["halls.templatetags.halls_tags"],
         },
     }
 ]

@@ -36,7 +36,16 @@ def hall_quality_panel(context, hall) -> dict:
     return {
         "hall": hall,
         "scope": scope_for(user),
-        "inspections": inspections.only("inspected_at", "kind", "state", "score", "vetoed", "inspector__username")[:10],
+        "inspections": inspections.only(
+            "inspected_at",
+            "kind",
+            "state",
+            "score",
+            "vetoed",
+            "inspector__username",
+            "inspector__first_name",
+            "inspector__last_name",
+        )[:10],
         "rectifications": rectifications.select_related("indicator").only(
             "state", "due_date", "escalation_level", "indicator__code", "indicator__name_zh", "indicator__name_en"
         )[:10],
