@@ -14,7 +14,7 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", hall_views.health_view, name="health"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", hall_views.language_set_view, name="set_language"),
     path("halls/", include("halls.urls")),
     path("inspections/", include("inspections.urls")),
     path("surveys/", include("surveys.urls")),
