@@ -25,3 +25,9 @@ urlpatterns = [
 
 admin.site.site_header = "营业厅服务质量管理 · 后台"
 admin.site.site_title = "营业厅服务质量管理"
+
+# Error pages in the application's layout and the reader's language, also with DEBUG off.
+handler400 = "halls.error_views.bad_request_view"
+handler403 = "halls.error_views.permission_denied_view"
+handler404 = "halls.error_views.page_not_found_view"
+handler500 = "halls.error_views.server_error_view"

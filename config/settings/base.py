@@ -201,6 +201,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "halls.error_views.csrf_failure_view"
 SESSION_COOKIE_AGE = 60 * 60 * 10  # a working day
 # Sessions are written to the database and read from the cache: one query less on every page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
