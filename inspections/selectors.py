@@ -108,6 +108,9 @@ class EntryRow:
     children: list[EntryRow] = field(default_factory=list)
     rectification: Rectification | None = None
     appeals: list = field(default_factory=list)
+    # For a hall manager: whether the item may be appealed now, and if not, why (see appeal_options_mark).
+    appealable: bool = False
+    appeal_refusal: str = ""
 
 
 def inspection_rows(*, inspection: Inspection) -> tuple[list[EntryRow], list[EntryRow]]:

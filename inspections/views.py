@@ -44,7 +44,7 @@ from inspections.selectors import (
     scheme_list,
     scheme_tree,
 )
-from inspections.services.appeals import appeal_deadline, appeal_decide, appeal_file
+from inspections.services.appeals import appeal_deadline, appeal_decide, appeal_file, appeal_options_mark
 from inspections.services.coaching import coaching_visit_record
 from inspections.services.entry import inspection_save, inspection_start
 from inspections.services.notifications import notifications_mark_read
@@ -218,6 +218,8 @@ class InspectionDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["scored"], context["special"] = inspection_rows(inspection=self.object)
+        if self.scope.is_hall_manager:
+            appeal_options_mark(inspection=self.object, rows=context["scored"] + context["special"])
         if self.scope.is_hq:
             context["audit"] = inspection_audit(inspection=self.object)
         return context
