@@ -69,7 +69,7 @@ MATRIX: dict[str, str] = {
     "scoring:grading":                 "login 403  403   403   403   403   200",
     "scoring:run_detail":              "login 403  403   403   403   403   200",
     "scoring:run_progress":            "login 403  403   403   403   403   200",
-    "scoring:run_publish":             "login 403  403   403   403   403   405",
+    "scoring:run_publish":             "login 403  403   403   403   403   200",
     "scoring:run_export":              "login 403  403   403   403   403   200",
     "surveys:import_list":             "login 403  403   403   403   403   200",
     # Without ?kind= there is no template to give (the page links each kind).
@@ -268,7 +268,7 @@ def test_a_permitted_post_of_the_same_payload_does_write(client, world, users, s
 @pytest.mark.django_db
 def test_the_post_only_endpoints_act_for_hq(client, world, users, samples):
     _as(client, users["hq"])
-    response = client.post(reverse("scoring:run_publish", kwargs={"pk": samples.run.pk}))
+    response = client.post(reverse("scoring:run_publish", kwargs={"pk": samples.run.pk}), {"confirm": "1"})
     assert response.status_code == 302
     assert GradingRun.objects.get(pk=samples.run.pk).state == RunState.PUBLISHED
 
