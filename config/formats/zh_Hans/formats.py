@@ -1,4 +1,5 @@
-"""Dates read the same in both languages, and as the browser's date inputs write them (ISO)."""
+"""Dates read the same in both languages, and as the browser's date inputs write them (ISO); numbers group
+thousands with commas."""
 
 from __future__ import annotations
 
@@ -10,3 +11,7 @@ YEAR_MONTH_FORMAT = "Y-m"
 MONTH_DAY_FORMAT = "m-d"
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%Y/%m/%d"]
 DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]
+# Amounts group thousands with commas, as in Chinese finance (Django's zh_Hans groups nothing).
+DECIMAL_SEPARATOR = "."
+THOUSAND_SEPARATOR = ","
+NUMBER_GROUPING = 3
