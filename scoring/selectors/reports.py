@@ -437,6 +437,9 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
         # The score axis starts at 0: an axis fitted to the data (83–89) made a 5-point change look like a
         # collapse. It ends at 100, or above when bonus points carried a month past it.
         "composite_axis": {"min": 0, "max": max([100, *(math.ceil(r.composite) for r in _graded(results))])},
+        # The rank axis spans the city (1 at the top, the city's size at the bottom), so 2nd of 40 sits near
+        # the top instead of at the floor of a 1-to-2 axis.
+        "rank_max": max([1, *(r.city_size or 1 for r in results.values())]),
         # Months without a published result are drawn as gaps; they are named, on the chart and beneath it.
         "gaps": [f"{m:%Y-%m}" for m in trend_months if m not in results or results[m].composite is None],
     }

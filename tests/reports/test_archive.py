@@ -98,6 +98,7 @@ def test_the_trend_s_score_axis_starts_at_zero_and_names_the_months_without_a_re
     response = _archive(client, world.manager_a1, world.hall_a1)
     trend = response.context["trend_chart"]
     assert trend["composite_axis"] == {"min": 0, "max": 100}
+    assert trend["rank_max"] == 4  # the rank axis spans the city's four halls
     assert trend["gaps"] == [f"2025-{m:02d}" for m in range(7, 13)] + [f"2026-{m:02d}" for m in range(1, 5)]
     assert trend["labels"]["gap"] == "无结果"
     html = response.content.decode()
