@@ -79,6 +79,18 @@ def appeal_refusal(
     return None
 
 
+def appeal_refusal_for(*, item: InspectionItem) -> str | None:
+    """:func:`appeal_refusal` for one item, reading its appeals, its month's state and its deadline."""
+    inspection = item.inspection
+    return appeal_refusal(
+        item=item,
+        appeals=list(Appeal.objects.filter(item=item).order_by("filed_at", "pk")),
+        frozen=month_is_published(month=inspection.month),
+        deadline=appeal_deadline(item=item) if inspection.submitted_at else None,
+        today=timezone.localdate(),
+    )
+
+
 def appeal_options_mark(*, inspection, rows: list) -> None:
     """Mark each row of the inspection page whose item a hall manager could appeal (``appealable``), or say
     why not (``appeal_refusal``): the month's state and the deadline are read once for the whole page."""
@@ -121,16 +133,10 @@ def appeal_file(
     """``requested_points`` for a scored or deduction item; a veto item's appeal asks only that the veto be
     cleared (its ``requested_points`` is ignored)."""
     inspection = item.inspection
-    deadline = appeal_deadline(item=item) if inspection.submitted_at else None
-    refusal = appeal_refusal(
-        item=item,
-        appeals=list(Appeal.objects.filter(item=item).order_by("filed_at", "pk")),
-        frozen=month_is_published(month=inspection.month),
-        deadline=deadline,
-        today=timezone.localdate(),
-    )
+    refusal = appeal_refusal_for(item=item)
     if refusal:
         raise ApplicationError(refusal)
+    deadline = appeal_deadline(item=item)
     veto = item.indicator.kind == IndicatorKind.VETO
     reason = reason.strip()
     if not reason:

@@ -78,3 +78,11 @@ def test_past_the_deadline_the_page_says_so_instead_of_offering_the_button(clien
     cells = _appeal_cells(client, inspection)
     assert not any("/appeal/" in cell for cell in cells.values())
     assert "申诉期限已过" in cells["A1.1"]
+
+
+def test_opening_the_appeal_form_of_a_full_score_item_says_why_instead_of_offering_a_form(client, world, inspection):
+    client.force_login(world.manager_a1)
+    page = client.get(reverse("inspections:appeal_create", args=[item(inspection, "A2.1").pk])).content.decode()
+    assert 'id="appeal-refusal">满分，无需申诉<' in page and 'name="reason"' not in page
+    page = client.get(reverse("inspections:appeal_create", args=[item(inspection, "A1.1").pk])).content.decode()
+    assert 'name="reason"' in page and "appeal-refusal" not in page
