@@ -23,7 +23,7 @@ urlpatterns = [
     # At the root: a service worker controls only the pages under the path it is served from.
     path("sw.js", service_worker_view, name="service_worker"),
     path("manifest.webmanifest", manifest_view, name="manifest"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", hall_views.language_set_view, name="set_language"),
     path("halls/", include((hall_patterns, hall_urls.app_name))),
     path("inspections/", include("inspections.urls")),
     path("surveys/", include("surveys.urls")),
@@ -34,3 +34,9 @@ urlpatterns = [
 
 admin.site.site_header = "营业厅服务质量管理 · 后台"
 admin.site.site_title = "营业厅服务质量管理"
+
+# Error pages in the application's layout and the reader's language, also with DEBUG off.
+handler400 = "halls.error_views.bad_request_view"
+handler403 = "halls.error_views.permission_denied_view"
+handler404 = "halls.error_views.page_not_found_view"
+handler500 = "halls.error_views.server_error_view"

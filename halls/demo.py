@@ -148,11 +148,12 @@ def demo_org_build(*, hall_count: int, seed: int, today: dt.date) -> DemoOrg:
     second_district = districts[len(PROVINCE[0][2])]  # the first district of the second city
     first_hall = next(hall for hall in halls if hall.district_id == first_district.pk)
     org.logins = [
-        _login("hq", "客服部 张主任", Role.HQ),
-        _login("city", f"{first_district.city.name} 地市客服", Role.CITY_MANAGER, cities=[first_district.city]),
-        _login("district", f"{first_district.name} 区县服务主管", Role.DISTRICT_MANAGER, districts=[first_district]),
-        _login("district2", f"{second_district.name} 区县服务主管", Role.DISTRICT_MANAGER, districts=[second_district]),
-        _login("hall", f"{first_hall.name} 店长", Role.HALL_MANAGER, hall=first_hall),
+        # People's names: the header and every page name a person, and give the role once, beside the name.
+        _login("hq", "张敏", Role.HQ),
+        _login("city", "陈静", Role.CITY_MANAGER, cities=[first_district.city]),
+        _login("district", "李强", Role.DISTRICT_MANAGER, districts=[first_district]),
+        _login("district2", "王芳", Role.DISTRICT_MANAGER, districts=[second_district]),
+        _login("hall", "赵磊", Role.HALL_MANAGER, hall=first_hall),
     ]
     return org
 
@@ -172,4 +173,4 @@ def _login(username: str, full_name: str, role: str, *, cities=(), districts=(),
         profile.cities.set(cities)
     if districts:
         profile.districts.set(districts)
-    return username, DEMO_PASSWORD, full_name
+    return username, DEMO_PASSWORD, f"{full_name}（{Role(role).label}）"

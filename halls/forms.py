@@ -41,3 +41,14 @@ class MonthField(forms.CharField):
             return month_parse(value)
         except ApplicationError as exc:
             raise forms.ValidationError(exc.message) from exc
+
+
+class IsoDateInput(forms.DateInput):
+    """A browser date picker. Its value must be ISO (``2026-12-04``) whatever the page's language: Django's
+    DateInput writes the locale's first input format (``2026/12/04`` in Chinese), which a date input does not
+    accept, so it showed empty and a form saved without picking a date failed as if nothing was given."""
+
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -148,6 +148,8 @@ class UserProfile(models.Model):
     hall = models.ForeignKey(
         Hall, null=True, blank=True, on_delete=models.PROTECT, related_name="managers", verbose_name=_("所在营业厅")
     )
+    # The interface language the user last picked in the switch; "" until he picks one (zh-hans then).
+    language = models.CharField(_("界面语言"), max_length=16, blank=True, default="", choices=settings.LANGUAGES)
 
     class Meta:
         verbose_name = _("用户角色")

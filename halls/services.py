@@ -1,4 +1,4 @@
-"""Writes for halls: notifications and worker heartbeats."""
+"""Writes for halls: notifications, worker heartbeats and a user's choice of language."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone, translation
 
-from halls.models import Notification, WorkerHeartbeat
+from halls.models import Notification, UserProfile, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -37,3 +37,11 @@ def notification_send(
         send_mail(subject, f"{text}\n\n{link}".strip(), settings.DEFAULT_FROM_EMAIL, addresses, fail_silently=True)
     logger.info("notification_sent recipients=%s", [user.pk for user in recipients])
     return notes
+
+
+def profile_language_set(*, user, language: str) -> bool:
+    """Remember ``language`` on ``user``'s account, so that it follows him to every browser; False when he
+    has no profile (a superuser without a role) or the language is not one of the interface's."""
+    if language not in {code for code, _name in settings.LANGUAGES}:
+        return False
+    return UserProfile.objects.filter(user=user).update(language=language) > 0

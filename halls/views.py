@@ -6,12 +6,14 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
+from django.views.i18n import set_language
 
 from halls.filters import HallFilter
 from halls.health import health_report
 from halls.mixins import RoleRequiredMixin
 from halls.models import Role
 from halls.selectors import hall_get, hall_history, hall_list, scope_for
+from halls.services import profile_language_set
 
 
 @login_required
@@ -26,6 +28,14 @@ def home_view(request):
     if scope.is_hq:
         return redirect("scoring:dashboard")
     return render(request, "halls/no_role.html", status=403)
+
+
+def language_set_view(request):
+    """The language switch: Django's set_language (the cookie, for this browser), and the user's account."""
+    response = set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        profile_language_set(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 @never_cache

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from halls.forms import MonthField
+from halls.forms import IsoDateInput, MonthField
 from inspections.models import CoachingKind, Indicator, IndicatorKind, InspectionKind, InspectionState
 from inspections.services.check_templates import template_leaves_q
 from inspections.services.entry import ENTRY_KINDS, ItemEntry, entry_field
@@ -158,14 +158,14 @@ class AppealDecisionForm(forms.Form):
 
 class CoachingVisitForm(forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=CoachingKind.choices)
-    visit_date = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    visit_date = forms.DateField(label=_("日期"), widget=IsoDateInput())
     content = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class CoachingSearchForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False)
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=IsoDateInput())
 
 
 class InspectionFilterForm(forms.Form):
@@ -175,7 +175,10 @@ class InspectionFilterForm(forms.Form):
     )
     state = forms.ChoiceField(label=_("状态"), required=False, choices=[("", _("全部状态")), *InspectionState.choices])
     month = forms.DateField(
-        label=_("所属月份"), required=False, input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"})
+        label=_("所属月份"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
     )
 
     def clean_month(self):

@@ -5,16 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from halls.errors import ApplicationError
 from halls.models import Notification
 from halls.months import month_start
+from halls.people import person_name
 from halls.selectors import scope_for
 from inspections.models import (
     OUTSTANDING_STATES,
@@ -121,6 +126,9 @@ class EntryRow:
     children: list[EntryRow] = field(default_factory=list)
     rectification: Rectification | None = None
     appeals: list = field(default_factory=list)
+    # For a hall manager: whether the item may be appealed now, and if not, why (see appeal_options_mark).
+    appealable: bool = False
+    appeal_refusal: str = ""
 
 
 def inspection_rows(*, inspection: Inspection) -> tuple[list[EntryRow], list[EntryRow]]:
@@ -177,7 +185,8 @@ def _row(node: dict, items: dict, photos: dict, appeals: dict) -> EntryRow:
 
 def inspection_audit(*, inspection: Inspection) -> list[dict]:
     """Every recorded change to the inspection, its items, rectifications and appeals, newest first:
-    who, when, what, and each changed field's before and after."""
+    who, when, what, and each changed field's before and after, as the reader reads them (the field's verbose
+    name, a choice's label, a person's name, in the active language)."""
     histories = [
         (_("检查"), Inspection.history.filter(id=inspection.pk)),
         (_("检查项"), InspectionItem.history.filter(inspection_id=inspection.pk).select_related("indicator")),
@@ -185,37 +194,90 @@ def inspection_audit(*, inspection: Inspection) -> list[dict]:
         (_("申诉"), Appeal.history.filter(inspection_id=inspection.pk)),
     ]
     entries = []
+    raw_changes: list[tuple[dict, object, object, object]] = []  # (entry, model field or None, old, new)
     for label, qs in histories:
         records = list(qs.select_related("history_user").order_by("id", "history_date", "history_id"))
         previous: dict[int, object] = {}
         for record in records:
             before = previous.get(record.id)
-            changes = []
-            if before is not None:
-                delta = record.diff_against(before)
-                changes = [(c.field, c.old, c.new, _field_label(record, c.field)) for c in delta.changes]
             previous[record.id] = record
             subject = label
             if hasattr(record, "indicator_id"):
                 subject = f"{label} {record.indicator.code}" if record.indicator_id else label
-            entries.append(
-                {
-                    "when": record.history_date,
-                    "who": record.history_user,
-                    "action": record.get_history_type_display(),
-                    "subject": subject,
-                    "changes": changes,
-                }
-            )
+            entry = {
+                "when": record.history_date,
+                "who": record.history_user,
+                "action": record.get_history_type_display(),
+                "subject": subject,
+                "changes": [],
+            }
+            entries.append(entry)
+            if before is None:
+                continue
+            for change in record.diff_against(before).changes:
+                model_field = _model_field(record, change.field)
+                label = str(model_field.verbose_name) if model_field else change.field
+                entry["changes"].append(AuditChange(field=change.field, label=label))
+                raw_changes.append((entry["changes"][-1], model_field, change.old, change.new))
+    related = _related_objects(raw_changes)
+    for change, model_field, old, new in raw_changes:
+        change.old = _value_text(model_field, old, related)
+        change.new = _value_text(model_field, new, related)
     entries.sort(key=lambda e: e["when"], reverse=True)
     return entries
 
 
-def _field_label(record, name: str) -> str:
+@dataclass
+class AuditChange:
+    """One field's change in the audit trail, as texts for the reader."""
+
+    field: str
+    label: str
+    old: str = ""
+    new: str = ""
+
+
+def _model_field(record, name: str):
     try:
-        return str(record.instance_type._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:  # a field since removed from the model keeps its raw name
-        return name
+        return record.instance_type._meta.get_field(name)
+    except FieldDoesNotExist:  # a field since removed from the model: shown under its raw name
+        return None
+
+
+def _related_objects(raw_changes) -> dict[tuple[type, object], object]:
+    """The objects the changed foreign keys point to (people, mostly), one query per model."""
+    wanted: dict[type, set] = defaultdict(set)
+    for _change, model_field, old, new in raw_changes:
+        if model_field is not None and model_field.is_relation:
+            wanted[model_field.related_model].update(value for value in (old, new) if value is not None)
+    found = {}
+    for model, ids in wanted.items():
+        for pk, obj in model._default_manager.in_bulk(ids).items():
+            found[(model, pk)] = obj
+    return found
+
+
+def _value_text(model_field, value, related: dict) -> str:
+    if value is None or value == "":
+        return "—"
+    if model_field is None:
+        return str(value)
+    if model_field.is_relation:
+        obj = related.get((model_field.related_model, value))
+        if obj is None:
+            return str(value)
+        return person_name(obj) if model_field.related_model is get_user_model() else str(obj)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return str(_("是") if value else _("否"))
+    if isinstance(value, dt.datetime):
+        return date_format(timezone.localtime(value), "Y-m-d H:i")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    return str(value)
 
 
 def rectification_list(*, user, state: str = "", overdue: bool = False, today: dt.date | None = None):

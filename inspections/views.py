@@ -46,7 +46,13 @@ from inspections.selectors import (
     scheme_templates,
     scheme_tree,
 )
-from inspections.services.appeals import appeal_deadline, appeal_decide, appeal_file
+from inspections.services.appeals import (
+    appeal_deadline,
+    appeal_decide,
+    appeal_file,
+    appeal_options_mark,
+    appeal_refusal_for,
+)
 from inspections.services.coaching import coaching_visit_record
 from inspections.services.entry import inspection_save, inspection_start
 from inspections.services.notifications import notifications_mark_read
@@ -226,6 +232,8 @@ class InspectionDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["scored"], context["special"] = inspection_rows(inspection=self.object)
+        if self.scope.is_hall_manager:
+            appeal_options_mark(inspection=self.object, rows=context["scored"] + context["special"])
         if self.scope.is_hq:
             context["audit"] = inspection_audit(inspection=self.object)
         return context
@@ -320,7 +328,10 @@ class AppealCreateView(RoleRequiredMixin, LoadMixin, FormView):
 
     def get_context_data(self, **kwargs):
         deadline = appeal_deadline(item=self.item) if self.item.inspection.submitted_at else None
-        return super().get_context_data(item=self.item, deadline=deadline, **kwargs)
+        # An item that cannot be appealed gets the reason instead of a form (a posted form gets the service's
+        # error beside what was typed).
+        refusal = appeal_refusal_for(item=self.item) if self.request.method == "GET" else None
+        return super().get_context_data(item=self.item, deadline=deadline, refusal=refusal, **kwargs)
 
     def form_valid(self, form):
         data = form.cleaned_data

@@ -20,9 +20,9 @@ class AppealState(models.TextChoices):
 
 
 class Appeal(models.Model):
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="appeals")
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("检查"))
     item = models.ForeignKey(InspectionItem, on_delete=models.CASCADE, related_name="appeals", verbose_name=_("申诉项"))
-    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="appeals")
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("营业厅"))
     state = models.CharField(_("状态"), max_length=16, choices=AppealState.choices, default=AppealState.PENDING)
     reason = models.TextField(_("申诉理由"))
     # None for a veto item: the appeal asks that the veto be cleared, not for points.
@@ -30,13 +30,20 @@ class Appeal(models.Model):
     points_before = models.DecimalField(_("原得分"), max_digits=6, decimal_places=2, null=True, blank=True)
     decided_points = models.DecimalField(_("裁定得分"), max_digits=6, decimal_places=2, null=True, blank=True)
     decision_note = models.TextField(_("裁定理由"), blank=True)
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    filed_at = models.DateTimeField(auto_now_add=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("提交人")
+    )
+    filed_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
     deadline = models.DateField(_("申诉截止日"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("裁定人"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("裁定时间"), null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
 
     history = HistoricalRecords(excluded_fields=["lock_version"])

@@ -42,7 +42,9 @@ class InspectionState(models.TextChoices):
 
 class Inspection(models.Model):
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("营业厅"))
-    scheme = models.ForeignKey(IndicatorScheme, on_delete=models.PROTECT, related_name="inspections")
+    scheme = models.ForeignKey(
+        IndicatorScheme, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("指标体系")
+    )
     kind = models.CharField(_("检查类型"), max_length=16, choices=InspectionKind.choices)
     # A remote or special check entered against a named subset of the tree; none: the full tree.
     template = models.ForeignKey(
@@ -70,7 +72,7 @@ class Inspection(models.Model):
     external_id = models.CharField(_("暗访编号"), max_length=64, blank=True)
     scenario = models.CharField(_("暗访场景"), max_length=128, blank=True)
     shopper_code = models.CharField(_("暗访员编号"), max_length=64, blank=True)
-    import_batch_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    import_batch_id = models.BigIntegerField(_("导入批次"), null=True, blank=True, db_index=True)
     # Totals, recomputed by the server on submit and after an upheld appeal.
     points_awarded = models.DecimalField(_("得分"), max_digits=7, decimal_places=2, default=Decimal("0"))
     points_applicable = models.DecimalField(_("适用满分"), max_digits=7, decimal_places=2, default=Decimal("0"))
@@ -78,8 +80,8 @@ class Inspection(models.Model):
     vetoed = models.BooleanField(_("触发一票否决"), default=False)
     bonus_points = models.DecimalField(_("加分"), max_digits=6, decimal_places=2, default=Decimal("0"))
     deduction_points = models.DecimalField(_("扣分"), max_digits=6, decimal_places=2, default=Decimal("0"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
     lock_version = models.PositiveIntegerField(default=0)
     # Made by the inspector's browser for one submission: a submit sent again (a retry after a timeout, a
     # double tap, a queued submit replayed) carries the same key and finds the inspection already submitted.
@@ -139,8 +141,8 @@ class InspectionItem(models.Model):
     taken off or given.
     """
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="items")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="results")
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="items", verbose_name=_("检查"))
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="results", verbose_name=_("指标"))
     points = models.DecimalField(_("得分"), max_digits=6, decimal_places=2, null=True, blank=True)
     max_points = models.DecimalField(_("满分"), max_digits=6, decimal_places=2, default=Decimal("0"))
     not_applicable = models.BooleanField(_("不适用"), default=False)

@@ -37,10 +37,14 @@ class EscalationLevel(models.IntegerChoices):
 
 
 class Rectification(models.Model):
-    item = models.OneToOneField(InspectionItem, on_delete=models.CASCADE, related_name="rectification")
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="rectifications")
-    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="rectifications")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    item = models.OneToOneField(
+        InspectionItem, on_delete=models.CASCADE, related_name="rectification", verbose_name=_("检查项")
+    )
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="rectifications", verbose_name=_("检查")
+    )
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="rectifications", verbose_name=_("营业厅"))
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("指标"))
     state = models.CharField(
         _("状态"), max_length=16, choices=RectificationState.choices, default=RectificationState.OPEN
     )
@@ -48,18 +52,28 @@ class Rectification(models.Model):
     escalation_level = models.PositiveSmallIntegerField(
         _("升级级别"), choices=EscalationLevel.choices, default=EscalationLevel.NONE
     )
-    escalated_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
     fix_note = models.TextField(_("整改说明"), blank=True)
-    fixed_at = models.DateTimeField(null=True, blank=True)
+    fixed_at = models.DateTimeField(_("整改时间"), null=True, blank=True)
     fixed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("整改人"),
     )
     review_note = models.TextField(_("验证意见"), blank=True)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(_("验证时间"), null=True, blank=True)
     verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("验证人"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     lock_version = models.PositiveIntegerField(default=0)
 
     history = HistoricalRecords(excluded_fields=["lock_version"])

@@ -49,6 +49,69 @@ def appeal_deadline(*, item: InspectionItem) -> dt.date:
     return working_days_after(timezone.localtime(inspection.submitted_at).date(), window)
 
 
+def appeal_refusal(
+    *, item: InspectionItem, appeals: list[Appeal], frozen: bool, deadline: dt.date | None, today: dt.date
+) -> str | None:
+    """Why ``item`` cannot be appealed now, or None when it can: the one rule behind both the 申诉 button on
+    the inspection page and :func:`appeal_file`. ``appeals`` are the item's appeals so far; ``frozen`` whether
+    its month's grading is published; ``deadline`` the inspection's appeal deadline (None before submission)."""
+    kind = item.indicator.kind
+    if item.inspection.state != InspectionState.SUBMITTED or deadline is None:
+        return _("只能对已提交的检查申诉")
+    if kind not in APPEALABLE_KINDS:
+        return _("加分项无需申诉")
+    if item.not_applicable:
+        return _("不适用项无需申诉")
+    if kind == IndicatorKind.VETO and item.veto_cleared:
+        return _("该项一票否决已撤销，无需再申诉")
+    if kind == IndicatorKind.SCORED and item.points is not None and item.points >= item.max_points:
+        return _("满分，无需申诉")
+    if item.points is None and kind != IndicatorKind.VETO:
+        return _("该项未评分，无需申诉")
+    if any(appeal.state == AppealState.PENDING for appeal in appeals):
+        return _("该项已有待裁定的申诉，请等待结果")
+    decided = [appeal for appeal in appeals if appeal.state != AppealState.PENDING]
+    if decided:
+        return _("该项申诉已裁定（%(outcome)s），不能再次申诉") % {"outcome": decided[-1].get_state_display()}
+    if frozen:
+        return _("%(month)s 的评定已发布，该月已冻结，不能再申诉") % {"month": f"{item.inspection.month:%Y-%m}"}
+    if today > deadline:
+        return _("申诉期限已过：须在提交后 %(deadline)s 之前（含当日）提出申诉") % {"deadline": f"{deadline:%Y-%m-%d}"}
+    return None
+
+
+def appeal_refusal_for(*, item: InspectionItem) -> str | None:
+    """:func:`appeal_refusal` for one item, reading its appeals, its month's state and its deadline."""
+    inspection = item.inspection
+    return appeal_refusal(
+        item=item,
+        appeals=list(Appeal.objects.filter(item=item).order_by("filed_at", "pk")),
+        frozen=month_is_published(month=inspection.month),
+        deadline=appeal_deadline(item=item) if inspection.submitted_at else None,
+        today=timezone.localdate(),
+    )
+
+
+def appeal_options_mark(*, inspection, rows: list) -> None:
+    """Mark each row of the inspection page whose item a hall manager could appeal (``appealable``), or say
+    why not (``appeal_refusal``): the month's state and the deadline are read once for the whole page."""
+    if inspection.state != InspectionState.SUBMITTED or not inspection.submitted_at:
+        return
+    frozen = month_is_published(month=inspection.month)
+    window = policy_in_force(month=inspection.month).appeal_window_days
+    deadline = working_days_after(timezone.localtime(inspection.submitted_at).date(), window)
+    today = timezone.localdate()
+    pending = list(rows)
+    while pending:
+        row = pending.pop()
+        pending.extend(row.children)
+        if row.item is None:
+            continue
+        row.item.inspection, row.item.indicator = inspection, row.indicator  # read once for the page, not per row
+        refusal = appeal_refusal(item=row.item, appeals=row.appeals, frozen=frozen, deadline=deadline, today=today)
+        row.appealable, row.appeal_refusal = refusal is None, refusal or ""
+
+
 def _points_check(points: Decimal | None, item: InspectionItem, field: str) -> None:
     if points is None:
         raise ApplicationError(_("请填写分数"), field_errors={field: [_("请填写分数")]})
@@ -71,22 +134,11 @@ def appeal_file(
     """``requested_points`` for a scored or deduction item; a veto item's appeal asks only that the veto be
     cleared (its ``requested_points`` is ignored)."""
     inspection = item.inspection
-    if inspection.state != InspectionState.SUBMITTED:
-        raise ApplicationError(_("只能对已提交的检查申诉"))
-    if item.indicator.kind not in APPEALABLE_KINDS or item.not_applicable:
-        raise ApplicationError(_("只能对计分项、扣分项的得分或一票否决项申诉"))
-    veto = item.indicator.kind == IndicatorKind.VETO
-    if veto and item.veto_cleared:
-        raise ApplicationError(_("该项一票否决已撤销，无需再申诉"))
-    if month_is_published(month=inspection.month):
-        raise ApplicationError(
-            _("%(month)s 的评定已发布，该月已冻结，不能再申诉") % {"month": f"{inspection.month:%Y-%m}"}
-        )
+    refusal = appeal_refusal_for(item=item)
+    if refusal:
+        raise ApplicationError(refusal)
     deadline = appeal_deadline(item=item)
-    if timezone.localdate() > deadline:
-        raise ApplicationError(
-            _("申诉期限已过：须在提交后 %(deadline)s 之前（含当日）提出申诉") % {"deadline": f"{deadline:%Y-%m-%d}"}
-        )
+    veto = item.indicator.kind == IndicatorKind.VETO
     reason = reason.strip()
     if not reason:
         raise ApplicationError(_("请写明申诉理由"), field_errors={"reason": [_("请写明申诉理由")]})

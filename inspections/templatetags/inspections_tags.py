@@ -47,6 +47,8 @@ def hall_quality_panel(context, hall) -> dict:
             "inspector__username",
             "template__name_zh",
             "template__name_en",
+            "inspector__first_name",
+            "inspector__last_name",
         )[:10],
         "rectifications": rectifications.select_related("indicator").only(
             "state", "due_date", "escalation_level", "indicator__code", "indicator__name_zh", "indicator__name_en"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_noop
 from halls.errors import ApplicationError
 from halls.months import month_add, month_start
 from halls.selectors import policy_in_force  # noqa: F401  (named here too, for the apps above)
+from inspections.models import Appeal, AppealState
 from scoring.models import (
     Grade,
     GradingPolicy,
@@ -148,3 +149,20 @@ def run_differences(*, run: GradingRun, against: GradingRun | None) -> list[dict
         )
         rows.append({"result": row, "live": before, "delta": delta})
     return rows
+
+
+def publish_preview(*, run: GradingRun) -> dict:
+    """What publishing ``run`` will do, for HQ to read before confirming: the halls graded, the statuses the
+    halls will carry next month (by status, in SQL), the revision it replaces, the appeals still pending."""
+    rows = HallMonthResult.objects.filter(run=run)
+    by_status = dict(rows.order_by().values_list("next_status").annotate(n=Count("pk")))
+    return {
+        "graded": rows.filter(graded=True).count(),
+        "not_graded": rows.filter(graded=False).count(),
+        "next_month": month_add(run.month, 1),
+        "next_statuses": [
+            (label, by_status.get(value, 0)) for value, label in HallStatus.choices if value != HallStatus.NORMAL
+        ],
+        "replaces": GradingRun.objects.filter(month=run.month, state=RunState.PUBLISHED, is_what_if=False).first(),
+        "pending_appeals": Appeal.objects.filter(inspection__month=run.month, state=AppealState.PENDING).count(),
+    }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -392,6 +393,10 @@ def _hall_results(*, hall: Hall, runs: list[GradingRun]) -> list[HallMonthResult
     return rows
 
 
+def _graded(results: dict) -> list:
+    return [r for r in results.values() if r.composite is not None]
+
+
 def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date | None = None) -> Archive:
     """The hall's service archive for ``month`` (default: the newest month the user may see).
 
@@ -428,7 +433,15 @@ def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date 
             for m in trend_months
         ],
         "rank": [results[m].rank_city if m in results else None for m in trend_months],
-        "labels": {"composite": str(_("综合得分")), "rank": str(_("地市排名"))},
+        "labels": {"composite": str(_("综合得分")), "rank": str(_("地市排名")), "gap": str(_("无结果"))},
+        # The score axis starts at 0: an axis fitted to the data (83–89) made a 5-point change look like a
+        # collapse. It ends at 100, or above when bonus points carried a month past it.
+        "composite_axis": {"min": 0, "max": max([100, *(math.ceil(r.composite) for r in _graded(results))])},
+        # The rank axis spans the city (1 at the top, the city's size at the bottom), so 2nd of 40 sits near
+        # the top instead of at the floor of a 1-to-2 axis.
+        "rank_max": max([1, *(r.city_size or 1 for r in results.values())]),
+        # Months without a published result are drawn as gaps; they are named, on the chart and beneath it.
+        "gaps": [f"{m:%Y-%m}" for m in trend_months if m not in results or results[m].composite is None],
     }
     if archive.result is not None:
         archive.explanation = composite_explain(archive.result)
@@ -477,7 +490,7 @@ def ranking_results(*, scope: Scope, runs: dict[dt.date, GradingRun], criteria: 
     )
     qs = (
         HallMonthResult.objects.filter(run=run, graded=True, hall__district__city_id__in=_scope_cities(scope))
-        .select_related("hall__district", "hall__marketing_unit")
+        .select_related("hall__district__city", "hall__marketing_unit")
         .alias(previous=previous)
         .annotate(previous_rank=F("previous__rank_city"))
         .annotate(movement=F("previous_rank") - F("rank_city"))
@@ -521,6 +534,23 @@ class _LazyRows(Sequence):
         return self._rows[index]
 
 
+RANK_TREND_MONTHS = 6
+
+
+def ranking_trends_attach(*, rows: list[HallMonthResult], runs: dict[dt.date, GradingRun], month: dt.date) -> None:
+    """Give each row ``rank_trend``: its hall's city rank in each of the last six months up to ``month``
+    (None where it was not graded or the month has no visible run), oldest first; one query for the page."""
+    months = [month_add(month, -offset) for offset in range(RANK_TREND_MONTHS - 1, -1, -1)]
+    run_months = {runs[m].pk: m for m in months if m in runs}
+    ranks = defaultdict(dict)
+    for hall_id, run_id, rank in HallMonthResult.objects.filter(
+        run_id__in=list(run_months), hall_id__in=[row.hall_id for row in rows], graded=True
+    ).values_list("hall_id", "run_id", "rank_city"):
+        ranks[hall_id][run_months[run_id]] = rank
+    for row in rows:
+        row.rank_trend = [ranks[row.hall_id].get(m) for m in months]
+
+
 @dataclass
 class _CachedRows:
     """The paginator's object list: its length is the (cached) count, and the one slice it is asked for
@@ -529,6 +559,8 @@ class _CachedRows:
     results: Callable[[], QuerySet]
     key: str
     total: int
+    # Completes a page's rows (their rank trends) before they are cached.
+    complete: Callable[[list], list] = lambda rows: rows
 
     def count(self) -> int:
         return self.total
@@ -539,7 +571,9 @@ class _CachedRows:
     def __getitem__(self, page: slice) -> _LazyRows:
         return _LazyRows(
             lambda: cache.get_or_set(
-                f"{self.key}:{page.start}:{page.stop}", lambda: list(self.results()[page]), RANKING_CACHE_SECONDS
+                f"{self.key}:{page.start}:{page.stop}",
+                lambda: self.complete(list(self.results()[page])),
+                RANKING_CACHE_SECONDS,
             )
         )
 
@@ -574,18 +608,26 @@ def ranking_page(
     run = runs.get(criteria.month) if criteria.month else None
     previous_run = runs.get(month_add(criteria.month, -1)) if criteria.month else None
     stamps = (_run_stamp(run), _run_stamp(previous_run))
+
+    def complete(rows: list) -> list:
+        if criteria.month and rows:
+            ranking_trends_attach(rows=rows, runs=runs, month=criteria.month)
+        return rows
+
     if "" in stamps:
         results = ranking_results(scope=scope, runs=runs, criteria=criteria)
-        return RankingPage(Paginator(results, per_page).get_page(page), ranking_movers(results=results))
+        shown = Paginator(results, per_page).get_page(page)
+        shown.object_list = complete(list(shown.object_list))
+        return RankingPage(shown, ranking_movers(results=results))
 
     def results() -> QuerySet:  # built only for what is not in the cache yet
         return ranking_results(scope=scope, runs=runs, criteria=criteria)
 
     filters = f"{criteria.city_id}:{criteria.district_id}:{criteria.kind}:{criteria.sort}"
-    key = f"ranking:{stamps[0]}:{stamps[1]}:{_viewer_key(scope)}:{filters}:{get_language()}"
+    key = f"ranking:v2:{stamps[0]}:{stamps[1]}:{_viewer_key(scope)}:{filters}:{get_language()}"
     total = cache.get_or_set(f"{key}:count", lambda: results().count(), RANKING_CACHE_SECONDS)
     movers = cache.get_or_set(f"{key}:movers", lambda: ranking_movers(results=results()), RANKING_CACHE_SECONDS)
-    shown = Paginator(_CachedRows(results, key, total), per_page).get_page(page)
+    shown = Paginator(_CachedRows(results, key, total, complete), per_page).get_page(page)
     return RankingPage(shown, movers, rows_key=f"{key}:{shown.start_index()}:{per_page}", movers_key=key)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
@@ -19,6 +19,7 @@ from scoring.models import PolicyState, RunState
 from scoring.selectors.grading import (
     policy_in_force,
     policy_list,
+    publish_preview,
     run_differences,
     run_get,
     run_list,
@@ -198,11 +199,22 @@ class RunProgressView(HQOnlyMixin, View):
 
 
 class RunPublishView(HQOnlyMixin, View):
+    """Publishing freezes a month: the page says what it will do and asks to confirm; only the confirmed
+    form publishes."""
+
+    def get(self, request, *args, **kwargs):
+        run = run_get(pk=self.kwargs["pk"])
+        if run.is_what_if or run.state != RunState.DRAFT:
+            return redirect("scoring:run_detail", pk=run.pk)
+        return render(request, "scoring/gradingrun_publish.html", {"run": run, "preview": publish_preview(run=run)})
+
     def post(self, request, *args, **kwargs):
         run = run_get(pk=self.kwargs["pk"])
         if run.is_what_if:
             messages.error(request, _("模拟评定不能发布"))
             return redirect("scoring:run_detail", pk=run.pk)
+        if request.POST.get("confirm") != "1":
+            return redirect("scoring:run_publish", pk=run.pk)
         try:
             published = month_publish(month=run.month, user=request.user)
         except ApplicationError as exc:

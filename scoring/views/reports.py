@@ -10,11 +10,13 @@ from django.views.generic import TemplateView, View
 
 from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
 from halls.models import Role
+from halls.months import month_add
 from halls.selectors import hall_list
 from scoring.exports import xlsx_response
 from scoring.report_forms import MonthForm, RankingFilterForm
 from scoring.selectors.dashboards import district_home, hq_dashboard
 from scoring.selectors.reports import (
+    RANK_TREND_MONTHS,
     RANKING_CACHE_SECONDS,
     month_choose,
     ranking_choices,
@@ -29,10 +31,11 @@ RANKING_PAGE_SIZE = 50
 class RankingMixin(RoleRequiredMixin):
     def ranking_criteria(self):
         runs = visible_runs(scope=self.scope)
+        self.choices = ranking_choices(scope=self.scope)
         form = RankingFilterForm(
             self.request.GET or None,
             months=list(runs),
-            choices=ranking_choices(scope=self.scope),
+            choices=self.choices,
         )
         return runs, form, form.criteria(default_month=month_choose(runs=runs, requested=None))
 
@@ -71,6 +74,11 @@ class RankingView(RankingMixin, TemplateView):
             cache_seconds=RANKING_CACHE_SECONDS,
             query_string=query.urlencode(),
             sortless_query=sortless.urlencode(),
+            # City ranks restart in each city: a list that spans cities says which city each hall is in.
+            spans_cities=not criteria.city_id and len(self.choices.cities) > 1,
+            rank_trend_months=[month_add(criteria.month, -n) for n in range(RANK_TREND_MONTHS - 1, -1, -1)]
+            if criteria.month
+            else [],
             # Read only where the rows are rendered, not when the rendered rows come from the cache.
             highlight_hall_ids=SimpleLazyObject(lambda: self._highlighted(shown.page)),
             **kwargs,

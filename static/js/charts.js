@@ -27,16 +27,33 @@
   }
 
   var builders = {
-    // 12-month trend: composite score on the left axis, city rank (1 at the top) on the right.
-    trend: function (d) {
+    // 12-month trend: composite score on the left axis (from 0, see composite_axis), city rank (1 at the
+    // top) on the right. The legend names both lines, so the axes carry no names that could collide with
+    // the last month's labels. Months without a result are gaps, shaded and labelled as such.
+    trend: function (d, el) {
       var option = base();
-      option.xAxis = { type: "category", data: d.months };
+      // A month's "no result" label needs room: on a phone the shading and the note below the chart say it.
+      var roomy = el.clientWidth / Math.max(d.months.length, 1) >= 56;
+      var axis = d.composite_axis || { min: 0, max: 100 };
+      option.grid = { left: 8, right: 8, top: 48, bottom: 8, containLabel: true };
+      option.xAxis = { type: "category", data: d.months, axisLabel: { hideOverlap: true } };
       option.yAxis = [
-        { type: "value", name: d.labels.composite, scale: true },
-        { type: "value", name: d.labels.rank, inverse: true, minInterval: 1, min: 1, splitLine: { show: false } }
+        { type: "value", min: axis.min, max: axis.max, splitNumber: 5 },
+        { type: "value", inverse: true, minInterval: 1, min: 1, max: d.rank_max || null, splitLine: { show: false } }
       ];
+      var gaps = (d.gaps || []).map(function (month) {
+        return [{ xAxis: month, name: d.labels.gap }, { xAxis: month }];
+      });
       option.series = [
-        { name: d.labels.composite, type: "line", data: d.composite, label: { show: true }, symbolSize: 6 },
+        {
+          name: d.labels.composite, type: "line", data: d.composite, symbolSize: 6,
+          label: { show: true, position: "top" }, labelLayout: { hideOverlap: true },
+          markArea: {
+            silent: true, itemStyle: { color: "rgba(173, 181, 189, 0.18)" },
+            label: { show: roomy, position: "insideTop", color: "#6c757d", fontSize: 11 },
+            data: gaps
+          }
+        },
         { name: d.labels.rank, type: "line", yAxisIndex: 1, data: d.rank, lineStyle: { type: "dashed" }, symbolSize: 6 }
       ];
       return option;
@@ -82,7 +99,7 @@
     var build = builders[el.dataset.chart];
     if (!data || !build || typeof echarts === "undefined") { return; }
     var chart = echarts.init(el, null, { renderer: "svg" });
-    chart.setOption(build(data));
+    chart.setOption(build(data, el));
     charts.push(chart);
     el.dataset.drawn = "true";
   }

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
@@ -113,10 +114,26 @@ def test_the_hall_list_reads_in_english_after_switching_the_language(english, en
     assert '<html lang="en"' in response.content.decode()
 
 
-def test_the_accept_language_header_alone_switches_to_english(client, english_names):
+@pytest.mark.parametrize("asks", ["en", "en-US,en;q=0.9", "fr-FR,fr;q=0.9,en;q=0.8"])
+def test_the_interface_is_chinese_whatever_the_browser_asks(client, english_names, asks):
     client.force_login(english_names.hq)
-    labels = labels_of(client.get(reverse("halls:list"), HTTP_ACCEPT_LANGUAGE="en"))
+    response = client.get(reverse("halls:list"), HTTP_ACCEPT_LANGUAGE=asks)
+    assert '<html lang="zh-hans"' in response.content.decode()
+    assert "营业厅" in " ".join(labels_of(response))
+
+
+def test_the_language_picked_is_remembered_on_the_account_in_another_browser(client, english_names):
+    client.force_login(english_names.hq)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english_names.hq.profile.refresh_from_db()
+    assert english_names.hq.profile.language == "en"
+    other_browser = Client()  # no language cookie
+    other_browser.force_login(english_names.hq)
+    labels = labels_of(other_browser.get(reverse("halls:list")))
     assert cjk_in(labels) == [] and "Business hall" in labels
+    # Switching back is remembered too.
+    other_browser.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    assert '<html lang="zh-hans"' in client.get(reverse("halls:list")).content.decode()
 
 
 def test_the_hq_dashboard_reads_in_english(english, english_names):

@@ -339,3 +339,15 @@ def test_a_broker_outage_is_reported_and_starts_nothing(client, bonus, monkeypat
     assert response.status_code == 200
     assert "任务队列暂时不可用" in response.content.decode()
     assert BonusSplit.objects.filter(month=APRIL).count() == 1
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_money_in_the_split_list_and_page_reads_in_yuan_with_thousands_grouped(client, bonus, language):
+    # Four units of ¥1,000.00 each: the split's pool total is ¥4,000.00.
+    client.force_login(bonus.world.hq)
+    client.cookies["django_language"] = language
+    listing = client.get(reverse("incentives:split_list")).content.decode()
+    assert "¥4,000.00" in listing
+    page = client.get(reverse("incentives:split_detail", args=[bonus.approved.pk])).content.decode()
+    assert "¥4,000.00" in page and "¥1,000.00" in page
+    assert ">4000.00<" not in page and ">1000.00<" not in page

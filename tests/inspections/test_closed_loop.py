@@ -18,7 +18,7 @@ from inspections.models import (
     Rectification,
     RectificationState,
 )
-from inspections.selectors import inspection_audit
+from inspections.selectors import AuditChange, inspection_audit
 from inspections.services.appeals import DECISION_CONFLICT, appeal_decide, appeal_file, working_days_after
 from inspections.services.rectification import rectification_fix, rectification_review, rectifications_escalate
 from tests.factories import CityFactory, city_manager
@@ -284,12 +284,12 @@ def test_the_audit_trail_records_who_changed_what_before_and_after(world, lost_a
     appeal_decide(user=world.hq, appeal_id=appeal.pk, lock_version=0, uphold=True, decided_points=25, note="ok")
     audit = inspection_audit(inspection=lost_a11)
     item_change = next(e for e in audit if str(e["subject"]) == "检查项 A1.1" and e["changes"])
-    assert ("points", Decimal("20.00"), Decimal("25.00"), "得分") in item_change["changes"]
+    assert AuditChange(field="points", label="得分", old="20", new="25") in item_change["changes"]
     inspection_change = next(e for e in audit if str(e["subject"]) == "检查" and e["changes"])
-    assert any(name == "score" for name, _, _, _ in inspection_change["changes"])
+    assert any(change.field == "score" for change in inspection_change["changes"])
     rect_change = next(e for e in audit if str(e["subject"]) == "整改 A1.1" and e["changes"])
     assert rect_change["who"] == world.manager_a1
-    assert any(name == "state" and new == "fixed" for name, _, new, _ in rect_change["changes"])
+    assert any(change.field == "state" and change.new == "待验证" for change in rect_change["changes"])
     assert any(str(e["subject"]) == "申诉" and e["who"] == world.hq for e in audit)
 
 

@@ -159,5 +159,6 @@ def test_the_consistency_table_says_what_each_figure_compares(client, world, gra
 def test_heat_map_names_indicators_in_english_for_english_readers(client, world, gradings):
     inspection_submit(hall=world.hall_a1, month=JUNE, points={"S1.1": 5})
     client.force_login(world.hq)
-    response = client.get(reverse("scoring:dashboard"), {"month": "2026-06"}, HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies["django_language"] = "en"
+    response = client.get(reverse("scoring:dashboard"), {"month": "2026-06"})
     assert response.context["dashboard"].heatmap["y"] == ["Appearance", "Courtesy", "Waiting"]

@@ -26,8 +26,9 @@ MONTHS = [month_add(LAST, -offset) for offset in range(12)]
 # A published month's city averages are read from those stored at publication; these runs were not published
 # through the service, so none are stored and the city's items are summed as well: the worst case.
 MAX_QUERIES = 22
-# The rankings read the filter's cities and districts in one query (a COUNT and a cursor for each before).
-RANKING_MAX_QUERIES = 11
+# The rankings read the filter's cities and districts in one query (a COUNT and a cursor for each before),
+# and the page's six-month rank trends in one more.
+RANKING_MAX_QUERIES = 12
 
 
 def _add_halls(districts, runs, count: int, *, inspector) -> list:

@@ -28,7 +28,8 @@ def _back_to_the_default_language():
 
 def _html(client, user, *, language: str = "zh-hans", **params) -> str:
     client.force_login(user)
-    response = client.get(reverse("scoring:ranking"), params, HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(reverse("scoring:ranking"), params)
     assert response.status_code == 200
     return response.content.decode()
 

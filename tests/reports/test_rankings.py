@@ -201,3 +201,29 @@ def test_a_draft_regraded_in_place_shows_its_new_results_at_once(client, world, 
     GradingRun.objects.filter(pk=gradings.july_draft.pk).update(finished_at=timezone.now())
     again = _ranking(client, world.hq, month="2026-07")
     assert {row.hall.code: row.composite for row in again.context["page_obj"]}[world.hall_a1.code] == d("99.00")
+
+
+def test_a_ranking_that_spans_cities_names_each_hall_s_city(client, world, gradings):
+    other = DistrictFactory(city=CityFactory(name="乙市"))
+    HallMonthResultFactory(run=gradings.june, hall=HallFactory(district=other, name="乙市一厅"), rank_city=1)
+    response = _ranking(client, world.hq, month="2026-06")
+    assert response.context["spans_cities"]
+    html = response.content.decode()
+    assert (
+        "<th>地市</th>" in html and f"<td>{world.hall_a1.district.city.name}</td>" in html and "<td>乙市</td>" in html
+    )
+    # Narrowed to one city, the column would say the same thing on every row: it is left out.
+    one_city = _ranking(client, world.hq, month="2026-06", city=world.hall_a1.district.city_id)
+    assert not one_city.context["spans_cities"] and "<th>地市</th>" not in one_city.content.decode()
+
+
+def test_each_row_shows_the_hall_s_city_rank_over_the_last_six_months(client, world, gradings):
+    response = _ranking(client, world.hq, month="2026-06")
+    trends = {row.hall.code: row.rank_trend for row in response.context["page_obj"]}
+    # January to April have no run; May and June as built by gradings_build.
+    assert trends[world.hall_a1.code] == [None, None, None, None, 2, 1]
+    assert trends[world.hall_b2.code] == [None, None, None, None, 3, 4]
+    assert "— › — › — › — › 2 › 1" in response.content.decode()
+    # The same from the cache, on a second reading.
+    again = _ranking(client, world.hq, month="2026-06")
+    assert "— › — › — › — › 2 › 1" in again.content.decode()

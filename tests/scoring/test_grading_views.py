@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from halls.jobs import BROKER_DOWN_MESSAGE, BrokerUnavailable
@@ -44,7 +45,7 @@ def test_grading_pages_are_for_hq_only(client, world, graded, user_attr, expecte
     client.force_login(getattr(world, user_attr))
     for url in _urls(graded, GradingPolicy.objects.get()):
         assert client.get(url).status_code == expected, url
-    publish = client.post(reverse("scoring:run_publish", args=[graded.pk]))
+    publish = client.post(reverse("scoring:run_publish", args=[graded.pk]), {"confirm": "1"})
     assert publish.status_code == (302 if expected == 200 else expected)
 
 
@@ -121,13 +122,32 @@ def test_hq_publishes_from_the_page_and_the_month_is_frozen(client, world, grade
     from scoring.selectors import month_is_published
 
     client.force_login(world.hq)
-    client.post(reverse("scoring:run_publish", args=[graded.pk]))
+    client.post(reverse("scoring:run_publish", args=[graded.pk]), {"confirm": "1"})
     assert month_is_published(month=JAN)
     # a published month answers a plain re-run with the reason it needs
     response = client.post(reverse("scoring:grading"), {"month": "2026-01"}, follow=True)
     assert "2026-01 已发布，重评须填写原因" in response.content.decode()
     client.post(reverse("scoring:grading"), {"month": "2026-01", "reason": "申诉改判"})
     assert GradingRun.objects.get(month=JAN, revision=2).reason == "申诉改判"
+
+
+def test_publishing_first_shows_what_it_does_and_only_the_confirmed_form_publishes(client, world, graded):
+    from scoring.selectors import month_is_published
+
+    client.force_login(world.hq)
+    detail = client.get(reverse("scoring:run_detail", args=[graded.pk])).content.decode()
+    url = reverse("scoring:run_publish", args=[graded.pk])
+    # The run page links to the confirmation; it holds no form that publishes in one click.
+    assert f'href="{url}"' in detail and f'action="{url}"' not in detail
+    page = client.get(url)
+    assert page.status_code == 200 and not month_is_published(month=JAN)
+    text = page.content.decode()
+    assert "2026-01 被冻结" in text and "2026-02 的状态" in text and "服务酬金分配" in text
+    assert 'name="confirm" value="1"' in text
+    # A post without the confirmation (an old page, a stray request) publishes nothing.
+    assert client.post(url)["Location"] == url and not month_is_published(month=JAN)
+    client.post(url, {"confirm": "1"})
+    assert month_is_published(month=JAN)
 
 
 def test_a_what_if_from_the_page_shows_differences(client, world, graded, django_capture_on_commit_callbacks):
@@ -232,19 +252,22 @@ def test_a_runs_progress_is_shown_in_the_readers_language_with_its_figures(clien
     client.force_login(world.hq)
     url = reverse("scoring:run_progress", args=[run.pk])
 
-    assert client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").json()["message"] == "已完成 4/11 个城市"
-    assert client.get(url, HTTP_ACCEPT_LANGUAGE="en").json()["message"] == "4 of 11 cities done"
-    page = client.get(reverse("scoring:run_detail", args=[run.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert client.get(url).json()["message"] == "已完成 4/11 个城市"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the reader picked English in the switch
+    assert client.get(url).json()["message"] == "4 of 11 cities done"
+    page = client.get(reverse("scoring:run_detail", args=[run.pk])).content.decode()
     assert "4 of 11 cities done" in page
 
 
 def test_a_failed_runs_message_is_shown_in_each_readers_language(client, broker_down):
-    client.post(reverse("scoring:grading"), {"month": "2026-01"}, HTTP_ACCEPT_LANGUAGE="en")  # started in English
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.post(reverse("scoring:grading"), {"month": "2026-01"})  # started in English
     run = GradingRun.objects.get(month=JAN)
     assert run.message == BROKER_DOWN_MESSAGE  # the msgid, whatever the language of who started it
 
     def failure(language: str) -> str:
-        page = client.get(reverse("scoring:run_detail", args=[run.pk]), HTTP_ACCEPT_LANGUAGE=language)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        page = client.get(reverse("scoring:run_detail", args=[run.pk]))
         return page.content.decode().split('class="alert alert-danger">', 1)[1].split("</div>", 1)[0]
 
     assert "The task queue is temporarily unavailable" in failure("en")

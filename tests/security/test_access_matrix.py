@@ -32,6 +32,7 @@ from inspections.models import Inspection
 from inspections.services.entry import inspection_start
 from scoring.models import GradingRun, RunState
 from tests.factories import hall_manager
+from tests.inspections.factories import image_upload
 from tests.samples import sample_city_managers, sample_url_kwargs, samples_build
 from tests.security.test_csp import _patterns
 
@@ -90,7 +91,7 @@ MATRIX: dict[str, str] = {
     "scoring:grading":                 "login 403   403   403   403   403   403   403   200",
     "scoring:run_detail":              "login 403   403   403   403   403   403   403   200",
     "scoring:run_progress":            "login 403   403   403   403   403   403   403   200",
-    "scoring:run_publish":             "login 403   403   403   403   403   403   403   405",
+    "scoring:run_publish":             "login 403   403   403   403   403   403   403   200",
     "scoring:run_export":              "login 403   403   403   403   403   403   403   200",
     "surveys:import_list":             "login 403   403   403   403   403   403   403   200",
     # Without ?kind= there is no template to give (the page links each kind).
@@ -357,7 +358,7 @@ def test_the_city_manager_writes_where_the_district_manager_does_in_his_city(
 @pytest.mark.django_db
 def test_the_post_only_endpoints_act_for_hq(client, world, users, samples):
     _as(client, users["hq"])
-    response = client.post(reverse("scoring:run_publish", kwargs={"pk": samples.run.pk}))
+    response = client.post(reverse("scoring:run_publish", kwargs={"pk": samples.run.pk}), {"confirm": "1"})
     assert response.status_code == 302
     assert GradingRun.objects.get(pk=samples.run.pk).state == RunState.PUBLISHED
 
