@@ -20,8 +20,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 
 from halls.errors import ApplicationError
-from halls.mixins import RoleRequiredMixin
-from halls.models import Role
+from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
 from inspections.forms import InspectionEntryForm
 from inspections.models import InspectionState
 from inspections.selectors import inspection_entry_values, inspection_get, scheme_leaves
@@ -32,7 +31,7 @@ from inspections.services.entry_photos import inspection_photo_add
 class _EntryEndpoint(RoleRequiredMixin, View):
     """POST only; a district manager with the inspection in scope (403 for other roles, 404 outside)."""
 
-    allowed_roles = (Role.DISTRICT_MANAGER,)
+    allowed_roles = DISTRICT_LEVEL_ROLES
 
     def load(self):
         self.inspection = inspection_get(user=self.request.user, pk=self.kwargs["pk"])
