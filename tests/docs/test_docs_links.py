@@ -8,6 +8,7 @@ import re
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client
 
 from tests.docs.markdown_tables import DOCS
@@ -32,7 +33,8 @@ def test_the_archive_explanation_links_to_the_composite_rules_in_the_readers_lan
     client, graded_world, language, page
 ):
     client.force_login(graded_world.manager_a1)
-    html = client.get(f"/halls/{graded_world.hall_a1.pk}/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the language switch's choice
+    html = client.get(f"/halls/{graded_world.hall_a1.pk}/").content.decode()
     link = re.search(r'href="([^"]+)" id="explanation-rules"', html)
     assert link is not None
     lang = page.split("/")[1].removesuffix(".md")
