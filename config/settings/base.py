@@ -269,6 +269,17 @@ LOGGING = {
 # --- Product --------------------------------------------------------------------------------
 HALLQ_PHOTO_MAX_BYTES = env.int("HALLQ_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 HALLQ_IMPORT_MAX_BYTES = env.int("HALLQ_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Limits an uploaded spreadsheet is held to before any reader sees it (surveys.imports.inspection): data rows
+# below the header, columns beyond the template's, and the workbook's real uncompressed size (a 50,000-row
+# visit sheet is about 60 MB of XML).
+HALLQ_IMPORT_MAX_ROWS = env.int("HALLQ_IMPORT_MAX_ROWS", default=200_000)
+HALLQ_IMPORT_EXTRA_COLUMNS = env.int("HALLQ_IMPORT_EXTRA_COLUMNS", default=20)
+HALLQ_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("HALLQ_IMPORT_MAX_UNCOMPRESSED_BYTES", default=512 * 1024 * 1024)
+# The reader runs in a child process (surveys.imports.isolation) with this address-space cap and time limit.
+HALLQ_IMPORT_READER_MEMORY_MB = env.int("HALLQ_IMPORT_READER_MEMORY_MB", default=3072)
+HALLQ_IMPORT_READER_SECONDS = env.int("HALLQ_IMPORT_READER_SECONDS", default=300)
+# Row errors kept on a rejected batch (shown and in its CSV); the rest are counted, not stored.
+HALLQ_IMPORT_MAX_ERRORS = env.int("HALLQ_IMPORT_MAX_ERRORS", default=500)
 # Seconds a web request waits for the broker when it starts a job, and the health endpoint when it pings it.
 HALLQ_ENQUEUE_CONNECT_TIMEOUT = env.float("HALLQ_ENQUEUE_CONNECT_TIMEOUT", default=3.0)
 HALLQ_HEALTH_BROKER_TIMEOUT = env.float("HALLQ_HEALTH_BROKER_TIMEOUT", default=2.0)

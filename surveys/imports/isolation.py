@@ -1,0 +1,148 @@
+"""Reading an uploaded file in a child process that may die without taking anyone with it.
+
+A spreadsheet reader is native code: a hostile file can make it abort (SIGABRT, which Python cannot catch)
+or allocate without end. So the reading runs in a child process forked from a ``forkserver`` (a clean
+single-threaded process started once per parent, with Django already loaded, so a child costs a fork, not
+an interpreter start), with its address space capped by ``resource.setrlimit(RLIMIT_AS)`` and a time limit.
+The child sends back the rows, or the refusal's message, and its peak memory; a child that dies, runs out
+of memory or of time is reported as a refused file. The web process and the worker's pool process only
+ever wait on a pipe.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import resource
+import threading
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from halls.errors import ApplicationError
+from surveys.imports.inspection import Limits
+from surveys.imports.reading import Sheet
+
+logger = logging.getLogger(__name__)
+
+_context_lock = threading.Lock()
+_context = None
+
+
+@dataclass(frozen=True)
+class Isolation:
+    """The child's address-space limit (bytes) and the seconds it may take."""
+
+    memory_bytes: int
+    seconds: float
+
+
+@dataclass
+class IsolatedRead:
+    sheet: Sheet
+    peak_rss_bytes: int  # the child's peak resident memory
+
+
+def _forkserver():
+    global _context
+    with _context_lock:
+        if _context is None:
+            context = multiprocessing.get_context("forkserver")
+            # Django is set up once in the fork server, so each child starts ready to translate.
+            context.set_forkserver_preload(["surveys.reader_boot"])
+            _context = context
+        return _context
+
+
+def _peak_rss() -> int:
+    # ru_maxrss is in kibibytes on Linux.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _child(connection, *, name: str, data: bytes, sheet_name: str, limits: Limits, language: str, memory: int):
+    """The child's whole life: cap its memory, read, send one message, exit."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # A core dump of an aborted reader is of no use and fills the disk.
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    from surveys.reader_boot import django_ready
+
+    django_ready()
+    from django.utils import translation
+
+    from surveys.imports.reading import sheet_read
+
+    with translation.override(language):
+        try:
+            sheet = sheet_read(name=name, data=data, sheet_name=sheet_name, limits=limits)
+        except ApplicationError as exc:
+            connection.send(("refused", exc.message, _peak_rss()))
+            return
+        except MemoryError:
+            connection.send(("memory", "", _peak_rss()))
+            return
+    connection.send(("ok", sheet, _peak_rss()))
+
+
+def _refused_crash() -> ApplicationError:
+    return ApplicationError(
+        _("读取文件时读取程序异常退出，文件可能已损坏或经过特殊构造，已拒绝；请用 Excel 重新保存后再导入")
+    )
+
+
+def _refused_memory(isolation: Isolation) -> ApplicationError:
+    return ApplicationError(
+        _("读取文件所需内存超过上限（%(limit)s MB），已拒绝；请减少行数或拆分文件")
+        % {"limit": isolation.memory_bytes // (1024 * 1024)}
+    )
+
+
+def _refused_time(isolation: Isolation) -> ApplicationError:
+    return ApplicationError(
+        _("读取文件超过 %(seconds)s 秒仍未完成，已拒绝；请减少行数或拆分文件") % {"seconds": f"{isolation.seconds:.0f}"}
+    )
+
+
+def sheet_read_isolated(
+    *, name: str, data: bytes, sheet_name: str, limits: Limits, isolation: Isolation, language: str
+) -> IsolatedRead:
+    """Read the file in a capped child process; every failure of the child is an ApplicationError."""
+    context = _forkserver()
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(
+        target=_child,
+        args=(sender,),
+        kwargs={
+            "name": name,
+            "data": data,
+            "sheet_name": sheet_name,
+            "limits": limits,
+            "language": language,
+            "memory": isolation.memory_bytes,
+        },
+        daemon=True,
+    )
+    process.start()
+    sender.close()
+    try:
+        if not receiver.poll(isolation.seconds):
+            logger.warning("import_read_timeout pid=%s alive=%s", process.pid, process.is_alive())
+            if process.is_alive():
+                raise _refused_time(isolation)
+            raise _refused_crash()
+        try:
+            status, payload, peak = receiver.recv()
+        except (EOFError, OSError) as exc:
+            # The child died before it could answer: an abort, a segfault, the kernel's OOM killer.
+            process.join(5)
+            logger.warning("import_read_child_died exitcode=%s", process.exitcode)
+            raise _refused_crash() from exc
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.kill()
+        process.join(5)
+    if status == "refused":
+        raise ApplicationError(payload)
+    if status == "memory":
+        raise _refused_memory(isolation)
+    return IsolatedRead(sheet=payload, peak_rss_bytes=peak)
