@@ -49,7 +49,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # One connection per request, closed when it ends: the development server starts a thread per request,
+    # and a kept-alive connection (CONN_MAX_AGE > 0) outlives its thread until PostgreSQL runs out of slots.
+    # Production (gunicorn's fixed threads) keeps them; see config/settings/production.py.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # A database host that drops packets fails a request (and the health check) in seconds, not minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)

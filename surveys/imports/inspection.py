@@ -4,8 +4,9 @@ An .xlsx file is a zip of XML parts. A reader given a hostile one can build a gr
 sixteen thousand columns from a 5 KB file (and abort the process), or trust a zip directory that lies
 about its sizes. So before a reader runs, this module:
 
-- streams every part and counts its real uncompressed bytes (never the directory's word), stopping as soon
-  as the total passes the limit; a bad CRC or a truncated part is "the file is damaged";
+- inflates every part itself, from its raw bytes to the end of its deflate stream, and counts its real
+  uncompressed bytes (never the directory's word), stopping as soon as the total passes the limit; a
+  size or CRC that does not match the directory, or a truncated part, is "the file is damaged";
 - reads ``xl/workbook.xml`` and its relationships for the sheet names, their state (``hidden``,
   ``veryHidden``) and their parts, and picks the one sheet to read: the visible sheet with the template's
   name, or the only visible sheet; a hidden template sheet, or two sheets with that name, is refused;
@@ -125,24 +126,62 @@ class _Budget:
             raise bomb(self.used)
 
 
-def _stream(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget):
-    """Yield the part's decompressed chunks; the CRC is checked at its end by zipfile."""
-    try:
-        with archive.open(info) as stream:
-            while chunk := stream.read(CHUNK):
-                budget.spend(len(chunk))
-                yield chunk
-    except ApplicationError:
-        raise
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError) as exc:
-        # Bad CRC-32, a truncated or corrupt deflate stream, an encrypted or unknown compression method.
-        raise damaged() from exc
+def _stream(data: bytes, info: zipfile.ZipInfo, budget: _Budget):
+    """Yield the part's decompressed chunks, inflated from its raw bytes by this code, not by zipfile.
+
+    zipfile stops at the size the directory declares; a reader that inflates to the end of the stream
+    would see more. So the whole stream is inflated here, each step bounded, every byte counted, and the
+    CRC-32 compared at its end: a directory that lies, a bad CRC or a truncated part is damage.
+    """
+    if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise damaged()  # encrypted, or a compression method no workbook writer uses
+    start = info.header_offset
+    header = data[start : start + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise damaged()
+    begin = start + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    end = begin + info.compress_size
+    if end > len(data):
+        raise damaged()
+    raw = memoryview(data)[begin:end]
+    crc = 0
+    size = 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        for offset in range(0, len(raw), CHUNK):
+            chunk = bytes(raw[offset : offset + CHUNK])
+            budget.spend(len(chunk))
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+            yield chunk
+    else:
+        inflater = zlib.decompressobj(-15)
+        try:
+            for offset in range(0, len(raw), CHUNK):
+                pending = bytes(raw[offset : offset + CHUNK])
+                while pending:
+                    chunk = inflater.decompress(pending, CHUNK)
+                    pending = inflater.unconsumed_tail
+                    if chunk:
+                        budget.spend(len(chunk))
+                        crc = zlib.crc32(chunk, crc)
+                        size += len(chunk)
+                        yield chunk
+                    if inflater.eof:
+                        break
+                if inflater.eof:
+                    break
+            if not inflater.eof:
+                raise damaged()  # the deflate stream ends before its end-of-stream mark: truncated
+        except zlib.error as exc:
+            raise damaged() from exc
+    if crc != info.CRC or size != info.file_size:
+        raise damaged()
 
 
-def _read_small(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: _Budget) -> bytes:
+def _read_small(data: bytes, info: zipfile.ZipInfo, budget: _Budget) -> bytes:
     parts = []
     size = 0
-    for chunk in _stream(archive, info, budget):
+    for chunk in _stream(data, info, budget):
         size += len(chunk)
         if size > MAX_SMALL_PART_BYTES:
             raise not_a_workbook()
@@ -160,12 +199,12 @@ def _parse_xml(data: bytes) -> ElementTree.Element:
         raise damaged() from exc
 
 
-def _sheets(archive: zipfile.ZipFile, names: dict[str, zipfile.ZipInfo], budget: _Budget) -> list[SheetEntry]:
-    workbook = _parse_xml(_read_small(archive, names["xl/workbook.xml"], budget))
+def _sheets(data: bytes, names: dict[str, zipfile.ZipInfo], budget: _Budget) -> list[SheetEntry]:
+    workbook = _parse_xml(_read_small(data, names["xl/workbook.xml"], budget))
     targets: dict[str, str] = {}
     rels = names.get("xl/_rels/workbook.xml.rels")
     if rels is not None:
-        for rel in _parse_xml(_read_small(archive, rels, budget)).iter(f"{{{PKG_REL_NS}}}Relationship"):
+        for rel in _parse_xml(_read_small(data, rels, budget)).iter(f"{{{PKG_REL_NS}}}Relationship"):
             target = rel.get("Target", "")
             target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             targets[rel.get("Id", "")] = target
@@ -281,7 +320,7 @@ def workbook_inspect(data: bytes, *, sheet_name: str | None, limits: Limits) -> 
         budget = _Budget(limits)
         chosen = None
         if sheet_name is not None:
-            chosen = sheet_choose(_sheets(archive, names, budget), sheet_name)
+            chosen = sheet_choose(_sheets(data, names, budget), sheet_name)
             if chosen.part not in names:
                 raise damaged()
         scan = _SheetScan(limits)
@@ -292,10 +331,10 @@ def workbook_inspect(data: bytes, *, sheet_name: str | None, limits: Limits) -> 
             if sheet_name is not None and entry.filename in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
                 continue  # read (and counted) above
             if chosen is not None and entry.filename == chosen.part:
-                for chunk in _stream(archive, entry, budget):
+                for chunk in _stream(data, entry, budget):
                     scan.feed(chunk)
             else:
-                for _chunk in _stream(archive, entry, budget):
+                for _chunk in _stream(data, entry, budget):
                     pass
         return WorkbookShape(
             sheet=chosen.name if chosen else "",
