@@ -282,19 +282,19 @@ class _SheetScan:
         if ref:
             # The declared used range: a reader may size its grid from it, so it is held to the limits too.
             columns, rows = column_number(ref.group(1)), int(ref.group(2))
-            if rows - 1 > self.limits.max_rows:
-                raise too_many_rows(rows - 1, self.limits)
             if columns > self.limits.max_columns:
                 raise too_many_columns(columns, self.limits)
+            if rows - 1 > self.limits.max_rows:
+                raise too_many_rows(rows - 1, self.limits)
 
     def rows(self) -> int:
         return max(self.max_row, self.rows_seen)
 
     def _check(self) -> None:
-        if self.rows() - 1 > self.limits.max_rows:
-            raise too_many_rows(self.rows() - 1, self.limits)
         if self.max_column > self.limits.max_columns:
             raise too_many_columns(self.max_column, self.limits)
+        if self.rows() - 1 > self.limits.max_rows:
+            raise too_many_rows(self.rows() - 1, self.limits)
 
 
 def workbook_inspect(data: bytes, *, sheet_name: str | None, limits: Limits) -> WorkbookShape:

@@ -40,6 +40,14 @@ class Isolation:
     seconds: float
 
 
+class ReadRefused(ApplicationError):
+    """The file was refused by the reader (``peak_rss_bytes`` its peak memory), or the reader died (None)."""
+
+    def __init__(self, message: str, *, peak_rss_bytes: int | None = None):
+        super().__init__(message)
+        self.peak_rss_bytes = peak_rss_bytes
+
+
 @dataclass
 class IsolatedRead:
     sheet: Sheet
@@ -118,21 +126,21 @@ def _child(connection, *, name: str, data: bytes, sheet_name: str, limits: Limit
     connection.send(("ok", sheet, _peak_rss()))
 
 
-def _refused_crash() -> ApplicationError:
-    return ApplicationError(
+def _refused_crash() -> ReadRefused:
+    return ReadRefused(
         _("读取文件时读取程序异常退出，文件可能已损坏或经过特殊构造，已拒绝；请用 Excel 重新保存后再导入")
     )
 
 
-def _refused_memory(isolation: Isolation) -> ApplicationError:
-    return ApplicationError(
+def _refused_memory(isolation: Isolation) -> ReadRefused:
+    return ReadRefused(
         _("读取文件所需内存超过上限（%(limit)s MB），已拒绝；请减少行数或拆分文件")
         % {"limit": isolation.memory_bytes // (1024 * 1024)}
     )
 
 
-def _refused_time(isolation: Isolation) -> ApplicationError:
-    return ApplicationError(
+def _refused_time(isolation: Isolation) -> ReadRefused:
+    return ReadRefused(
         _("读取文件超过 %(seconds)s 秒仍未完成，已拒绝；请减少行数或拆分文件") % {"seconds": f"{isolation.seconds:.0f}"}
     )
 
@@ -140,7 +148,7 @@ def _refused_time(isolation: Isolation) -> ApplicationError:
 def sheet_read_isolated(
     *, name: str, data: bytes, sheet_name: str, limits: Limits, isolation: Isolation, language: str
 ) -> IsolatedRead:
-    """Read the file in a capped child process; every failure of the child is an ApplicationError."""
+    """Read the file in a capped child process; a refusal, and every failure of the child, is a ReadRefused."""
     receiver, sender = _forkserver().Pipe(duplex=False)
     process = _Process(
         target=_child,
@@ -176,7 +184,7 @@ def sheet_read_isolated(
             process.kill()
         process.join(5)
     if status == "refused":
-        raise ApplicationError(payload)
+        raise ReadRefused(payload, peak_rss_bytes=peak)
     if status == "memory":
         raise _refused_memory(isolation)
     return IsolatedRead(sheet=payload, peak_rss_bytes=peak)
