@@ -65,6 +65,8 @@ class _Popen(popen_forkserver.Popen):
         prep_data = spawn.get_preparation_data(process_obj._name)
         prep_data.pop("init_main_from_path", None)
         prep_data.pop("init_main_from_name", None)
+        # In a Celery pool process the inherited key is billiard's, which refuses multiprocessing's pickler.
+        prep_data["authkey"] = bytes(process_obj.authkey)
         buffer = io.BytesIO()
         context.set_spawning_popen(self)
         try:
@@ -84,6 +86,21 @@ class _Process(context.ForkServerProcess):
     @staticmethod
     def _Popen(process_obj):
         return _Popen(process_obj)
+
+
+def _start(process: multiprocessing.Process) -> None:
+    """Start ``process`` even from a daemonic one (a Celery pool process is one).
+
+    multiprocessing refuses children to a daemonic process so that none is orphaned when it exits; this
+    child is the fork server's, not ours, and it is always waited for or killed before we return.
+    """
+    config = multiprocessing.current_process()._config
+    daemon = config.pop("daemon", None)
+    try:
+        process.start()
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
 
 
 def _forkserver():
@@ -163,7 +180,8 @@ def sheet_read_isolated(
         },
         daemon=True,
     )
-    process.start()
+    process.authkey = os.urandom(32)  # the child's own: it talks to no manager, only through the pipe
+    _start(process)
     sender.close()
     try:
         if not receiver.poll(isolation.seconds):
