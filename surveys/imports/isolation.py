@@ -11,11 +11,11 @@ ever wait on a pipe.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import multiprocessing
 import os
-import resource
 import threading
 from dataclasses import dataclass
 from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from halls.errors import ApplicationError
 from surveys.imports.inspection import Limits
 from surveys.imports.reading import Sheet
+from surveys.reader_boot import read_in_child
 
 logger = logging.getLogger(__name__)
 
@@ -114,35 +115,6 @@ def _forkserver():
         return _context
 
 
-def _peak_rss() -> int:
-    # ru_maxrss is in kibibytes on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def _child(connection, *, name: str, data: bytes, sheet_name: str, limits: Limits, language: str, memory: int):
-    """The child's whole life: cap its memory, read, send one message, exit."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    # A core dump of an aborted reader is of no use and fills the disk.
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    from surveys.reader_boot import django_ready
-
-    django_ready()
-    from django.utils import translation
-
-    from surveys.imports.reading import sheet_read
-
-    with translation.override(language):
-        try:
-            sheet = sheet_read(name=name, data=data, sheet_name=sheet_name, limits=limits)
-        except ApplicationError as exc:
-            connection.send(("refused", exc.message, _peak_rss()))
-            return
-        except MemoryError:
-            connection.send(("memory", "", _peak_rss()))
-            return
-    connection.send(("ok", sheet, _peak_rss()))
-
-
 def _refused_crash() -> ReadRefused:
     return ReadRefused(
         _("读取文件时读取程序异常退出，文件可能已损坏或经过特殊构造，已拒绝；请用 Excel 重新保存后再导入")
@@ -168,13 +140,14 @@ def sheet_read_isolated(
     """Read the file in a capped child process; a refusal, and every failure of the child, is a ReadRefused."""
     receiver, sender = _forkserver().Pipe(duplex=False)
     process = _Process(
-        target=_child,
+        target=read_in_child,
         args=(sender,),
+        # Plain values only: they are unpickled before the child has set Django up.
         kwargs={
             "name": name,
             "data": data,
             "sheet_name": sheet_name,
-            "limits": limits,
+            "limits": dataclasses.asdict(limits),
             "language": language,
             "memory": isolation.memory_bytes,
         },
