@@ -16,6 +16,7 @@ import io
 import logging
 import multiprocessing
 import os
+import pickle
 import threading
 from dataclasses import dataclass
 from multiprocessing import context, forkserver, popen_forkserver, reduction, spawn, util
@@ -164,8 +165,8 @@ def sheet_read_isolated(
             raise _refused_crash()
         try:
             status, payload, peak = receiver.recv()
-        except (EOFError, OSError) as exc:
-            # The child died before it could answer: an abort, a segfault, the kernel's OOM killer.
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            # The child died before (or while) it answered: an abort, a segfault, the kernel's OOM killer.
             process.join(5)
             logger.warning("import_read_child_died exitcode=%s", process.exitcode)
             raise _refused_crash() from exc
