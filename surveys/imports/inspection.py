@@ -57,6 +57,8 @@ class Limits:
     max_columns: int
     max_uncompressed: int
     max_entries: int = 1000
+    # A header row without all of these is wrong whatever follows: the reading stops at row 1.
+    required_headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -50,12 +50,13 @@ def _max_bytes() -> int:
     return settings.HALLQ_IMPORT_MAX_BYTES
 
 
-def limits_for(*, columns: int) -> Limits:
+def limits_for(*, columns: int, required_headers: tuple[str, ...] = ()) -> Limits:
     """The limits of an import whose template has ``columns`` columns (see the settings they come from)."""
     return Limits(
         max_rows=settings.HALLQ_IMPORT_MAX_ROWS,
         max_columns=columns + settings.HALLQ_IMPORT_EXTRA_COLUMNS,
         max_uncompressed=settings.HALLQ_IMPORT_MAX_UNCOMPRESSED_BYTES,
+        required_headers=required_headers,
     )
 
 
@@ -124,6 +125,9 @@ def _rows_to_sheet(raw_rows, limits: Limits) -> Sheet:
             header = [str(cell).strip() for cell in cells]
             if not any(header):
                 raise ApplicationError(_("第 1 行应为表头，但它是空的"))
+            if not set(limits.required_headers) <= set(header):
+                # The importer names the missing columns from the header alone; the rows would be read for nothing.
+                return Sheet(header=header, rows=[])
             continue
         rows.append((number, cells))
     if header is None:

@@ -43,7 +43,10 @@ TASK_DIED_MESSAGE = gettext_noop("导入任务在完成前中断（工作进程�
 
 def import_limits(importer) -> Limits:
     """The row, column and size limits of an import of this kind (settings, plus the template's width)."""
-    return limits_for(columns=len(importer.template_columns()))
+    return limits_for(
+        columns=len(importer.template_columns()),
+        required_headers=tuple(column.header for column in importer.columns if column.required),
+    )
 
 
 def _isolation() -> Isolation:

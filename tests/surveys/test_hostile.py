@@ -119,6 +119,15 @@ def test_a_file_over_the_row_limit_is_refused_before_any_row_is_checked(world, r
     assert batch.errors == [] and Complaint.objects.count() == 0
 
 
+def test_a_csv_with_a_wrong_header_is_refused_for_its_header_without_reading_its_rows(world, run_import, settings):
+    settings.HALLQ_IMPORT_MAX_ROWS = 10
+    rows = [["单号", *COMPLAINT_HEADER[1:]]] + [complaint_row(world.hall_a1.code, n) for n in range(30)]
+    batch = run_import(ImportKind.COMPLAINTS, "c.csv", csv_bytes(rows))
+    assert batch.state == ImportState.REJECTED
+    assert {error["row"] for error in batch.errors} == {1}  # the header alone; not "too many rows"
+    assert {error["column"] for error in batch.errors} == {"单号", "投诉单号"}
+
+
 def test_a_file_at_the_row_limit_is_imported(world, run_import, settings):
     settings.HALLQ_IMPORT_MAX_ROWS = 10
     rows = [COMPLAINT_HEADER] + [complaint_row(world.hall_a1.code, n) for n in range(10)]
