@@ -40,4 +40,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Every 10 minutes: an import batch still running past its task's hard time limit (30 min) was left by
+    # a task that died without a redelivery; it is marked failed so the file can be uploaded again.
+    "imports-sweep": {
+        "task": "surveys.import_batches_sweep",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 9 * 60},
+    },
 }

@@ -5,12 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
 
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{1,2})$")
 MIN_YEAR, MAX_YEAR = 1900, 2999
+# No evidence, grading or bonus exists for a month that has not begun.
+FUTURE_MONTH = gettext_noop("{month} 尚未开始：不能录入或处理未来月份的数据")
 
 
 def month_start(day: dt.date | dt.datetime) -> dt.date:
@@ -37,3 +41,15 @@ def month_add(month: dt.date, months: int) -> dt.date:
 
 def month_label(month: dt.date) -> str:
     return f"{month:%Y-%m}"
+
+
+def month_current() -> dt.date:
+    """The month of today (Asia/Shanghai): begun, not finished."""
+    return month_start(timezone.localdate())
+
+
+def month_not_future(month: dt.date) -> dt.date:
+    """``month`` itself, or an ApplicationError when it has not begun yet."""
+    if month > month_current():
+        raise ApplicationError(_(FUTURE_MONTH).format(month=month_label(month)))
+    return month

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from halls.models import MarketingUnit
+from halls.months import FUTURE_MONTH, month_current
 from incentives.selectors import month_is_frozen
 from incentives.services import POOL_FROZEN, bonus_pools_import
 from surveys.imports import cells
@@ -45,7 +46,9 @@ class BonusPoolImporter(Importer):
         month = row.get("month", cells.month)
         unit_id = self._unit_id(row)
         amount = row.get("amount", cells.decimal, low=Decimal("0"), high=MAX_AMOUNT, places=2)
-        if month is not None and self._month_is_frozen(month):
+        if month is not None and month > month_current():
+            row.error("month", _(FUTURE_MONTH).format(month=f"{month:%Y-%m}"))
+        elif month is not None and self._month_is_frozen(month):
             row.error("month", _(POOL_FROZEN).format(month=f"{month:%Y-%m}"))
         if not row.ok:
             return None

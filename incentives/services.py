@@ -34,7 +34,7 @@ from halls.bulk import rows_insert
 from halls.errors import ApplicationError
 from halls.jobs import enqueue
 from halls.models import Hall, MarketingUnit
-from halls.months import month_label, month_start
+from halls.months import FUTURE_MONTH, month_current, month_label, month_start
 from incentives.allocation import CENT, NothingToSplitBy, split_by_weight
 from incentives.models import (
     BonusPool,
@@ -90,8 +90,11 @@ def _months_lock(months) -> None:
 
 @transaction.atomic
 def bonus_pool_set(*, unit: MarketingUnit, month: dt.date, amount: Decimal, user=None) -> BonusPool:
-    """Set a unit's pool for a month; refused once the month's split is approved."""
+    """Set a unit's pool for a month; refused for a month not begun, and once the month's split is approved."""
     month = month_start(month)
+    if month > month_current():
+        message = _(FUTURE_MONTH).format(month=f"{month:%Y-%m}")
+        raise ApplicationError(message, field_errors={"month": [message]})
     if amount is None or amount < 0 or amount != amount.quantize(CENT):
         raise ApplicationError(_(BAD_AMOUNT), field_errors={"amount": [_(BAD_AMOUNT)]})
     _months_lock([month])

@@ -6,9 +6,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from halls.forms import MonthField
+from halls.months import FUTURE_MONTH, month_current, month_label
 from inspections.models import IndicatorScheme, SchemeState
 from scoring.models import GradingPolicy, PolicyState
 from scoring.services.policy import POLICY_FIELDS, policy_validate
+
+CURRENT_MONTH_PARTIAL = _(
+    "{month} 是当前月份，尚未结束，数据不完整：评定结果只反映截至今天的数据。确认要评定请勾选上面的确认框"
+)
 
 
 class GradingPolicyForm(forms.ModelForm):
@@ -36,6 +41,22 @@ class PolicyDraftForm(forms.Form):
 class GradingStartForm(forms.Form):
     month = MonthField(label=_("评定月份"))
     reason = forms.CharField(label=_("重评原因"), max_length=500, required=False, help_text=_("已发布月份重评时必填"))
+    partial = forms.BooleanField(
+        label=_("确认评定当月：本月尚未结束，数据不完整"),
+        required=False,
+        help_text=_("评定当前月份时必须勾选；结果只反映截至今天已录入的数据"),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        month = cleaned.get("month")
+        if month is None:
+            return cleaned
+        if month > month_current():
+            self.add_error("month", _(FUTURE_MONTH).format(month=month_label(month)))
+        elif month == month_current() and not cleaned.get("partial"):
+            self.add_error("partial", CURRENT_MONTH_PARTIAL.format(month=month_label(month)))
+        return cleaned
 
 
 class WhatIfForm(forms.Form):

@@ -49,7 +49,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+    # One connection per request, closed when it ends: the development server starts a thread per request,
+    # and a kept-alive connection (CONN_MAX_AGE > 0) outlives its thread until PostgreSQL runs out of slots.
+    # Production (gunicorn's fixed threads) keeps them; see config/settings/production.py.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # A database host that drops packets fails a request (and the health check) in seconds, not minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
@@ -281,6 +284,17 @@ LOGGING = {
 # --- Product --------------------------------------------------------------------------------
 HALLQ_PHOTO_MAX_BYTES = env.int("HALLQ_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
 HALLQ_IMPORT_MAX_BYTES = env.int("HALLQ_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
+# Limits an uploaded spreadsheet is held to before any reader sees it (surveys.imports.inspection): data rows
+# below the header, columns beyond the template's, and the workbook's real uncompressed size (a 50,000-row
+# visit sheet is about 60 MB of XML).
+HALLQ_IMPORT_MAX_ROWS = env.int("HALLQ_IMPORT_MAX_ROWS", default=200_000)
+HALLQ_IMPORT_EXTRA_COLUMNS = env.int("HALLQ_IMPORT_EXTRA_COLUMNS", default=20)
+HALLQ_IMPORT_MAX_UNCOMPRESSED_BYTES = env.int("HALLQ_IMPORT_MAX_UNCOMPRESSED_BYTES", default=512 * 1024 * 1024)
+# The reader runs in a child process (surveys.imports.isolation) with this address-space cap and time limit.
+HALLQ_IMPORT_READER_MEMORY_MB = env.int("HALLQ_IMPORT_READER_MEMORY_MB", default=3072)
+HALLQ_IMPORT_READER_SECONDS = env.int("HALLQ_IMPORT_READER_SECONDS", default=300)
+# Row errors kept on a rejected batch (shown and in its CSV); the rest are counted, not stored.
+HALLQ_IMPORT_MAX_ERRORS = env.int("HALLQ_IMPORT_MAX_ERRORS", default=500)
 # Seconds a web request waits for the broker when it starts a job, and the health endpoint when it pings it.
 HALLQ_ENQUEUE_CONNECT_TIMEOUT = env.float("HALLQ_ENQUEUE_CONNECT_TIMEOUT", default=3.0)
 HALLQ_HEALTH_BROKER_TIMEOUT = env.float("HALLQ_HEALTH_BROKER_TIMEOUT", default=2.0)

@@ -21,3 +21,10 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = envbool("DJANGO_SECURE_HSTS_PRELOAD", True)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+
+# --- Database connections -------------------------------------------------------------------
+# gunicorn's gthread workers reuse a fixed set of threads, so kept-alive connections stay bounded: at most
+# workers x threads per web machine (5 x 4 = 20 with the documented command) plus one per Celery worker
+# process; keep the sum below PostgreSQL's max_connections. DATABASE_CONN_MAX_AGE=0 closes them instead.
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)  # noqa: F405

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_noop
 from halls.bulk import cents_text, frame_insert
 from halls.db import connection_reset_if_broken, reads_side_by_side
 from halls.errors import ApplicationError
-from halls.months import month_add, month_label, month_start
+from halls.months import month_add, month_label, month_not_future, month_start
 from inspections.models import IndicatorScheme, SchemeState
 from inspections.selectors import scheme_in_force
 from scoring.models import (
@@ -67,7 +67,7 @@ def grading_run_start(
     Re-running a month whose latest revision is a draft (or failed) reuses that revision; a published
     month gets a new revision, and needs a reason. A what-if run replaces the month's earlier what-if.
     """
-    month = month_start(month)
+    month = month_not_future(month_start(month))
     label = month_label(month)
     reason = reason.strip()
     if what_if and policy is None and scheme is None:

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from halls.models import Hall
 from halls.month_state import month_is_published
+from halls.months import FUTURE_MONTH, month_start
 from surveys.imports import cells
 from surveys.imports.reading import Cell, Sheet
 
@@ -74,10 +76,32 @@ class Row:
             return None
 
 
+class RowErrors(list):
+    """The errors of a file: the first ``cap`` kept, the rest only counted (a file of a million bad rows
+    must not become a million stored errors). ``bad_rows`` counts every row with an error."""
+
+    def __init__(self, cap: int | None = None):
+        super().__init__()
+        self.cap = cap
+        self.dropped = 0
+        self._rows: set[int] = set()
+
+    def append(self, error: RowError) -> None:
+        self._rows.add(error.row)
+        if self.cap is not None and len(self) >= self.cap:
+            self.dropped += 1
+        else:
+            super().append(error)
+
+    @property
+    def bad_rows(self) -> int:
+        return len(self._rows)
+
+
 @dataclass
 class Outcome:
     records: list[Record] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: RowErrors = field(default_factory=RowErrors)
     skipped: int = 0
 
 
@@ -168,10 +192,16 @@ class Importer:
 
 
 def sheet_validate(
-    importer: Importer, sheet: Sheet, *, progress: Callable[[int], None] | None = None, every: int = 2000
+    importer: Importer,
+    sheet: Sheet,
+    *,
+    progress: Callable[[int], None] | None = None,
+    every: int = 2000,
+    max_errors: int | None = None,
 ) -> Outcome:
-    """Every row through the importer; then keys inside the file, published months, existing keys."""
-    outcome = Outcome()
+    """Every row through the importer; then keys inside the file, future and published months, existing keys."""
+    outcome = Outcome(errors=RowErrors(max_errors))
+    current = month_start(timezone.localdate())
     positions = importer.bind_header(sheet.header, outcome.errors)
     if outcome.errors:
         return outcome
@@ -194,7 +224,9 @@ def sheet_validate(
                 outcome.errors.append(RowError(number, importer.key_column(), _("与第 %(row)s 行重复") % {"row": seen}))
             else:
                 first_row[record.key] = number
-                if record.month is not None and importer.month_is_published(record.month):
+                if record.month is not None and record.month > current:
+                    outcome.errors.append(RowError(number, "", _(FUTURE_MONTH).format(month=f"{record.month:%Y-%m}")))
+                elif record.month is not None and importer.month_is_published(record.month):
                     outcome.errors.append(
                         RowError(
                             number,

@@ -1,9 +1,11 @@
 """Reading an uploaded spreadsheet safely into rows of plain values.
 
 The checks come before any parser sees the bytes: the size limit, the magic bytes (an .xlsx is a zip;
-an old .xls or a picture renamed .xlsx is refused), and for a zip the declared uncompressed size and
-entry count (zip bombs). Cells come back as stripped strings, except Excel date cells (``date`` or
-``datetime``) and formula cells (:class:`Formula`), which the importers report rather than trust.
+an old .xls or a picture renamed .xlsx is refused), and for a workbook its parts, streamed and measured
+(``surveys.imports.inspection``): real uncompressed size, damage, the sheet to read, its rows and columns.
+A CSV is held to the same row and column limits while it is read. Cells come back as stripped strings,
+except Excel date cells (``date`` or ``datetime``) and formula cells (:class:`Formula`), which the
+importers report rather than trust.
 """
 
 from __future__ import annotations
@@ -11,22 +13,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
-import zipfile
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
+from surveys.imports.inspection import Limits, too_many_columns, too_many_rows, workbook_inspect
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
-# A 50,000-row visit sheet is about 60 MB of XML; anything far beyond is not a sheet we asked for.
-MAX_UNCOMPRESSED_BYTES = 20 * 50 * 1024 * 1024
-MAX_ZIP_ENTRIES = 1000
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
-_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 
 
 @dataclass(frozen=True)
@@ -53,8 +50,14 @@ def _max_bytes() -> int:
     return settings.HALLQ_IMPORT_MAX_BYTES
 
 
-def _max_uncompressed() -> int:
-    return getattr(settings, "HALLQ_IMPORT_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES)
+def limits_for(*, columns: int, required_headers: tuple[str, ...] = ()) -> Limits:
+    """The limits of an import whose template has ``columns`` columns (see the settings they come from)."""
+    return Limits(
+        max_rows=settings.HALLQ_IMPORT_MAX_ROWS,
+        max_columns=columns + settings.HALLQ_IMPORT_EXTRA_COLUMNS,
+        max_uncompressed=settings.HALLQ_IMPORT_MAX_UNCOMPRESSED_BYTES,
+        required_headers=required_headers,
+    )
 
 
 def file_check(*, name: str, size: int, head: bytes) -> str:
@@ -80,27 +83,6 @@ def file_check(*, name: str, size: int, head: bytes) -> str:
     raise ApplicationError(_("只能导入 .xlsx 或 .csv 文件"))
 
 
-def zip_check(data: bytes) -> None:
-    """Look at the zip's directory before decompressing anything."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
-        raise ApplicationError(_("文件已损坏，无法作为 Excel 工作簿打开")) from exc
-    with archive:
-        entries = archive.infolist()
-        if len(entries) > MAX_ZIP_ENTRIES:
-            raise ApplicationError(_("工作簿内部文件数异常（%(count)s 个），已拒绝") % {"count": len(entries)})
-        declared = sum(entry.file_size for entry in entries)
-        if declared > _max_uncompressed():
-            raise ApplicationError(
-                _("工作簿解压后大小异常（%(size)s MB），疑似压缩炸弹，已拒绝")
-                % {"size": f"{declared / 1024 / 1024:.0f}"}
-            )
-        names = {entry.filename for entry in entries}
-        if "xl/workbook.xml" not in names:
-            raise ApplicationError(_("文件扩展名是 .xlsx，但内容不是 Excel 工作簿，请检查文件"))
-
-
 def _text(value) -> Cell:
     """A cell as the importers see it: text stays text, numbers become their shortest text."""
     if type(value) is str:
@@ -124,39 +106,28 @@ def _text(value) -> Cell:
     return str(value).strip()
 
 
-def _has_formulas(data: bytes) -> bool:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for entry in archive.infolist():
-            if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
-                with archive.open(entry) as stream:
-                    tail = b""
-                    while chunk := stream.read(1 << 20):
-                        if _FORMULA_TAG.search(tail + chunk):
-                            return True
-                        tail = chunk[-8:]
-    return False
-
-
-def _pick_sheet(names: list[str], wanted: str) -> str:
-    if wanted in names:
-        return wanted
-    if len(names) == 1:
-        return names[0]
-    raise ApplicationError(
-        _("找不到工作表「%(wanted)s」；文件中的工作表：%(names)s") % {"wanted": wanted, "names": _("、").join(names)}
-    )
-
-
-def _rows_to_sheet(raw_rows) -> Sheet:
+def _rows_to_sheet(raw_rows, limits: Limits) -> Sheet:
+    """Rows of raw values into a :class:`Sheet`, refusing (before keeping more) a row or column past the limits."""
     iterator = iter(raw_rows)
     header: list[str] | None = None
     rows: list[tuple[int, list[Cell]]] = []
     for number, raw in enumerate(iterator, start=1):
+        if number - 1 > limits.max_rows:
+            raise too_many_rows(number - 1, limits)
+        if len(raw) > limits.max_columns:
+            # A reader pads rows to the sheet's width; only a cell with a value makes a row too wide.
+            width = max((index + 1 for index, value in enumerate(raw) if value not in (None, "")), default=0)
+            if width > limits.max_columns:
+                raise too_many_columns(width, limits)
+            raw = raw[: limits.max_columns]
         cells = [_text(value) for value in raw]
         if header is None:
             header = [str(cell).strip() for cell in cells]
             if not any(header):
                 raise ApplicationError(_("第 1 行应为表头，但它是空的"))
+            if not set(limits.required_headers) <= set(header):
+                # The importer names the missing columns from the header alone; the rows would be read for nothing.
+                return Sheet(header=header, rows=[])
             continue
         rows.append((number, cells))
     if header is None:
@@ -167,19 +138,18 @@ def _rows_to_sheet(raw_rows) -> Sheet:
     return Sheet(header=header, rows=rows)
 
 
-def _read_xlsx_calamine(data: bytes, wanted: str) -> Sheet:
+def _read_xlsx_calamine(data: bytes, name: str, limits: Limits) -> Sheet:
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_name(name)
     except Exception as exc:  # calamine raises its own error classes for every kind of damage
         raise ApplicationError(_("文件已损坏，无法作为 Excel 工作簿打开")) from exc
-    name = _pick_sheet(list(workbook.sheet_names), wanted)
-    sheet = workbook.get_sheet_by_name(name)
-    return _rows_to_sheet(sheet.iter_rows())
+    return _rows_to_sheet(sheet.iter_rows(), limits)
 
 
-def _read_xlsx_openpyxl(data: bytes, wanted: str) -> Sheet:
+def _read_xlsx_openpyxl(data: bytes, name: str, limits: Limits) -> Sheet:
     """Slower, but sees formulas as formulas (calamine only gives their cached results)."""
     from openpyxl import load_workbook
 
@@ -188,7 +158,7 @@ def _read_xlsx_openpyxl(data: bytes, wanted: str) -> Sheet:
     except Exception as exc:
         raise ApplicationError(_("文件已损坏，无法作为 Excel 工作簿打开")) from exc
     try:
-        worksheet = workbook[_pick_sheet(workbook.sheetnames, wanted)]
+        worksheet = workbook[name]
 
         def values():
             for row in worksheet.iter_rows():
@@ -200,7 +170,7 @@ def _read_xlsx_openpyxl(data: bytes, wanted: str) -> Sheet:
                         out.append(cell.value)
                 yield out
 
-        return _rows_to_sheet(values())
+        return _rows_to_sheet(values(), limits)
     finally:
         workbook.close()
 
@@ -214,15 +184,14 @@ def _decode_csv(data: bytes) -> str:
     raise ApplicationError(_("无法识别 CSV 文件的编码，请保存为 UTF-8 或 GBK 编码"))
 
 
-def _read_csv(data: bytes) -> Sheet:
+def _read_csv(data: bytes, limits: Limits) -> Sheet:
     text = _decode_csv(data)
     if "\x00" in text:
         raise ApplicationError(_("文件扩展名是 .csv，但内容不是文本，请检查文件"))
     try:
-        raw_rows = list(csv.reader(io.StringIO(text, newline="")))
+        sheet = _rows_to_sheet(csv.reader(io.StringIO(text, newline="")), limits)
     except csv.Error as exc:
         raise ApplicationError(_("CSV 格式错误：%(error)s") % {"error": exc}) from exc
-    sheet = _rows_to_sheet(raw_rows)
     # A cell typed "=1+1" in a CSV is a formula to Excel; refuse it the same way.
     for _number, cells in sheet.rows:
         for index, cell in enumerate(cells):
@@ -231,12 +200,14 @@ def _read_csv(data: bytes) -> Sheet:
     return sheet
 
 
-def sheet_read(*, name: str, data: bytes, sheet_name: str) -> Sheet:
-    """Check ``data`` and read it into a :class:`Sheet`; every refusal is an ApplicationError."""
+def sheet_read(*, name: str, data: bytes, sheet_name: str, limits: Limits) -> Sheet:
+    """Check ``data`` and read it into a :class:`Sheet`; every refusal is an ApplicationError.
+
+    Run it where a reader's crash cannot take a server process with it (``surveys.imports.isolation``)."""
     kind = file_check(name=name, size=len(data), head=data[:16])
     if kind == "csv":
-        return _read_csv(data)
-    zip_check(data)
-    if _has_formulas(data):
-        return _read_xlsx_openpyxl(data, sheet_name)
-    return _read_xlsx_calamine(data, sheet_name)
+        return _read_csv(data, limits)
+    shape = workbook_inspect(data, sheet_name=sheet_name, limits=limits)
+    if shape.has_formulas:
+        return _read_xlsx_openpyxl(data, shape.sheet, limits)
+    return _read_xlsx_calamine(data, shape.sheet, limits)

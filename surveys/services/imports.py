@@ -13,7 +13,6 @@ import time
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -25,7 +24,9 @@ from halls.month_state import month_is_published
 from halls.spreadsheets import text_safe
 from surveys.imports import importer_for
 from surveys.imports.framework import sheet_validate
-from surveys.imports.reading import file_check, sheet_read, zip_check
+from surveys.imports.inspection import Limits, workbook_inspect
+from surveys.imports.isolation import Isolation, sheet_read_isolated
+from surveys.imports.reading import file_check, limits_for
 from surveys.models import ImportBatch, ImportKind, ImportState, SurveyDefinition
 
 logger = logging.getLogger(__name__)
@@ -36,6 +37,23 @@ STALE_AFTER_SECONDS = 31 * 60
 CONFLICT_MESSAGE = gettext_noop("与同时进行的另一次导入冲突，未导入任何数据，请重新导入")
 # The insert's connection died (server restarted, backend terminated, network cut) or the database failed it.
 DATABASE_LOST_MESSAGE = gettext_noop("写入数据库时数据库连接中断或出错，未导入任何数据，请重新导入")
+# The task that ran the batch died (its worker process was killed, lost or ran out of time) before it finished.
+TASK_DIED_MESSAGE = gettext_noop("导入任务在完成前中断（工作进程被终止、丢失或超时），未导入任何数据；请重新上传文件")
+
+
+def import_limits(importer) -> Limits:
+    """The row, column and size limits of an import of this kind (settings, plus the template's width)."""
+    return limits_for(
+        columns=len(importer.template_columns()),
+        required_headers=tuple(column.header for column in importer.columns if column.required),
+    )
+
+
+def _isolation() -> Isolation:
+    return Isolation(
+        memory_bytes=settings.HALLQ_IMPORT_READER_MEMORY_MB * 1024 * 1024,
+        seconds=settings.HALLQ_IMPORT_READER_SECONDS,
+    )
 
 
 def _params_check(kind: str, params: dict) -> dict:
@@ -78,7 +96,9 @@ def import_batch_create(*, kind: str, upload, user, params: dict | None = None) 
     upload.seek(0)
     data = upload.read()
     if head.startswith(b"PK"):
-        zip_check(data)
+        # The container only (entries, real streamed sizes, damage): pure Python over bounded buffers, safe
+        # in the web process. The sheet itself is inspected and read by the task, in a child process.
+        workbook_inspect(data, sheet_name=None, limits=import_limits(importer_for(kind, params=params)))
     batch = ImportBatch(
         kind=kind,
         uploaded_by=user,
@@ -96,26 +116,28 @@ def _finish(batch_id: int, **fields) -> None:
     ImportBatch.objects.filter(pk=batch_id).update(finished_at=timezone.now(), **fields)
 
 
-def import_batch_run(*, batch_id: int) -> None:
+def import_batch_run(*, batch_id: int, redelivered: bool = False) -> None:
     """Run the batch in the language its uploader used (see :func:`_import_batch_run`)."""
     language = ImportBatch.objects.filter(pk=batch_id).values_list("params__language", flat=True).first()
     with translation.override(language or settings.LANGUAGE_CODE):
-        _import_batch_run(batch_id=batch_id)
+        _import_batch_run(batch_id=batch_id, redelivered=redelivered)
 
 
-def _import_batch_run(*, batch_id: int) -> None:
+def _import_batch_run(*, batch_id: int, redelivered: bool) -> None:
     """Validate every row; when none is wrong insert all in one transaction, else insert nothing.
 
-    Safe to run twice: only a pending (or stale running) batch is claimed. Progress is written in its own short updates
-    (autocommit), outside the insert transaction, so the page sees it while the task works.
+    Safe to run twice: only a pending batch is claimed; a running one met again was left by a dead task.
+    Progress is written in its own short updates (autocommit), outside the insert transaction, so the page
+    sees it while the task works.
     """
-    # A batch still "running" long after any task could (its worker was killed, the task redelivered) is
-    # claimed again: nothing of it was committed, since the insert is one transaction.
-    stale = timezone.now() - dt.timedelta(seconds=STALE_AFTER_SECONDS)
-    claimed = (
-        ImportBatch.objects.filter(pk=batch_id)
-        .filter(Q(state=ImportState.PENDING) | Q(state=ImportState.RUNNING, started_at__lt=stale))
-        .update(state=ImportState.RUNNING, message=_("读取文件"), started_at=timezone.now(), rows_processed=0)
+    # A batch still "running" when its task's message is redelivered was left by a task that died (its
+    # worker process killed or lost; the broker hands the unacknowledged message out again): nothing of it
+    # was committed, since the insert is one transaction. It is marked failed, not run again, so a file
+    # that kills its reader cannot loop. A first delivery meeting a running batch leaves it to its task.
+    if redelivered and _died_batch_fail(batch_id=batch_id):
+        return
+    claimed = ImportBatch.objects.filter(pk=batch_id, state=ImportState.PENDING).update(
+        state=ImportState.RUNNING, message=_("读取文件"), started_at=timezone.now(), rows_processed=0
     )
     if not claimed:
         logger.info("import_batch_skipped batch=%s (not pending)", batch_id)
@@ -126,10 +148,20 @@ def _import_batch_run(*, batch_id: int) -> None:
         importer = importer_for(batch.kind, params=batch.params)
         with batch.file.open("rb") as stream:
             data = stream.read()
-        sheet = sheet_read(name=batch.file_name, data=data, sheet_name=importer.sheet_name)
+        read = sheet_read_isolated(
+            name=batch.file_name,
+            data=data,
+            sheet_name=importer.sheet_name,
+            limits=import_limits(importer),
+            isolation=_isolation(),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+        )
     except ApplicationError as exc:
         _finish(batch_id, state=ImportState.REJECTED, message=exc.message[:500], errors=[])
         return
+    sheet = read.sheet
+    logger.info("import_batch_read batch=%s rows=%s reader_peak_mb=%.0f", batch_id, len(sheet.rows),
+                read.peak_rss_bytes / 1024 / 1024)  # fmt: skip
 
     read_s = time.perf_counter() - clock
     total = len(sheet.rows)
@@ -138,15 +170,22 @@ def _import_batch_run(*, batch_id: int) -> None:
     def progress(done: int) -> None:
         ImportBatch.objects.filter(pk=batch_id).update(rows_processed=done)
 
-    outcome = sheet_validate(importer, sheet, progress=progress, every=PROGRESS_EVERY)
+    outcome = sheet_validate(
+        importer, sheet, progress=progress, every=PROGRESS_EVERY, max_errors=settings.HALLQ_IMPORT_MAX_ERRORS
+    )
     if outcome.errors:
-        bad_rows = len({error.row for error in outcome.errors})
+        message = _("%(count)s 行有错误，未导入任何数据") % {"count": outcome.errors.bad_rows}
+        if outcome.errors.dropped:
+            message += _("；列出前 %(shown)s 条错误，其余 %(rest)s 条未列出") % {
+                "shown": len(outcome.errors),
+                "rest": outcome.errors.dropped,
+            }
         _finish(
             batch_id,
             state=ImportState.REJECTED,
             rows_processed=total,
             errors=[error.as_dict() for error in outcome.errors],
-            message=_("%(count)s 行有错误，未导入任何数据") % {"count": bad_rows},
+            message=message,
         )
         logger.info("import_batch_rejected batch=%s errors=%s", batch_id, len(outcome.errors))
         return
@@ -213,6 +252,47 @@ def import_batch_fail(*, batch_id: int, message: str) -> None:
     ImportBatch.objects.filter(pk=batch_id, state__in=[ImportState.PENDING, ImportState.RUNNING]).update(
         state=ImportState.FAILED, message=text[:500], finished_at=timezone.now()
     )
+
+
+def _died_batch_fail(*, batch_id: int) -> bool:
+    """Mark the batch failed if a task already claimed it and died; True when it did."""
+    language = ImportBatch.objects.filter(pk=batch_id).values_list("params__language", flat=True).first()
+    with translation.override(language or settings.LANGUAGE_CODE):
+        text = _(TASK_DIED_MESSAGE)
+    failed = ImportBatch.objects.filter(pk=batch_id, state=ImportState.RUNNING).update(
+        state=ImportState.FAILED, message=text, finished_at=timezone.now()
+    )
+    if failed:
+        logger.warning("import_batch_task_died batch=%s (redelivered while running)", batch_id)
+    return bool(failed)
+
+
+def import_batches_sweep(*, now: dt.datetime | None = None) -> int:
+    """Mark failed every batch still running long after its task's hard time limit; return how many.
+
+    The periodic sweep (beat entry ``imports-sweep``) for tasks that died and were not redelivered.
+    """
+    now = now or timezone.now()
+    stale = ImportBatch.objects.filter(
+        state=ImportState.RUNNING, started_at__lt=now - dt.timedelta(seconds=STALE_AFTER_SECONDS)
+    )
+    count = 0
+    for language, ids in _ids_by_language(stale):
+        with translation.override(language):
+            text = _(TASK_DIED_MESSAGE)
+        count += ImportBatch.objects.filter(pk__in=ids, state=ImportState.RUNNING).update(
+            state=ImportState.FAILED, message=text, finished_at=now
+        )
+    if count:
+        logger.warning("import_batches_swept count=%s", count)
+    return count
+
+
+def _ids_by_language(batches) -> list[tuple[str, list[int]]]:
+    by_language: dict[str, list[int]] = {}
+    for pk, language in batches.values_list("pk", "params__language"):
+        by_language.setdefault(language or settings.LANGUAGE_CODE, []).append(pk)
+    return sorted(by_language.items())
 
 
 TEMPLATE_EXAMPLE_SHEET = "填写示例"

@@ -16,6 +16,7 @@ EXPECTED_TASKS = {
     "scoring.grade_chunks_finish",
     "incentives.split_bonus",
     "surveys.import_batch_run",
+    "surveys.import_batches_sweep",
 }
 
 

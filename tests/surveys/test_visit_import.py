@@ -234,12 +234,14 @@ def test_a_write_that_fails_half_way_leaves_nothing_behind(setup, run_import, mo
     assert InspectionItem.objects.count() == 5
 
 
-def test_a_batch_left_running_by_a_killed_worker_is_run_again_but_a_live_one_is_not(setup, world):
+def test_a_batch_left_running_by_a_killed_worker_is_marked_failed_on_redelivery_but_a_live_one_is_left_alone(
+    setup, world
+):
     from django.core.files.base import ContentFile
     from django.utils import timezone
 
     from surveys.models import ImportBatch
-    from surveys.services.imports import STALE_AFTER_SECONDS, import_batch_run
+    from surveys.services.imports import import_batch_run
 
     data = xlsx_bytes([HEADER, visit_row(setup.hall_a1.code, "MV-1")])
     batch = ImportBatch(
@@ -248,16 +250,14 @@ def test_a_batch_left_running_by_a_killed_worker_is_run_again_but_a_live_one_is_
     batch.file.save("v.xlsx", ContentFile(data), save=False)
     batch.started_at = timezone.now() - dt.timedelta(seconds=60)
     batch.save()
-    import_batch_run(batch_id=batch.pk)  # another task is still on it
+    import_batch_run(batch_id=batch.pk)  # a second message while its task is still on it
     batch.refresh_from_db()
     assert batch.state == ImportState.RUNNING and Inspection.objects.count() == 0
 
-    ImportBatch.objects.filter(pk=batch.pk).update(
-        started_at=timezone.now() - dt.timedelta(seconds=STALE_AFTER_SECONDS + 1)
-    )
-    import_batch_run(batch_id=batch.pk)
+    import_batch_run(batch_id=batch.pk, redelivered=True)  # the broker gave back the dead task's message
     batch.refresh_from_db()
-    assert batch.state == ImportState.SUCCEEDED and Inspection.objects.count() == 1
+    assert batch.state == ImportState.FAILED and Inspection.objects.count() == 0
+    assert "导入任务在完成前中断" in batch.message
 
 
 def _template_rows(data: bytes, sheet: str) -> list[list]:

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from halls.errors import ApplicationError
-from halls.months import month_parse
+from halls.months import month_current, month_parse
 
 
 class Command(BaseCommand):
@@ -20,13 +20,22 @@ class Command(BaseCommand):
             help="one chunk task per city on the Celery workers, then one ranking step (waits for it)",
         )
         parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait with --distributed")
+        parser.add_argument(
+            "--partial",
+            action="store_true",
+            help="grade the current month, which is not finished: its data are partial (refused without this)",
+        )
 
-    def handle(self, *args, month: str, reason: str, distributed: bool, timeout: float, **options):
+    def handle(self, *args, month: str, reason: str, distributed: bool, timeout: float, partial: bool, **options):
         from scoring.models import GradingRun, RunState
         from scoring.services import grade_month
         from scoring.services.distributed import grade_month_distributed
 
         try:
+            if month_parse(month) == month_current() and not partial:
+                raise CommandError(
+                    f"{month} is the current month, not finished: its data are partial. Add --partial to grade it."
+                )
             if distributed:
                 run = grade_month_distributed(month=month_parse(month), reason=reason)
             else:
