@@ -19,8 +19,17 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
-from halls.models import CityCompany, DistrictCompany, GradingPolicy, Hall, MarketingUnit, PolicyState, Role
-from halls.months import month_start
+from halls.models import (
+    CityCompany,
+    DistrictCompany,
+    GradingPolicy,
+    Hall,
+    MarketingUnit,
+    PolicyState,
+    Role,
+    Staff,
+)
+from halls.months import month_add, month_start
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,14 @@ def district_list(*, user) -> QuerySet[DistrictCompany]:
     if scope.is_hall_manager:
         return qs.filter(halls__pk=scope.hall_id)
     return qs.none()
+
+
+def staff_on_duty(*, hall_id: int, month: dt.date) -> QuerySet[Staff]:
+    """The staff of the hall employed at some time during ``month``: the clerks a finding may name."""
+    first = month_start(month)
+    return Staff.objects.filter(hall_id=hall_id, active_from__lt=month_add(first, 1)).filter(
+        Q(active_to__isnull=True) | Q(active_to__gte=first)
+    )
 
 
 def policy_in_force(*, month: dt.date) -> GradingPolicy:

@@ -63,9 +63,11 @@ class InspectionEntryForm(forms.Form):
     lock_version = forms.IntegerField(widget=forms.HiddenInput)
     note = forms.CharField(label=_("总体说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, indicators: list[Indicator], **kwargs):
+    def __init__(self, *args, indicators: list[Indicator], staff_choices: list[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = indicators
+        # The clerk on duty a finding concerns: any of the hall's staff that month, or nobody.
+        staff_options = [("", _("（未指明营业员）")), *staff_choices]
         for ind in indicators:
             if ind.kind == IndicatorKind.VETO:
                 self.fields[entry_field("veto", ind.pk)] = forms.BooleanField(label=_("触发"), required=False)
@@ -92,6 +94,14 @@ class InspectionEntryForm(forms.Form):
                 widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
             )
             self.fields[entry_field("photos", ind.pk)] = photo_field()
+            self.fields[entry_field("staff", ind.pk)] = forms.TypedChoiceField(
+                label=_("当班营业员"),
+                required=False,
+                choices=staff_options,
+                coerce=int,
+                empty_value=None,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
 
     def entries(self) -> dict[int, ItemEntry]:
         data = self.cleaned_data
@@ -102,6 +112,7 @@ class InspectionEntryForm(forms.Form):
                 vetoed=bool(data.get(entry_field("veto", ind.pk))),
                 note=data.get(entry_field("note", ind.pk)) or "",
                 photos=data.get(entry_field("photos", ind.pk)) or [],
+                staff_id=data.get(entry_field("staff", ind.pk)),
             )
             for ind in self.indicators
         }

@@ -128,7 +128,7 @@ def inspection_rows(*, inspection: Inspection) -> tuple[list[EntryRow], list[Ent
     (scored level-1 rows with their children, special items)."""
     items = {
         item.indicator_id: item
-        for item in InspectionItem.objects.filter(inspection=inspection).select_related("rectification")
+        for item in InspectionItem.objects.filter(inspection=inspection).select_related("rectification", "staff")
     }
     photos: dict[int, list[Photo]] = defaultdict(list)
     for photo in Photo.objects.filter(inspection=inspection).order_by("pk"):

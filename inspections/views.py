@@ -14,7 +14,7 @@ from django.views.generic import DetailView, FormView, ListView, TemplateView
 from halls.errors import ApplicationError
 from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
 from halls.models import Role
-from halls.selectors import hall_get
+from halls.selectors import hall_get, staff_on_duty
 from inspections.forms import (
     AppealDecisionForm,
     AppealForm,
@@ -172,7 +172,12 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
 
     def get_form(self, form_class=None):
         indicators = scheme_leaves(scheme_id=self.inspection.scheme_id, template_id=self.inspection.template_id)
-        return InspectionEntryForm(**self.get_form_kwargs(), indicators=indicators)
+        staff = staff_on_duty(hall_id=self.inspection.hall_id, month=self.inspection.month)
+        return InspectionEntryForm(
+            **self.get_form_kwargs(),
+            indicators=indicators,
+            staff_choices=[(person.pk, str(person)) for person in staff],
+        )
 
     def get_initial(self):
         initial = {"lock_version": self.inspection.lock_version, "note": self.inspection.note}
@@ -186,6 +191,7 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
                     f"na_{pk}": item.not_applicable,
                     f"veto_{pk}": True,
                     f"note_{pk}": item.note,
+                    f"staff_{pk}": item.staff_id,
                 }
             )
         return initial
