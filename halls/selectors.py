@@ -147,6 +147,15 @@ def staff_on_duty(*, hall_id: int, month: dt.date) -> QuerySet[Staff]:
     )
 
 
+def staff_get(*, user, pk: int) -> Staff:
+    """The clerk, or 404 when he does not exist or his hall lies outside the user's scope."""
+    qs = Staff.objects.select_related("hall__district__city", "hall__marketing_unit")
+    try:
+        return scope_for(user).filter(qs, hall_path="hall").get(pk=pk)
+    except Staff.DoesNotExist as exc:
+        raise Http404("No staff member in your scope matches") from exc
+
+
 def policy_in_force(*, month: dt.date) -> GradingPolicy:
     """The grading policy governing ``month``: the latest non-draft one effective by then."""
     policy = (

@@ -11,8 +11,8 @@ The rule, month by month, for every clerk on duty in a hall (employed at some ti
   his hall's marketing unit (ties share a place, as for halls);
 - the bottom-ranked review list holds, in each unit, the places from the bottom that make up the policy's
   ``staff_bottom_share`` (as the hall statuses count places: ⌊size × share / 100⌋, at least one); the
-  month earns a service star when he is in the unit's top ``staff_star_share`` and was named in no finding;
-  in a unit too small to tell the two apart, the top wins.
+  month earns a service star when he is in the unit's top ``staff_star_share``, was named in no finding and
+  has service points recorded for the month; in a unit too small to tell the two apart, the top wins.
 
 One query for the clerks, one for their findings, one for their service points, whatever the number of halls.
 """
@@ -32,6 +32,7 @@ from halls.models import GradingPolicy, MarketingUnit, Staff
 from halls.months import month_add, month_start
 from halls.selectors import Scope, policy_in_force
 from inspections.models import IndicatorKind, InspectionItem, InspectionState
+from scoring.models import GradingRun, RunState
 from scoring.services.compute import share_counts
 from surveys.models import StaffServicePoints
 
@@ -188,7 +189,8 @@ def staff_frame(*, units: list[int], months: list[dt.date]) -> pd.DataFrame:
     n_bottom = share_counts(frame["unit_size"], bottom_share)
     n_star = share_counts(frame["unit_size"], star_share)
     in_top = frame["rank_unit"] <= n_star
-    frame["star"] = in_top & (frame["findings"] == 0)
+    # A month without service points is a month without recorded service: no star, however the ties fall.
+    frame["star"] = in_top & (frame["findings"] == 0) & (frame["service_points"].astype(float) > 0)
     frame["in_bottom"] = (from_bottom <= n_bottom) & ~in_top
     for column in ("rank_hall", "rank_unit", "hall_size", "unit_size"):
         frame[column] = frame[column].astype(int)
@@ -211,12 +213,10 @@ class StaffRow:
 
 def _rows(frame: pd.DataFrame, *, scope: Scope) -> list[StaffRow]:
     """The frame's rows for the clerks of halls in ``scope``, with their staff objects (one query)."""
-    staff = {
-        s.pk: s
-        for s in scope.filter(
-            Staff.objects.filter(pk__in=frame["staff_id"].tolist()).select_related("hall__district"), "hall"
-        )
-    }
+    visible = Staff.objects.filter(pk__in=frame["staff_id"].tolist()).select_related(
+        "hall__district", "hall__marketing_unit"
+    )
+    staff = {s.pk: s for s in scope.filter(visible, "hall")}
     return [
         StaffRow(
             staff=staff[record["staff_id"]],
@@ -251,7 +251,7 @@ def staff_bottom_list(*, scope: Scope, month: dt.date) -> list[StaffRow]:
     """The month's bottom-ranked clerks (末位) of every unit the scope reaches, the rows the scope may see."""
     units = list(units_in_scope(scope=scope).values_list("pk", flat=True))
     frame = staff_frame(units=units, months=[month])
-    return _rows(frame[frame["in_bottom"]], scope=scope)
+    return _rows(frame.loc[frame["in_bottom"].astype(bool)], scope=scope)
 
 
 def staff_months(*, staff: Staff, months: list[dt.date]) -> pd.DataFrame:
@@ -260,10 +260,33 @@ def staff_months(*, staff: Staff, months: list[dt.date]) -> pd.DataFrame:
     return frame[frame["staff_id"] == staff.pk].sort_values("month", ascending=False).reset_index(drop=True)
 
 
-def staff_star_count(*, staff: Staff, year: int, months: list[dt.date] | None = None) -> int:
-    """The service stars of ``year``: the months of that year (up to the last of ``months``, when given) that
-    earned one."""
-    last = max(months) if months else dt.date(year, 12, 1)
-    year_months = [dt.date(year, m, 1) for m in range(1, 13) if dt.date(year, m, 1) <= last]
-    rows = staff_months(staff=staff, months=year_months)
-    return int(rows["star"].sum()) if not rows.empty else 0
+@dataclass(frozen=True)
+class StaffArchive:
+    staff: Staff
+    months: list[dict]  # newest first: the frame's columns for each month he was on duty
+    stars: int  # service stars of the newest month's year, up to that month
+    year: int | None
+    findings: list[InspectionItem]
+
+
+def staff_archive(*, scope: Scope, staff: Staff, today: dt.date) -> StaffArchive:
+    """A clerk's archive over the months the reader may see (``staff_month_choices``): each month's staff score,
+    findings, service points, ranks, bottom-ranking and star; the year's stars; the findings themselves."""
+    months = staff_month_choices(scope=scope, today=today)
+    rows = staff_months(staff=staff, months=months).to_dict("records") if months else []
+    year = rows[0]["month"].year if rows else None
+    stars = sum(1 for row in rows if row["star"] and row["month"].year == year)
+    findings = list(staff_findings(staff_ids=[staff.pk], months=months)) if months else []
+    return StaffArchive(staff=staff, months=rows, stars=stars, year=year, findings=findings)
+
+
+def staff_month_choices(*, scope: Scope, today: dt.date, count: int = 12) -> list[dt.date]:
+    """The months a reader may look at, newest first: hall managers the published ones (as for halls' results),
+    the managers above them the current month and those before it, findings counting as they are entered."""
+    if scope.role is None:
+        return []
+    if scope.is_hall_manager:
+        published = GradingRun.objects.filter(state=RunState.PUBLISHED, is_what_if=False)
+        return list(published.values_list("month", flat=True).distinct().order_by("-month")[:count])
+    current = month_start(today)
+    return [month_add(current, -offset) for offset in range(count)]

@@ -129,6 +129,13 @@ def test_a_star_goes_to_the_units_top_share_without_findings(world):
     assert sorted(name for name, r in rows.items() if r["star"]) == ["e", "f"]
 
 
+def test_no_star_without_service_points_recorded(world):
+    # February: nobody named, no service points: all seven (g left on the 20th) tie at the top, no star.
+    rows = by_name(staff_frame(units=[world.h1.marketing_unit_id], months=[dt.date(2026, 2, 1)]), world)
+    assert {r["rank_unit"] for r in rows.values()} == {1}
+    assert not any(r["star"] for r in rows.values()) and not any(r["in_bottom"] for r in rows.values())
+
+
 def test_a_unit_ranking_shows_each_reader_only_his_halls_clerks(world):
     rows = staff_unit_ranking(scope=scope_for(world.inspector_h2), unit=world.h1.marketing_unit, month=MARCH)
     # D2's manager sees H2's clerks with their places among all six of the unit.
