@@ -88,3 +88,34 @@ def test_the_entry_page_offers_the_halls_clerks_on_duty_to_name(client, world):
     assert "营业员a" in page and "营业员c" in page
     # g left in February, d works in another hall.
     assert "营业员g" not in page and "营业员d" not in page
+
+
+@pytest.fixture
+def march_split(world):
+    """March published with H1 graded A (900 front-desk transactions) and unit U1's pool of 1,500.00 split and
+    approved. H1's clerks have 50 + 40 + 60 = 150 service points."""
+    from django.utils import timezone
+
+    from incentives.models import BonusSplit, SplitState
+    from incentives.services import bonus_pool_set, coefficients_default_load, split_bonus
+    from surveys.models import ServiceVolume
+    from tests.incentives.factories import published_month
+
+    published_month(MARCH, {world.h1: {"grade": "A"}})
+    ServiceVolume.objects.create(hall=world.h1, month=MARCH, front_desk=900)
+    coefficients_default_load()
+    bonus_pool_set(unit=world.h1.marketing_unit, month=MARCH, amount=Decimal("1500.00"))
+    split = split_bonus(month=MARCH)
+    BonusSplit.objects.filter(pk=split.pk).update(state=SplitState.APPROVED, approved_at=timezone.now())
+    return split
+
+
+def test_the_hall_manager_sees_his_clerks_bonus_share_and_the_district_manager_does_not(client, world, march_split):
+    url = reverse("halls:staff_detail", args=[world.staff["a"].pk])
+    client.force_login(hall_manager(world.h1))
+    page = text_of(client.get(url))
+    # H1 is the unit's only hall with a weight: it takes the 1,500.00; a's 50 of 150 points: 500.00, 33 %.
+    assert "500.00" in page and "33%" in page
+    client.force_login(world.inspector_h1)
+    page = text_of(client.get(url))
+    assert "500.00" not in page and "营业员酬金仅总部和本厅店长可见" in page
