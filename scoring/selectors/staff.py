@@ -270,10 +270,14 @@ class StaffArchive:
 
 
 def staff_archive(*, scope: Scope, staff: Staff, today: dt.date) -> StaffArchive:
-    """A clerk's archive over the months the reader may see (``staff_month_choices``): each month's staff score,
-    findings, service points, ranks, bottom-ranking and star; the year's stars; the findings themselves."""
+    """A clerk's archive over the months the reader may see (``staff_month_choices``) in which he has service
+    points or findings: each month's staff score, findings, service points, ranks, bottom-ranking and star; the
+    year's stars; the findings themselves."""
     months = staff_month_choices(scope=scope, today=today)
     rows = staff_months(staff=staff, months=months).to_dict("records") if months else []
+    # A month with neither service points nor a finding recorded for him says nothing about him: not shown
+    # (the newest month always is, as the month in progress).
+    rows = [row for index, row in enumerate(rows) if index == 0 or row["findings"] or row["service_points"]]
     year = rows[0]["month"].year if rows else None
     stars = sum(1 for row in rows if row["star"] and row["month"].year == year)
     findings = list(staff_findings(staff_ids=[staff.pk], months=months)) if months else []

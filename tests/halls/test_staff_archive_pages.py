@@ -119,3 +119,10 @@ def test_the_hall_manager_sees_his_clerks_bonus_share_and_the_district_manager_d
     client.force_login(world.inspector_h1)
     page = text_of(client.get(url))
     assert "500.00" not in page and "营业员酬金仅总部和本厅店长可见" in page
+
+
+def test_months_without_service_points_or_findings_are_left_out_of_the_archive(client, world):
+    client.force_login(hq_user())
+    page = text_of(client.get(reverse("halls:staff_detail", args=[world.staff["a"].pk])))
+    # March has a's finding and points; February and before have nothing recorded for him.
+    assert "2026-03" in page and "2026-02" not in page
