@@ -140,3 +140,20 @@ def test_a_unit_ranking_shows_each_reader_only_his_halls_clerks(world):
     rows = staff_unit_ranking(scope=scope_for(world.inspector_h2), unit=world.h1.marketing_unit, month=MARCH)
     # D2's manager sees H2's clerks with their places among all six of the unit.
     assert [(row.staff.name, row.rank_unit) for row in rows] == [("营业员e", 1), ("营业员f", 2), ("营业员d", 4)]
+
+
+def test_the_staff_shares_are_policy_figures_a_draft_may_change_within_bounds(world):
+    from django.forms.models import model_to_dict
+
+    from scoring.services import policy_draft_create, policy_update
+    from scoring.services.policy import POLICY_FIELDS, policy_validate
+
+    draft = policy_draft_create(based_on=world.policy, effective_from=dt.date(2026, 4, 1), user=None)
+    data = model_to_dict(draft, fields=POLICY_FIELDS)
+    assert "staff_bottom_share" in policy_validate({**data, "staff_bottom_share": Decimal("0")})
+    assert "staff_star_share" in policy_validate({**data, "staff_star_share": Decimal("60")})
+    assert "staff_veto_penalty" in policy_validate({**data, "staff_veto_penalty": Decimal("120")})
+    saved = policy_update(
+        policy=draft, data={**data, "staff_bottom_share": Decimal("20")}, lock_version=draft.lock_version
+    )
+    assert saved.staff_bottom_share == Decimal("20")
