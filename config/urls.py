@@ -6,10 +6,19 @@ from halls import urls as hall_urls
 from halls import views as hall_views
 from halls.forms import LoginForm
 from inspections.offline_views import manifest_view, service_worker_view
+from incentives.views_staff import staff_detail_view
 from scoring.views.archive import hall_detail_view
+from scoring.views.staff import staff_bottom_view, staff_ranking_view
 
 # A hall's page is its service archive, filled by grading: scoring serves it, under halls' name and path.
-hall_patterns = [*hall_urls.urlpatterns, path("<int:pk>/", hall_detail_view, name="detail")]
+# So is a clerk's archive (it shows his bonus, which incentives reads) and the staff rankings.
+hall_patterns = [
+    *hall_urls.urlpatterns,
+    path("<int:pk>/", hall_detail_view, name="detail"),
+    path("staff/<int:pk>/", staff_detail_view, name="staff_detail"),
+    path("staff/ranking/", staff_ranking_view, name="staff_ranking"),
+    path("staff/bottom/", staff_bottom_view, name="staff_bottom"),
+]
 
 urlpatterns = [
     path("", hall_views.home_view, name="home"),

@@ -269,6 +269,11 @@ class GradingPolicy(models.Model):
         default=7,
         help_text=_("整改逾期超过该天数仍未整改的，升级至省公司客服部（总部）；须大于逾期升级地市天数"),
     )
+    # Staff accountability: the share of each marketing unit's clerks listed for the bottom-ranked review
+    # (末位), the share whose month earns a service star (服务之星), and what a named veto finding costs.
+    staff_bottom_share = _pct(_("营业员末位比例(%)"), "10")
+    staff_star_share = _pct(_("营业员服务之星比例(%)"), "10")
+    staff_veto_penalty = _pct(_("营业员一票否决扣分"), "20")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     lock_version = models.PositiveIntegerField(default=0)
@@ -307,6 +312,17 @@ class GradingPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(top_share__gt=0, top_share__lte=50, bottom_share__gt=0, bottom_share__lte=50),
                 name="policy_shares_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    staff_bottom_share__gt=0,
+                    staff_bottom_share__lte=50,
+                    staff_star_share__gt=0,
+                    staff_star_share__lte=50,
+                    staff_veto_penalty__gte=0,
+                    staff_veto_penalty__lte=100,
+                ),
+                name="policy_staff_shares_sane",
             ),
             models.CheckConstraint(
                 condition=Q(ranking_group__in=RankingGroup.values), name="policy_ranking_group_valid"

@@ -19,8 +19,17 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
-from halls.models import CityCompany, DistrictCompany, GradingPolicy, Hall, MarketingUnit, PolicyState, Role
-from halls.months import month_start
+from halls.models import (
+    CityCompany,
+    DistrictCompany,
+    GradingPolicy,
+    Hall,
+    MarketingUnit,
+    PolicyState,
+    Role,
+    Staff,
+)
+from halls.months import month_add, month_start
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,23 @@ def district_list(*, user) -> QuerySet[DistrictCompany]:
     if scope.is_hall_manager:
         return qs.filter(halls__pk=scope.hall_id)
     return qs.none()
+
+
+def staff_on_duty(*, hall_id: int, month: dt.date) -> QuerySet[Staff]:
+    """The staff of the hall employed at some time during ``month``: the clerks a finding may name."""
+    first = month_start(month)
+    return Staff.objects.filter(hall_id=hall_id, active_from__lt=month_add(first, 1)).filter(
+        Q(active_to__isnull=True) | Q(active_to__gte=first)
+    )
+
+
+def staff_get(*, user, pk: int) -> Staff:
+    """The clerk, or 404 when he does not exist or his hall lies outside the user's scope."""
+    qs = Staff.objects.select_related("hall__district__city", "hall__marketing_unit")
+    try:
+        return scope_for(user).filter(qs, hall_path="hall").get(pk=pk)
+    except Staff.DoesNotExist as exc:
+        raise Http404("No staff member in your scope matches") from exc
 
 
 def policy_in_force(*, month: dt.date) -> GradingPolicy:

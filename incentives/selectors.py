@@ -14,7 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
-from halls.models import Hall, MarketingUnit
+from halls.models import Hall, MarketingUnit, Staff
 from halls.months import month_start
 from halls.selectors import Scope, scope_for
 from incentives.models import BonusPool, BonusSplit, CoefficientTable, HallBonus, SplitState, StaffBonus, UnitBonus
@@ -117,3 +117,14 @@ def pool_table(*, month: dt.date) -> list[tuple[MarketingUnit, BonusPool | None]
     pools = {pool.marketing_unit_id: pool for pool in pool_list(month=month)}
     units = MarketingUnit.objects.select_related("city").order_by("city__code", "code")
     return [(unit, pools.get(unit.pk)) for unit in units]
+
+
+def staff_bonus_by_month(*, user, staff: Staff, months: list[dt.date]) -> dict[dt.date, StaffBonus]:
+    """The clerk's share of his hall's bonus in each month's approved split, for those who may see staff
+    amounts (HQ and that hall's manager); empty for anyone else."""
+    if not staff_amounts_visible(scope=scope_for(user), hall=staff.hall):
+        return {}
+    rows = StaffBonus.objects.filter(
+        staff=staff, split__state=SplitState.APPROVED, split__month__in=months
+    ).select_related("split")
+    return {row.split.month: row for row in rows}

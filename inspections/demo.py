@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from halls.models import Hall, Role, UserProfile
+from halls.models import Hall, Role, Staff, UserProfile
 from halls.months import month_add, month_start
 from halls.selectors import policy_in_force
 from inspections.models import (
@@ -51,6 +51,31 @@ def _dm_by_district(halls: list[Hall]) -> dict[int, int]:
 
 
 @transaction.atomic
+def _clerks_by_hall(halls: list[Hall]) -> dict[int, list[tuple[int, dt.date, dt.date | None]]]:
+    by_hall: dict[int, list[tuple[int, dt.date, dt.date | None]]] = {}
+    rows = Staff.objects.filter(hall__in=halls).order_by("pk").values_list("hall_id", "pk", "active_from", "active_to")
+    for hall_id, pk, start, end in rows:
+        by_hall.setdefault(hall_id, []).append((pk, start, end))
+    return by_hall
+
+
+def _clerks_name(items: list[InspectionItem], rng: random.Random, clerks: list, month: dt.date) -> None:
+    """Name a clerk on duty that month in about two findings of three (the rest: nobody was singled out)."""
+    after = month_add(month, 1)
+    on_duty = [pk for pk, start, end in clerks if start < after and (end is None or end >= month)]
+    if not on_duty:
+        return
+    for item in items:
+        kind = item.indicator.kind
+        found = (
+            (kind == IndicatorKind.SCORED and not item.not_applicable and item.points < item.max_points)
+            or kind == IndicatorKind.VETO
+            or kind == IndicatorKind.DEDUCTION
+        )
+        if found and rng.random() < 0.65:
+            item.staff_id = rng.choice(on_duty)
+
+
 def demo_inspections_seed(*, halls: list[Hall], months: int, seed: int, today: dt.date) -> int:
     """Inspections for the ``months`` months up to ``today``'s; how many were created."""
     current = month_start(today)
@@ -59,6 +84,9 @@ def demo_inspections_seed(*, halls: list[Hall], months: int, seed: int, today: d
     if Inspection.objects.filter(hall__in=halls, month__in=month_list, kind__in=kinds).exists():
         return 0
     rng = random.Random(seed)
+    # A second generator names the clerk on duty in findings, so the inspections themselves stay as they were.
+    clerk_rng = random.Random(seed + 1)
+    clerks = _clerks_by_hall(halls)
     inspectors = _dm_by_district(halls)
     planned: list[tuple[Inspection, list[InspectionItem]]] = []
     for month in month_list:
@@ -84,6 +112,7 @@ def demo_inspections_seed(*, halls: list[Hall], months: int, seed: int, today: d
                         items.append(InspectionItem(indicator=ind, note="与客户发生争执"))
                     elif ind.kind in (IndicatorKind.DEDUCTION, IndicatorKind.BONUS) and rng.random() < 0.05:
                         items.append(InspectionItem(indicator=ind, points=ind.points, max_points=ind.points))
+                _clerks_name(items, clerk_rng, clerks.get(hall.pk, []), month)
                 totals = totals_compute(
                     (item.indicator.totals_kind, item.points, item.max_points, item.not_applicable) for item in items
                 )

@@ -7,7 +7,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from halls.forms import IsoDateInput, MonthField
+from halls.selectors import staff_on_duty
 from inspections.models import CoachingKind, Indicator, IndicatorKind, InspectionKind, InspectionState
+from inspections.selectors import scheme_leaves
 from inspections.services.check_templates import template_leaves_q
 from inspections.services.entry import ENTRY_KINDS, ItemEntry, entry_field
 from inspections.services.tree import points_text
@@ -64,9 +66,11 @@ class InspectionEntryForm(forms.Form):
     submit_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(label=_("总体说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, indicators: list[Indicator], **kwargs):
+    def __init__(self, *args, indicators: list[Indicator], staff_choices: list[tuple[int, str]] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = indicators
+        # The clerk on duty a finding concerns: any of the hall's staff that month, or nobody.
+        staff_options = [("", _("（未指明营业员）")), *staff_choices]
         for ind in indicators:
             if ind.kind == IndicatorKind.VETO:
                 self.fields[entry_field("veto", ind.pk)] = forms.BooleanField(label=_("触发"), required=False)
@@ -95,6 +99,14 @@ class InspectionEntryForm(forms.Form):
             photos = self.fields[entry_field("photos", ind.pk)] = photo_field()
             # On a phone the camera opens at once: findings are photographed where they are.
             photos.widget.attrs.update({"capture": "environment", "class": "form-control entry-photo-input"})
+            self.fields[entry_field("staff", ind.pk)] = forms.TypedChoiceField(
+                label=_("当班营业员"),
+                required=False,
+                choices=staff_options,
+                coerce=int,
+                empty_value=None,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
 
     def entries(self) -> dict[int, ItemEntry]:
         data = self.cleaned_data
@@ -105,9 +117,20 @@ class InspectionEntryForm(forms.Form):
                 vetoed=bool(data.get(entry_field("veto", ind.pk))),
                 note=data.get(entry_field("note", ind.pk)) or "",
                 photos=data.get(entry_field("photos", ind.pk)) or [],
+                staff_id=data.get(entry_field("staff", ind.pk)),
             )
             for ind in self.indicators
         }
+
+
+def inspection_entry_form(*, inspection, **kwargs) -> InspectionEntryForm:
+    """The entry form of ``inspection``: the leaves of its tree (or of its check template) and the clerks on
+    duty in its hall that month. The entry page and the background save (autosave) both use it."""
+    indicators = scheme_leaves(scheme_id=inspection.scheme_id, template_id=inspection.template_id)
+    staff = staff_on_duty(hall_id=inspection.hall_id, month=inspection.month)
+    return InspectionEntryForm(
+        **kwargs, indicators=indicators, staff_choices=[(person.pk, str(person)) for person in staff]
+    )
 
 
 class RectificationFixForm(forms.Form):

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET
 
 from halls.errors import ApplicationError
 from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
-from inspections.forms import InspectionEntryForm
+from inspections.forms import inspection_entry_form
 from inspections.models import InspectionState
-from inspections.selectors import inspection_entry_values, inspection_get, scheme_leaves
+from inspections.selectors import inspection_entry_values, inspection_get
 from inspections.services.entry import EntryConflict, inspection_save
 from inspections.services.entry_photos import inspection_photo_add
 
@@ -50,10 +50,7 @@ class InspectionAutosaveView(_EntryEndpoint):
 
     def post(self, request, *args, **kwargs):
         self.load()
-        form = InspectionEntryForm(
-            request.POST,
-            indicators=scheme_leaves(scheme_id=self.inspection.scheme_id, template_id=self.inspection.template_id),
-        )
+        form = inspection_entry_form(inspection=self.inspection, data=request.POST)
         if not form.is_valid():
             return _errors(_("录入有误，请按提示修改后再保存；本次未保存任何内容"), form.errors)
         submit = "submit" in request.POST

@@ -136,7 +136,7 @@ def inspection_rows(*, inspection: Inspection) -> tuple[list[EntryRow], list[Ent
     (scored level-1 rows with their children, special items)."""
     items = {
         item.indicator_id: item
-        for item in InspectionItem.objects.filter(inspection=inspection).select_related("rectification")
+        for item in InspectionItem.objects.filter(inspection=inspection).select_related("rectification", "staff")
     }
     photos: dict[int, list[Photo]] = defaultdict(list)
     for photo in Photo.objects.filter(inspection=inspection).order_by("pk"):
@@ -391,4 +391,5 @@ def inspection_entry_values(*, inspection: Inspection) -> dict[str, str | bool]:
             values[f"points_{pk}"] = "" if item.points is None else f"{item.points.normalize():f}"
             values[f"na_{pk}"] = item.not_applicable
         values[f"note_{pk}"] = item.note
+        values[f"staff_{pk}"] = "" if item.staff_id is None else str(item.staff_id)
     return values

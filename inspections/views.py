@@ -20,11 +20,11 @@ from inspections.forms import (
     AppealForm,
     CoachingSearchForm,
     CoachingVisitForm,
-    InspectionEntryForm,
     InspectionFilterForm,
     InspectionStartForm,
     RectificationFixForm,
     RectificationReviewForm,
+    inspection_entry_form,
 )
 from inspections.models import AppealState, IndicatorKind, InspectionState, RectificationState
 from inspections.selectors import (
@@ -41,7 +41,6 @@ from inspections.selectors import (
     photo_get,
     rectification_get,
     rectification_list,
-    scheme_leaves,
     scheme_list,
     scheme_templates,
     scheme_tree,
@@ -177,8 +176,7 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
         return None
 
     def get_form(self, form_class=None):
-        indicators = scheme_leaves(scheme_id=self.inspection.scheme_id, template_id=self.inspection.template_id)
-        return InspectionEntryForm(**self.get_form_kwargs(), indicators=indicators)
+        return inspection_entry_form(inspection=self.inspection, **self.get_form_kwargs())
 
     def get_initial(self):
         initial = {"lock_version": self.inspection.lock_version, "note": self.inspection.note}
@@ -192,6 +190,7 @@ class InspectionEditView(RoleRequiredMixin, LoadMixin, FormView):
                     f"na_{pk}": item.not_applicable,
                     f"veto_{pk}": True,
                     f"note_{pk}": item.note,
+                    f"staff_{pk}": item.staff_id,
                 }
             )
         return initial

@@ -99,3 +99,21 @@ class RankingFilterForm(MonthForm):
         sort = self["sort"].value() or ""
         shown = f"{shown_month:%Y-%m}" if shown_month else ""
         return f"{months}:{self.choices_version}:{shown}:{':'.join(selected)}:{sort}"
+
+
+class StaffMonthForm(forms.Form):
+    month = forms.ChoiceField(label=_("月份"), required=False)
+    unit = forms.TypedChoiceField(label=_("营销单元"), required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, months=(), units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["month"].choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in months]
+        self.fields["unit"].choices = [(unit.pk, unit.name) for unit in units]
+        self.months, self.units = list(months), list(units)
+
+    def chosen(self):
+        """The month and unit asked for when they are among the choices, else the newest month and first unit."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        month = month_parse(data["month"]) if data.get("month") else (self.months[0] if self.months else None)
+        unit = next((u for u in self.units if u.pk == data.get("unit")), self.units[0] if self.units else None)
+        return month, unit

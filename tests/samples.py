@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from halls.models import Staff
 from incentives.models import BonusSplit
 from incentives.services import bonus_pool_set, coefficients_default_load, split_bonus
 from inspections.models import (
@@ -65,6 +66,7 @@ class Samples:
     batch: ImportBatch
     visit: Inspection
     draft_scheme: IndicatorScheme
+    staff: Staff
 
 
 def samples_build(world) -> Samples:
@@ -88,7 +90,8 @@ def samples_build(world) -> Samples:
     run = grade_month(month=SAMPLE_MONTH, user=world.hq)
     published_month(BONUS_MONTH, {world.hall_a1: {"grade": "A"}})
     ServiceVolume.objects.create(hall=world.hall_a1, month=BONUS_MONTH, front_desk=900, self_service_terminal=100)
-    StaffServicePoints.objects.create(staff=StaffFactory(hall=world.hall_a1), month=BONUS_MONTH, points=Decimal("80"))
+    staff = StaffFactory(hall=world.hall_a1)
+    StaffServicePoints.objects.create(staff=staff, month=BONUS_MONTH, points=Decimal("80"))
     coefficients_default_load()
     bonus_pool_set(unit=world.hall_a1.marketing_unit, month=BONUS_MONTH, amount=Decimal("5000.00"))
     split = split_bonus(month=BONUS_MONTH, user=world.hq)
@@ -124,6 +127,7 @@ def samples_build(world) -> Samples:
         batch=batch,
         visit=visit,
         draft_scheme=draft_scheme,
+        staff=staff,
     )
 
 
@@ -140,6 +144,7 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
     return {
         "halls:detail": {"pk": world.hall_a1.pk},
         "halls:history": {"pk": world.hall_a1.pk},
+        "halls:staff_detail": {"pk": samples.staff.pk},
         "inspections:scheme_detail": {"pk": samples.scheme.pk},
         "inspections:scheme_copy": {"pk": samples.scheme.pk},
         "inspections:scheme_edit": {"pk": samples.draft_scheme.pk},

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from halls.models import Hall
+from halls.models import Hall, Staff
 from inspections.models.tree import CheckTemplate, Indicator, IndicatorScheme
 
 
@@ -149,6 +149,16 @@ class InspectionItem(models.Model):
     note = models.CharField(_("说明"), max_length=500, blank=True)
     # db_default too: imports and the bench loader write item rows with an explicit column list.
     veto_cleared = models.BooleanField(_("一票否决已撤销"), default=False, db_default=False)
+    # The clerk on duty the finding concerns (a staff member of the inspected hall that month), when named:
+    # the finding then counts in his staff archive and ranking.
+    staff = models.ForeignKey(
+        Staff,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="findings",
+        verbose_name=_("当班营业员"),
+    )
 
     history = HistoricalRecords()
 

@@ -25,7 +25,7 @@ from halls.i18n import in_each_language
 from halls.models import Hall, HallStatus, Role
 from halls.month_state import hall_status_in, month_is_published
 from halls.months import month_start
-from halls.selectors import policy_in_force
+from halls.selectors import policy_in_force, staff_on_duty
 from halls.services import notification_send
 from inspections.models import (
     TEMPLATE_KINDS,
@@ -65,6 +65,8 @@ class ItemEntry:
     vetoed: bool = False
     note: str = ""
     photos: list = field(default_factory=list)
+    # The clerk on duty the finding concerns, when the inspector names one.
+    staff_id: int | None = None
 
 
 def inspection_month_check(*, hall: Hall, kind: str, month: dt.date) -> None:
@@ -117,9 +119,10 @@ def _template_for(*, scheme_id: int, kind: str, code: str) -> CheckTemplate:
 
 
 def _validate(
-    *, indicators: list[Indicator], entries: dict[int, ItemEntry], submit: bool
+    *, indicators: list[Indicator], entries: dict[int, ItemEntry], submit: bool, staff_ids: frozenset[int]
 ) -> tuple[dict[int, ItemEntry], dict[str, list[str]]]:
-    """The entries that make item rows, and every error by field name."""
+    """The entries that make item rows, and every error by field name. ``staff_ids``: the clerks a finding
+    may name (the hall's staff on duty that month)."""
     errors: dict[str, list[str]] = {}
     rows: dict[int, ItemEntry] = {}
     for ind in indicators:
@@ -127,6 +130,8 @@ def _validate(
         points_field = entry_field("points", ind.pk)
         if len(entry.note) > 500:
             errors[entry_field("note", ind.pk)] = [_("说明不能超过 500 字")]
+        if entry.staff_id is not None and entry.staff_id not in staff_ids:
+            errors[entry_field("staff", ind.pk)] = [_("只能指明该营业厅当月在职的营业员")]
         if ind.kind == IndicatorKind.SCORED:
             if entry.not_applicable:
                 if not ind.allow_na:
@@ -142,7 +147,7 @@ def _validate(
                     errors[points_field] = [
                         _("请填写 %(code)s %(name)s 的得分，或标记为不适用") % {"code": ind.code, "name": ind.name}
                     ]
-                if entry.note or entry.photos:
+                if entry.note or entry.photos or entry.staff_id:
                     rows[ind.pk] = entry
                 continue
         elif ind.kind == IndicatorKind.VETO:
@@ -164,12 +169,20 @@ def _validate(
 
 def _item_values(ind: Indicator, entry: ItemEntry) -> dict:
     if ind.kind == IndicatorKind.VETO:
-        return {"points": None, "max_points": Decimal("0"), "not_applicable": False, "note": entry.note.strip()}
+        return {
+            "points": None,
+            "max_points": Decimal("0"),
+            "not_applicable": False,
+            "note": entry.note.strip(),
+            "staff_id": entry.staff_id,
+        }
     return {
         "points": None if entry.not_applicable else entry.points,
         "max_points": ind.points or Decimal("0"),
         "not_applicable": entry.not_applicable,
         "note": entry.note.strip(),
+        # A clerk is named on a finding only: an N/A item found nothing.
+        "staff_id": None if entry.not_applicable else entry.staff_id,
     }
 
 
@@ -196,7 +209,9 @@ def inspection_save(
             return inspection
         raise ApplicationError(_(SUBMITTED_MESSAGE))
     indicators = scheme_leaves(scheme_id=inspection.scheme_id, template_id=inspection.template_id)
-    rows, errors = _validate(indicators=indicators, entries=entries, submit=submit)
+    on_duty = staff_on_duty(hall_id=inspection.hall_id, month=inspection.month)
+    staff_ids = frozenset(on_duty.values_list("pk", flat=True))
+    rows, errors = _validate(indicators=indicators, entries=entries, submit=submit, staff_ids=staff_ids)
     checked: dict[int, list[CheckedPhoto]] = {}
     for ind_id, entry in entries.items():
         if entry.photos:
@@ -239,7 +254,7 @@ def inspection_save(
         bulk_create_with_history(to_create, InspectionItem, default_user=user)
     if to_update:
         bulk_update_with_history(
-            to_update, InspectionItem, ["points", "max_points", "not_applicable", "note"], default_user=user
+            to_update, InspectionItem, ["points", "max_points", "not_applicable", "note", "staff"], default_user=user
         )
     for item in existing.values():  # cleared in this save: a few at most, recorded one by one
         item.delete()

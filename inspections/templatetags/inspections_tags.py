@@ -8,7 +8,7 @@ from inspections.services.tree import points_text
 
 register = template.Library()
 
-ENTRY_PREFIXES = ("points", "na", "veto", "note", "photos")
+ENTRY_PREFIXES = ("points", "na", "veto", "note", "staff", "photos")
 
 
 @register.filter

@@ -39,6 +39,9 @@ POLICY_FIELDS = (
     "rectification_due_days",
     "city_escalation_after_days",
     "hq_escalation_after_days",
+    "staff_bottom_share",
+    "staff_star_share",
+    "staff_veto_penalty",
 )
 STALE_MESSAGE = gettext_noop("该规则已被他人修改，请刷新页面后重新编辑")
 NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改或启用")
@@ -80,7 +83,7 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("bonus_cap", _("月度加分上限须在 0 到 10 之间"))
     if data["complaint_penalty"] < 0:
         add("complaint_penalty", _("每件属实投诉扣分不能为负数"))
-    for field in ("top_share", "bottom_share"):
+    for field in ("top_share", "bottom_share", "staff_bottom_share", "staff_star_share"):
         if not Decimal("0") < data[field] <= Decimal("50"):
             add(field, _("比例须大于 0 且不超过 50"))
     if not 1 <= data["consecutive_months"] <= 12:
@@ -93,6 +96,8 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("city_escalation_after_days", _("逾期升级地市天数须至少为 1 天"))
     elif data["hq_escalation_after_days"] <= data["city_escalation_after_days"]:
         add("hq_escalation_after_days", _("逾期升级省公司天数须大于逾期升级地市天数"))
+    if not Decimal("0") <= data["staff_veto_penalty"] <= Decimal("100"):
+        add("staff_veto_penalty", _("营业员一票否决扣分须在 0 到 100 之间"))
     if data["effective_from"].day != 1:
         add("effective_from", _("生效月份须为某月第一天"))
     return errors

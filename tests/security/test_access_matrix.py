@@ -54,6 +54,10 @@ MATRIX: dict[str, str] = {
     "halls:list":                      "login 403   200   200   200   200   200   200   200",
     "halls:detail":                    "login 403   404   200   404   200   404   200   200",
     "halls:history":                   "login 403   403   403   403   403   403   403   200",
+    # A clerk's archive: his hall's manager and the managers above it; rankings: each reader's own halls' rows.
+    "halls:staff_detail":              "login 403   404   200   404   200   404   200   200",
+    "halls:staff_ranking":             "login 403   200   200   200   200   200   200   200",
+    "halls:staff_bottom":              "login 403   200   200   200   200   200   200   200",
     "inspections:scheme_list":         "login 403   200   200   200   200   200   200   200",
     "inspections:scheme_detail":       "login 403   200   200   200   200   200   200   200",
     # The tree editor and check templates: HQ's alone (the read-only tree above is everyone's).

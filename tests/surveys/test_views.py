@@ -116,8 +116,8 @@ def test_the_visit_template_lists_the_scheme_in_force(world, client, small_schem
     client.force_login(world.hq)
     response = client.get("/surveys/imports/template/?kind=mystery_visits")
     header = [cell.value for cell in next(load_workbook(io.BytesIO(response.content)).active.iter_rows())]
-    assert header[:6] == ["暗访编号", "暗访机构", "营业厅编码", "暗访时间", "暗访场景", "暗访员编号"]
-    assert header[6:] == [
+    assert header[:7] == ["暗访编号", "暗访机构", "营业厅编码", "暗访时间", "暗访场景", "暗访员编号", "当班营业员工号"]
+    assert header[7:] == [
         "A1.1 甲一一",
         "A1.2 甲一二",
         "A2.1 甲二一",

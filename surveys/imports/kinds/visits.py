@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from halls.bulk import rows_insert, tables_analyze
 from halls.errors import ApplicationError
-from halls.models import GradingPolicy
+from halls.models import GradingPolicy, Staff
+from halls.months import month_add
 from halls.selectors import policy_in_force
 from inspections.models import (
     Indicator,
@@ -88,7 +89,7 @@ class _SchemeIndex:
         return self._by_month[month]
 
 
-ITEM_COLUMNS = ("inspection_id", "indicator_id", "points", "max_points", "not_applicable", "note")
+ITEM_COLUMNS = ("inspection_id", "indicator_id", "points", "max_points", "not_applicable", "note", "staff_id")
 INSPECTION_COLUMNS = (
     "hall_id", "scheme_id", "kind", "state", "inspected_at", "month", "vendor", "external_id", "scenario",
     "shopper_code", "note", "points_awarded", "points_applicable", "score", "vetoed", "bonus_points",
@@ -103,6 +104,16 @@ def _due_days(month: dt.date) -> int:
         return GradingPolicy._meta.get_field("rectification_due_days").default
 
 
+def _is_finding(item: ItemResult) -> bool:
+    """An item that found something, and so is named after the clerk on duty: as ``scoring.selectors.staff``
+    counts findings (a scored item short of its points, a deduction taken, a veto)."""
+    if item.kind == IndicatorKind.SCORED:
+        return not item.not_applicable and item.points is not None and item.points < item.max_points
+    if item.kind == IndicatorKind.DEDUCTION:
+        return bool(item.points)
+    return item.kind == IndicatorKind.VETO
+
+
 class VisitImporter(Importer):
     kind = ImportKind.MYSTERY_VISITS
     sheet_name = "暗访结果"
@@ -114,6 +125,8 @@ class VisitImporter(Importer):
         Column("visited_at", "暗访时间", "2026-03-05 10:30"),
         Column("scenario", "暗访场景", "办理套餐变更"),
         Column("shopper_code", "暗访员编号", "S001"),
+        # The clerk who served the shopper: every finding of the visit is named after him.
+        Column("staff_no", "当班营业员工号", "", required=False),
         Column("comment", "备注", "", required=False),
     ]
 
@@ -122,6 +135,8 @@ class VisitImporter(Importer):
         self._schemes: _SchemeIndex | None = None
         self._missing_reported: set[tuple[int, str]] = set()
         self._verdicts: dict[tuple[int, object], tuple[ItemResult | None, str]] = {}
+        # hall id → employee no → (staff id, first day, last day or None), read once per hall in the file
+        self._staff: dict[int, dict[str, tuple[int, dt.date, dt.date | None]]] = {}
 
     @property
     def schemes(self) -> _SchemeIndex:
@@ -159,9 +174,11 @@ class VisitImporter(Importer):
         scenario = row.get("scenario", cells.text, required=False, max_length=128)
         shopper_code = row.get("shopper_code", cells.text, required=False, max_length=64)
         comment = row.get("comment", cells.text, required=False, max_length=2000)
+        staff_no = row.get("staff_no", cells.text, required=False, max_length=32)
         if visited_at is None:
             return None
         month = timezone.localtime(visited_at).date().replace(day=1)
+        staff_id = self._staff_on_duty(row, hall_id=hall_id, employee_no=staff_no, month=month) if staff_no else None
         scheme = self.schemes.for_month(month)
         if scheme is None:
             row.error("visited_at", _("%(month)s 没有生效的指标体系") % {"month": f"{month:%Y-%m}"})
@@ -195,8 +212,27 @@ class VisitImporter(Importer):
                     deduction_points=totals.deduction_points,
                 ),
                 "items": items,
+                "staff_id": staff_id,
             },
         )
+
+    def _staff_on_duty(self, row: Row, *, hall_id: int | None, employee_no: str, month: dt.date) -> int | None:
+        """The id of the hall's clerk ``employee_no`` when he was employed in ``month``; else an error on the row."""
+        if hall_id is None:
+            return None
+        if hall_id not in self._staff:
+            self._staff[hall_id] = {
+                no: (pk, start, end)
+                for pk, no, start, end in Staff.objects.filter(hall_id=hall_id).values_list(
+                    "pk", "employee_no", "active_from", "active_to"
+                )
+            }
+        found = self._staff[hall_id].get(employee_no)
+        after = month_add(month, 1)
+        if found is None or found[1] >= after or (found[2] is not None and found[2] < month):
+            row.error("staff_no", _("%(no)s 不是该营业厅当月在职的营业员") % {"no": employee_no})
+            return None
+        return found[0]
 
     def _items(self, row: Row, scheme: IndicatorScheme) -> list[ItemResult]:
         indicators = self.schemes.indicators[scheme.pk]
@@ -289,7 +325,15 @@ class VisitImporter(Importer):
             InspectionItem,
             ITEM_COLUMNS,
             (
-                (ids[record.key][0], item.indicator_id, item.points, item.max_points, item.not_applicable, item.note)
+                (
+                    ids[record.key][0],
+                    item.indicator_id,
+                    item.points,
+                    item.max_points,
+                    item.not_applicable,
+                    item.note,
+                    record.data["staff_id"] if _is_finding(item) else None,
+                )
                 for record in records
                 for item in record.data["items"]
             ),
