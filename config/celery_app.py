@@ -34,6 +34,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=7, minute=30),
         "options": {"expires": 20 * 60 * 60},
     },
+    # Every morning at 06:30 (Asia/Shanghai), before the working day's list is read: inspection plan lines
+    # past their due date become late, and those of a month that is over missed.
+    "plan-lines-age": {
+        "task": "inspections.plan_lines_age",
+        "schedule": crontab(hour=6, minute=30),
+        "options": {"expires": 20 * 60 * 60},
+    },
     # Draft last month's grading at 02:00 on the 1st, for HQ to review and publish.
     "grading-draft-previous-month": {
         "task": "scoring.grade_previous_month",

@@ -7,12 +7,24 @@ from inspections.models.inspection import (
     InspectionState,
 )
 from inspections.models.photo import Photo
+from inspections.models.plan import (
+    COACHING_LINE_KINDS,
+    INSPECTION_LINE_KINDS,
+    OPEN_LINE_STATES,
+    InspectionPlan,
+    PlanHall,
+    PlanLine,
+    PlanLineKind,
+    PlanLineState,
+)
 from inspections.models.rectification import (
     CLOSED_STATES,
     OUTSTANDING_STATES,
     EscalationLevel,
+    EscalationWarning,
     Rectification,
     RectificationState,
+    WarningSubject,
 )
 from inspections.models.tree import Indicator, IndicatorKind, IndicatorScheme, SchemeState
 
@@ -22,9 +34,19 @@ __all__ = [
     "CoachingKind",
     "CoachingVisit",
     "Photo",
+    "COACHING_LINE_KINDS",
+    "INSPECTION_LINE_KINDS",
+    "OPEN_LINE_STATES",
+    "InspectionPlan",
+    "PlanHall",
+    "PlanLine",
+    "PlanLineKind",
+    "PlanLineState",
     "CLOSED_STATES",
     "OUTSTANDING_STATES",
     "EscalationLevel",
+    "EscalationWarning",
+    "WarningSubject",
     "Rectification",
     "RectificationState",
     "Indicator",

@@ -15,11 +15,13 @@ from halls.models import Hall
 class CoachingKind(models.TextChoices):
     PLAN = "plan", _("周计划")
     REPORT = "report", _("走访报告")
+    # A visit of the third-party team stationed at a supervised hall (督办): who came, when, what was found.
+    TEAM_VISIT = "team_visit", _("驻点督导记录")
 
 
 class CoachingVisit(models.Model):
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="coaching_visits", verbose_name=_("营业厅"))
-    kind = models.CharField(_("类型"), max_length=8, choices=CoachingKind.choices)
+    kind = models.CharField(_("类型"), max_length=16, choices=CoachingKind.choices)
     week_start = models.DateField(_("所在周（周一）"))
     visit_date = models.DateField(_("日期"))
     content = models.TextField(_("内容"))

@@ -20,6 +20,7 @@ from halls.errors import ApplicationError
 from halls.months import month_add, month_label, month_start
 from inspections.models import IndicatorScheme, SchemeState
 from inspections.selectors import scheme_in_force
+from inspections.services.plans import plans_make
 from scoring.models import (
     CityDimensionFigure,
     GradingPolicy,
@@ -309,8 +310,16 @@ def month_publish(*, month: dt.date, user=None) -> GradingRun:
     draft.published_at = timezone.now()
     draft.save(update_fields=["state", "published_by", "published_at"])
     city_figures_store(run=draft)
+    next_month_plans_make(run=draft)
     logger.info("month_published month=%s run=%s revision=%s", label, draft.pk, draft.revision)
     return draft
+
+
+def next_month_plans_make(*, run: GradingRun) -> int:
+    """The statuses a published month gives its halls for the next month set that month's inspection plans in
+    motion (checks due per status and policy). Returns the number of plan lines made."""
+    statuses = dict(HallMonthResult.objects.filter(run=run).values_list("hall_id", "next_status").order_by())
+    return plans_make(month=month_add(run.month, 1), statuses=statuses, run_id=run.pk)
 
 
 def city_figures_store(*, run: GradingRun) -> int:
