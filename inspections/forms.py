@@ -165,3 +165,25 @@ class InspectionFilterForm(forms.Form):
     def clean_month(self):
         month = self.cleaned_data["month"]
         return month.replace(day=1) if month else None
+
+
+class PlanMonthForm(forms.Form):
+    month = forms.DateField(
+        label=_("月份"), required=False, input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"})
+    )
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        return month.replace(day=1) if month else None
+
+
+class PlanLineForm(forms.Form):
+    """The district reassigns one open line of its plan, or moves its due date."""
+
+    line = forms.IntegerField(widget=forms.HiddenInput)
+    inspector = forms.ModelChoiceField(label=_("检查人"), queryset=None, required=False)
+    due_date = forms.DateField(label=_("完成期限"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, inspectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = inspectors

@@ -26,7 +26,7 @@ from inspections.forms import (
     RectificationFixForm,
     RectificationReviewForm,
 )
-from inspections.models import AppealState, IndicatorKind, InspectionState, RectificationState
+from inspections.models import AppealState, IndicatorKind, InspectionKind, InspectionState, RectificationState
 from inspections.selectors import (
     appeal_get,
     appeal_list,
@@ -134,7 +134,12 @@ class InspectionStartView(RoleRequiredMixin, LoadMixin, FormView):
         self.hall = hall_get(user=request.user, pk=kwargs["hall_pk"])
 
     def get_initial(self):
-        return {"kind": "overt", "inspected_at": timezone.localtime().replace(second=0, microsecond=0)}
+        # Today's work opens this page for a planned check: ?kind=remote starts a remote patrol.
+        kind = self.request.GET.get("kind")
+        return {
+            "kind": kind if kind in InspectionKind.values else "overt",
+            "inspected_at": timezone.localtime().replace(second=0, microsecond=0),
+        }
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(hall=self.hall, **kwargs)

@@ -20,12 +20,14 @@ from inspections.models import (
     Inspection,
     InspectionItem,
     InspectionKind,
+    InspectionPlan,
     InspectionState,
     Photo,
     Rectification,
 )
 from inspections.services.appeals import appeal_file
 from inspections.services.photos import photos_check, photos_store
+from inspections.services.plans import plans_make
 from inspections.services.tree import default_tree_load
 from scoring.models import GradingPolicy, GradingRun
 from scoring.services import default_policy_load
@@ -64,6 +66,7 @@ class Samples:
     repair_case: RepairCase
     batch: ImportBatch
     visit: Inspection
+    plan: InspectionPlan
 
 
 def samples_build(world) -> Samples:
@@ -106,6 +109,8 @@ def samples_build(world) -> Samples:
         inspected_at=timezone.make_aware(dt.datetime(2026, 3, 12, 15)), month=SAMPLE_MONTH,
         vendor="第三方调研", external_id="V-1", points_awarded=Decimal("0"), points_applicable=Decimal("0"),
     )  # fmt: skip
+    # March's plan of district A, hall a1 monitored (an overt check and daily patrols).
+    plans_make(month=SAMPLE_MONTH, statuses={world.hall_a1.pk: "monitored"})
     return Samples(
         scheme=scheme,
         policy=policy,
@@ -120,6 +125,7 @@ def samples_build(world) -> Samples:
         repair_case=repair_case,
         batch=batch,
         visit=visit,
+        plan=InspectionPlan.objects.get(district=world.hall_a1.district, month=SAMPLE_MONTH),
     )
 
 
@@ -144,6 +150,7 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
         "inspections:appeal_create": {"item_pk": samples.item.pk},
         "inspections:appeal_detail": {"pk": samples.appeal.pk},
         "inspections:coaching_list": {"hall_pk": world.hall_a1.pk},
+        "inspections:plan_detail": {"pk": samples.plan.pk},
         "scoring:policy_update": {"pk": samples.policy.pk},
         "scoring:run_detail": {"pk": samples.run.pk},
         "scoring:run_progress": {"pk": samples.run.pk},

@@ -13,33 +13,11 @@ from halls.models import HallStatus
 from inspections.models import InspectionPlan, PlanHall, PlanLine, PlanLineKind, PlanLineState
 from inspections.services.coaching import coaching_visit_record
 from inspections.services.plans import plan_lines_age, plans_make
-from scoring.models import GradingRun, HallMonthResult, RunState
-from scoring.services import default_policy_load
-from scoring.services.grading import month_publish
-from tests.factories import DistrictFactory, HallFactory, district_manager
-from tests.inspections.factories import inspection_enter
+from tests.inspections.factories import inspection_enter, publish_with_statuses
 
 FEB = dt.date(2026, 2, 1)
 MARCH = dt.date(2026, 3, 1)
 FULL = {"A1.1": 25, "A1.2": 15, "A2.1": 20, "B1.1": 30, "B1.2": 10}
-
-
-@pytest.fixture
-def district_halls(db, small_scheme):
-    """One district with a manager and four halls, one per status they carry into March."""
-    district = DistrictFactory()
-    manager = district_manager(district)
-    halls = {status: HallFactory(district=district) for status in HallStatus.values}
-    return district, manager, halls
-
-
-def _publish_february(halls: dict) -> GradingRun:
-    policy, _ = default_policy_load()
-    run = GradingRun.objects.create(month=FEB, state=RunState.DRAFT, policy=policy)
-    HallMonthResult.objects.bulk_create(
-        [HallMonthResult(run=run, hall=hall, month=FEB, next_status=status) for status, hall in halls.items()]
-    )
-    return month_publish(month=FEB)
 
 
 def _kinds(hall) -> Counter:
@@ -49,7 +27,7 @@ def _kinds(hall) -> Counter:
 def test_publishing_a_month_plans_the_next_month_from_each_halls_status(district_halls):
     district, manager, halls = district_halls
 
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
 
     plan = InspectionPlan.objects.get(district=district, month=MARCH)
     assert dict(PlanHall.objects.filter(plan=plan).values_list("hall__pk", "status")) == {
@@ -81,7 +59,7 @@ def test_publishing_a_month_plans_the_next_month_from_each_halls_status(district
 
 def test_an_exempt_hall_has_no_overt_check_planned_and_an_overt_check_of_it_is_refused(district_halls, march):
     _district, manager, halls = district_halls
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
     exempt = halls[HallStatus.EXEMPT]
 
     assert not PlanLine.objects.filter(hall=exempt, kind=PlanLineKind.OVERT).exists()
@@ -91,7 +69,7 @@ def test_an_exempt_hall_has_no_overt_check_planned_and_an_overt_check_of_it_is_r
 
 def test_a_remote_patrol_fulfils_the_line_due_that_day(district_halls, march, small_scheme):
     _district, manager, halls = district_halls
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
     monitored = halls[HallStatus.MONITORED]
 
     patrol = inspection_enter(user=manager, hall=monitored, scheme=small_scheme, values=FULL, kind="remote")
@@ -108,7 +86,7 @@ def test_a_remote_patrol_fulfils_the_line_due_that_day(district_halls, march, sm
 
 def test_an_overt_check_fulfils_the_next_line_due_and_then_the_one_after(district_halls, march, small_scheme):
     _district, manager, halls = district_halls
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
     monitored = halls[HallStatus.MONITORED]
 
     first = inspection_enter(user=manager, hall=monitored, scheme=small_scheme, values=FULL, when="2026-03-03 10:00")
@@ -120,7 +98,7 @@ def test_an_overt_check_fulfils_the_next_line_due_and_then_the_one_after(distric
 
 def test_a_line_not_done_is_reported_late_then_missed_and_a_second_run_changes_nothing(district_halls):
     _district, _manager, halls = district_halls
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
     line = PlanLine.objects.get(hall=halls[HallStatus.NORMAL])  # the overt check due 2026-03-31
 
     plan_lines_age(today=dt.date(2026, 3, 31))
@@ -134,7 +112,7 @@ def test_a_line_not_done_is_reported_late_then_missed_and_a_second_run_changes_n
 
 def test_a_daily_patrol_not_done_is_late_the_next_day_and_missed_after_the_month(district_halls):
     _district, _manager, halls = district_halls
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
     patrol = PlanLine.objects.get(hall=halls[HallStatus.MONITORED], kind=PlanLineKind.REMOTE, due_date="2026-03-09")
 
     plan_lines_age(today=dt.date(2026, 3, 10))
@@ -147,7 +125,7 @@ def test_a_daily_patrol_not_done_is_late_the_next_day_and_missed_after_the_month
 
 def test_a_late_line_is_still_fulfilled_by_a_check_entered_later_in_the_month(district_halls, march, small_scheme):
     _district, manager, halls = district_halls
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
     plan_lines_age(today=dt.date(2026, 3, 10))
     supervised = halls[HallStatus.SUPERVISED]
     monday_plan = PlanLine.objects.get(hall=supervised, kind=PlanLineKind.COACHING_PLAN, due_date="2026-03-02")
@@ -163,7 +141,7 @@ def test_a_late_line_is_still_fulfilled_by_a_check_entered_later_in_the_month(di
 
 def test_a_team_visit_and_a_friday_report_fulfil_their_lines(district_halls, march):
     _district, manager, halls = district_halls
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
     supervised = halls[HallStatus.SUPERVISED]
 
     coaching_visit_record(
@@ -182,7 +160,7 @@ def test_a_team_visit_and_a_friday_report_fulfil_their_lines(district_halls, mar
 
 def test_remaking_a_plan_after_a_regrading_keeps_what_was_done_and_plans_it_once(district_halls, march, small_scheme):
     _district, manager, halls = district_halls
-    _publish_february(halls)
+    publish_with_statuses(FEB, halls)
     normal = halls[HallStatus.NORMAL]
     inspection_enter(user=manager, hall=normal, scheme=small_scheme, values=FULL)
 
