@@ -14,6 +14,7 @@ from halls.models import HallStatus
 from halls.months import month_add, month_start
 from halls.selectors import Scope
 from inspections.models import (
+    EscalationWarning,
     Indicator,
     IndicatorKind,
     Inspection,
@@ -25,6 +26,7 @@ from inspections.models import (
     PlanLine,
     PlanLineKind,
     PlanLineState,
+    WarningSubject,
 )
 
 COMPLIANCE_MONTHS = 7  # this month and the six before
@@ -160,6 +162,8 @@ class Compliance:
     patrols_not_done: list[dict]
     # overt checks of halls exempt that month (entered before the status was known, or imported)
     exempt_inspected: list[Inspection]
+    # halls at the bottom two months running: the latest warning of each this month
+    not_improving: list[EscalationWarning]
 
 
 def plan_compliance(*, scope: Scope, month: dt.date) -> Compliance:
@@ -207,7 +211,16 @@ def plan_compliance(*, scope: Scope, month: dt.date) -> Compliance:
         .select_related("hall__district", "inspector")
         .order_by("inspected_at")[:200]
     )
+    warnings = EscalationWarning.objects.filter(
+        subject=WarningSubject.MONITORED_HALL, sent_on__gte=month, sent_on__lt=month_add(month, 1)
+    ).select_related("hall__district")
+    if not scope.is_hq:
+        warnings = warnings.filter(hall__district_id__in=scope.district_ids)
+    latest: dict[int, EscalationWarning] = {}
+    for warning in warnings.order_by("-sent_on")[:2000]:
+        latest.setdefault(warning.hall_id, warning)
     return Compliance(
+        not_improving=list(latest.values()),
         month=month,
         months=months,
         districts=districts,

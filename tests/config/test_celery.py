@@ -11,6 +11,7 @@ EXPECTED_TASKS = {
     "halls.worker_heartbeat",
     "inspections.rectifications_escalate",
     "inspections.plan_lines_age",
+    "inspections.monitored_halls_escalate",
     "scoring.grade_month",
     "scoring.grade_previous_month",
     "scoring.grade_city_chunk",
@@ -30,6 +31,7 @@ EXPECTED_SCHEDULE = {
     "worker-heartbeat": "halls.worker_heartbeat",
     "rectifications-escalate": "inspections.rectifications_escalate",
     "plan-lines-age": "inspections.plan_lines_age",
+    "monitored-halls-escalate": "inspections.monitored_halls_escalate",
     "grading-draft-previous-month": "scoring.grade_previous_month",
 }
 
