@@ -30,7 +30,7 @@ from scoring.models import (
     ResultChange,
     RunState,
 )
-from scoring.selectors.grading import month_is_published, policy_in_force
+from scoring.selectors.grading import STALE_DRAFT_MESSAGE, month_is_published, policy_in_force, run_is_stale
 from scoring.selectors.reports import city_dimension_sums_all
 from scoring.services.compute import DIMENSIONS, PolicyFigures, city_scores, rank_and_status
 from scoring.services.evidence import evidence_frame, history_frame
@@ -304,6 +304,8 @@ def month_publish(*, month: dt.date, user=None) -> GradingRun:
     draft = next((run for run in runs if run.state == RunState.DRAFT), None)
     if draft is None:
         raise ApplicationError(_(NOTHING_TO_PUBLISH_MESSAGE).format(month=label))
+    if run_is_stale(run=draft):
+        raise ApplicationError(_(STALE_DRAFT_MESSAGE).format(month=label))
     GradingRun.objects.filter(month=month, state=RunState.PUBLISHED, is_what_if=False).update(state=RunState.SUPERSEDED)
     draft.state = RunState.PUBLISHED
     draft.published_by = user

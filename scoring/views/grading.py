@@ -21,6 +21,7 @@ from scoring.selectors.grading import (
     policy_list,
     run_differences,
     run_get,
+    run_is_stale,
     run_list,
     run_live_for_month,
     run_review,
@@ -164,6 +165,7 @@ class RunDetailView(HQOnlyMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         run = run_get(pk=self.kwargs["pk"])
         context["run"] = run
+        context["run_is_stale"] = run_is_stale(run=run)
         context["progress_url"] = reverse("scoring:run_progress", args=[run.pk])
         if run.state in (RunState.RUNNING, RunState.FAILED):
             return context
