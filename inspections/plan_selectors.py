@@ -22,6 +22,7 @@ from inspections.models import (
     InspectionKind,
     InspectionPlan,
     InspectionState,
+    LookBackItem,
     PlanHall,
     PlanLine,
     PlanLineKind,
@@ -227,4 +228,18 @@ def plan_compliance(*, scope: Scope, month: dt.date) -> Compliance:
         cities=sorted(cities.values(), key=lambda row: (-row.month.toordinal(), row.city)),
         patrols_not_done=patrols_not_done,
         exempt_inspected=exempt_inspected,
+    )
+
+
+def look_back_items(*, hall_id: int) -> QuerySet:
+    """A hall's look-back items (回头看), open ones first."""
+    return LookBackItem.objects.filter(hall_id=hall_id).select_related("opened_by", "verified_by")
+
+
+def halls_with_open_look_back(*, hall_ids) -> set[int]:
+    """The halls among ``hall_ids`` with a look-back item not yet verified: they stay under supervision."""
+    return set(
+        LookBackItem.objects.filter(hall_id__in=hall_ids, verified_on__isnull=True)
+        .values_list("hall_id", flat=True)
+        .distinct()
     )

@@ -1,5 +1,5 @@
 from inspections.models.appeal import Appeal, AppealState
-from inspections.models.coaching import CoachingKind, CoachingVisit
+from inspections.models.coaching import CoachingKind, CoachingVisit, LookBackItem
 from inspections.models.inspection import (
     Inspection,
     InspectionItem,
@@ -33,6 +33,7 @@ __all__ = [
     "AppealState",
     "CoachingKind",
     "CoachingVisit",
+    "LookBackItem",
     "Photo",
     "COACHING_LINE_KINDS",
     "INSPECTION_LINE_KINDS",

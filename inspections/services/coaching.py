@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from halls.errors import ApplicationError
 from halls.models import Hall
-from inspections.models import CoachingKind, CoachingVisit
+from inspections.models import CoachingKind, CoachingVisit, LookBackItem
 from inspections.services.plans import plan_line_fulfil_by_coaching
 
 
@@ -37,3 +37,32 @@ def coaching_visit_record(*, user, hall: Hall, kind: str, visit_date: dt.date, c
     visit.save()
     plan_line_fulfil_by_coaching(visit=visit)
     return visit
+
+
+@transaction.atomic
+def look_back_open(*, user, hall: Hall, finding: str) -> LookBackItem:
+    """Record a finding at a supervised hall to look back at (回头看) until it is verified."""
+    finding = finding.strip()
+    if not finding:
+        raise ApplicationError(_("请写明问题"), field_errors={"finding": [_("请写明问题")]})
+    item = LookBackItem(hall=hall, finding=finding, opened_on=timezone.localdate(), opened_by=user)
+    item._history_user = user
+    item.save()
+    return item
+
+
+@transaction.atomic
+def look_back_verify(*, user, hall: Hall, item_id: int, note: str) -> LookBackItem:
+    """The district looked back and found the finding put right."""
+    note = note.strip()
+    if not note:
+        raise ApplicationError(_("请写明验证情况"), field_errors={"verify_note": [_("请写明验证情况")]})
+    item = LookBackItem.objects.select_for_update().filter(hall=hall, pk=item_id).first()
+    if item is None or item.verified_on is not None:
+        raise ApplicationError(_("没有待验证的该回头看事项"))
+    item.verified_on = timezone.localdate()
+    item.verified_by = user
+    item.verify_note = note
+    item._history_user = user
+    item.save()
+    return item

@@ -19,6 +19,7 @@ from halls.db import connection_reset_if_broken, reads_side_by_side
 from halls.errors import ApplicationError
 from halls.months import month_add, month_label, month_start
 from inspections.models import IndicatorScheme, SchemeState
+from inspections.plan_selectors import halls_with_open_look_back
 from inspections.selectors import scheme_in_force
 from inspections.services.plans import plans_make
 from scoring.models import (
@@ -26,6 +27,7 @@ from scoring.models import (
     GradingPolicy,
     GradingRun,
     HallMonthResult,
+    HallStatus,
     PolicyState,
     ResultChange,
     RunState,
@@ -159,7 +161,21 @@ def grading_compute(*, run: GradingRun) -> pd.DataFrame:
     # A hall's scores follow from its own evidence alone, so one call scores every hall (a worker scores one
     # city's halls the same way: the results are identical either way); ranking then needs them all.
     scores = city_scores(evidence, figures)
-    return rank_and_status(scores, history, figures, month=run.month)
+    return supervision_hold(rank_and_status(scores, history, figures, month=run.month))
+
+
+def supervision_hold(results: pd.DataFrame) -> pd.DataFrame:
+    """A supervised hall with a look-back item (回头看) not yet verified stays supervised next month, wherever it
+    ranks: supervision ends only once what was found has been checked as put right."""
+    if results.empty:
+        return results
+    supervised = results.loc[results["status"] == HallStatus.SUPERVISED, "hall_id"]
+    held = halls_with_open_look_back(hall_ids=[int(h) for h in supervised])
+    if held:
+        results.loc[results["hall_id"].isin(held) & (results["status"] == HallStatus.SUPERVISED), "next_status"] = (
+            HallStatus.SUPERVISED
+        )
+    return results
 
 
 def grading_run_execute(*, run_id: int) -> GradingRun:
