@@ -142,6 +142,12 @@ def _district_inspectors(district_ids: set[int]) -> dict[int, int]:
     return inspectors
 
 
+def _chunks(ids: list[int], size: int = 900):
+    """``ids`` in slices small enough for one SQLite statement's parameters."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
 @transaction.atomic
 def plans_make(*, month: dt.date, statuses: dict[int, str], run_id: int | None = None) -> int:
     """Make (or remake, after a re-grading) the plans of ``month`` for the halls in ``statuses`` ({hall id:
@@ -153,9 +159,11 @@ def plans_make(*, month: dt.date, statuses: dict[int, str], run_id: int | None =
         scheme_id = scheme_in_force(on=month).pk
     except ApplicationError:
         scheme_id = None
-    hall_districts = dict(
-        Hall.objects.filter(pk__in=statuses.keys(), is_active=True).values_list("pk", "district_id").order_by()
-    )
+    hall_districts: dict[int, int] = {}
+    for chunk in _chunks(list(statuses)):
+        hall_districts.update(
+            Hall.objects.filter(pk__in=chunk, is_active=True).values_list("pk", "district_id").order_by()
+        )
     district_ids = set(hall_districts.values())
     existing = set(
         InspectionPlan.objects.filter(month=month, district_id__in=district_ids).values_list("district_id", flat=True)
@@ -172,7 +180,14 @@ def plans_make(*, month: dt.date, statuses: dict[int, str], run_id: int | None =
         made_from_run_id=run_id, made_at=timezone.now()
     )
     plan_ids = [p.pk for p in plans.values()]
-    PlanHall.objects.filter(plan_id__in=plan_ids, hall_id__in=hall_districts.keys()).delete()
+    settled: Counter = Counter()
+    for chunk in _chunks(list(hall_districts)):
+        PlanHall.objects.filter(plan_id__in=plan_ids, hall_id__in=chunk).delete()
+        lines_of_halls = PlanLine.objects.filter(plan_id__in=plan_ids, hall_id__in=chunk)
+        settled.update(
+            lines_of_halls.exclude(state=PlanLineState.PLANNED).values_list("hall_id", "kind", "vendor").order_by()
+        )
+        lines_of_halls.filter(state=PlanLineState.PLANNED).delete()
     PlanHall.objects.bulk_create(
         [
             PlanHall(plan=plans[district_id], hall_id=hall_id, status=statuses[hall_id])
@@ -180,11 +195,6 @@ def plans_make(*, month: dt.date, statuses: dict[int, str], run_id: int | None =
         ],
         batch_size=2000,
     )
-    lines_of_halls = PlanLine.objects.filter(plan_id__in=plan_ids, hall_id__in=hall_districts.keys())
-    settled = Counter(
-        lines_of_halls.exclude(state=PlanLineState.PLANNED).values_list("hall_id", "kind", "vendor").order_by()
-    )
-    lines_of_halls.filter(state=PlanLineState.PLANNED).delete()
     inspectors = _district_inspectors(district_ids)
     specs = plan_lines_for(
         statuses={h: statuses[h] for h in hall_districts},
