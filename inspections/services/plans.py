@@ -278,6 +278,47 @@ def plan_line_fulfil_by_inspection(*, inspection: Inspection) -> PlanLine | None
     return _line_done(line, day=day, inspection=inspection) if line else None
 
 
+@transaction.atomic
+def plan_lines_fulfil_by_visits(*, inspection_ids: list[int]) -> int:
+    """Imported mystery visits fulfil their quarter's lines, in bulk (an import may bring thousands): each visit
+    the line :func:`_line_to_fulfil` would choose, matched in memory from one read of the open lines per chunk.
+    Returns the number of lines fulfilled."""
+    fulfilled = 0
+    for chunk in _chunks(inspection_ids):
+        visits = sorted(
+            Inspection.objects.filter(pk__in=chunk, kind=InspectionKind.MYSTERY)
+            .exclude(pk__in=PlanLine.objects.filter(inspection_id__in=chunk).values("inspection_id"))
+            .values_list("pk", "hall_id", "vendor", "inspected_at"),
+            key=lambda visit: visit[3],
+        )
+        open_lines: dict[int, list[PlanLine]] = {}
+        for line in (
+            PlanLine.objects.select_for_update()
+            .filter(kind=PlanLineKind.MYSTERY, state__in=OPEN_LINE_STATES, hall_id__in={visit[1] for visit in visits})
+            .select_related("plan")
+            .order_by("due_date", "pk")
+        ):
+            open_lines.setdefault(line.hall_id, []).append(line)
+        done = []
+        for pk, hall_id, vendor, inspected_at in visits:
+            day = timezone.localtime(inspected_at).date()
+            month = month_start(day)
+            candidates = [
+                line
+                for line in open_lines.get(hall_id, [])
+                if line.plan.month <= month <= line.due_date and line.vendor in (vendor, "")
+            ]
+            line = next((c for c in candidates if c.due_date >= day), None) or next(iter(candidates), None)
+            if line is None:
+                continue
+            open_lines[hall_id].remove(line)
+            line.state, line.done_on, line.inspection_id = PlanLineState.DONE, day, pk
+            done.append(line)
+        PlanLine.objects.bulk_update(done, ["state", "done_on", "inspection"], batch_size=500)
+        fulfilled += len(done)
+    return fulfilled
+
+
 def plan_line_fulfil_by_coaching(*, visit: CoachingVisit) -> PlanLine | None:
     """The coaching plan, report or team visit line a coaching record fulfils."""
     kind = COACHING_TO_LINE.get(visit.kind)

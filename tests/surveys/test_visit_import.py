@@ -258,3 +258,16 @@ def test_a_batch_left_running_by_a_killed_worker_is_run_again_but_a_live_one_is_
     import_batch_run(batch_id=batch.pk)
     batch.refresh_from_db()
     assert batch.state == ImportState.SUCCEEDED and Inspection.objects.count() == 1
+
+
+def test_imported_visits_fulfil_the_quarters_planned_mystery_visits(setup, run_import, small_scheme):
+    from inspections.models import PlanLine, PlanLineState
+    from inspections.services.plans import plans_make
+
+    # No vendor seen in the year before: one visit planned per hall for the quarter, whoever makes it.
+    plans_make(month=dt.date(2026, 1, 1), statuses={setup.hall_a1.pk: "normal"})
+    batch = run_import(ImportKind.MYSTERY_VISITS, "visits.xlsx", xlsx_bytes([HEADER, visit_row(setup.hall_a1.code)]))
+
+    assert batch.state == ImportState.SUCCEEDED, (batch.message, batch.errors)
+    line = PlanLine.objects.get(hall=setup.hall_a1, kind="mystery")
+    assert (line.state, line.inspection.external_id, line.done_on) == (PlanLineState.DONE, "MV-1", dt.date(2026, 3, 5))
