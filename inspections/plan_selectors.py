@@ -7,7 +7,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 
 from halls.models import HallStatus
@@ -107,7 +107,8 @@ class TodayWork:
     today: dt.date
     due_today: list[PlanLine] = field(default_factory=list)
     due_this_week: list[PlanLine] = field(default_factory=list)
-    overdue: list[PlanLine] = field(default_factory=list)
+    # late lines, one row per hall and kind: {hall_id, hall__name, hall__code, kind, count, first_due}
+    overdue: list[dict] = field(default_factory=list)
     patrols_today: list[PlanLine] = field(default_factory=list)
     # {hall id: names of its weakest indicators}, for the patrols' focus
     focus: dict[int, list[str]] = field(default_factory=dict)
@@ -129,7 +130,12 @@ def today_work(*, scope: Scope, today: dt.date, limit: int = 50) -> TodayWork:
             .exclude(kind=PlanLineKind.REMOTE)
             .order_by("due_date", "hall__code")[:limit]
         ),
-        overdue=list(lines.filter(state=PlanLineState.LATE).order_by("due_date", "hall__code")[:limit]),
+        overdue=list(
+            lines.filter(state=PlanLineState.LATE)
+            .values("hall_id", "hall__name", "hall__code", "kind")
+            .annotate(count=Count("pk"), first_due=Min("due_date"))
+            .order_by("first_due", "hall__code", "kind")[:limit]
+        ),
         patrols_today=list(open_today.filter(kind=PlanLineKind.REMOTE).order_by("hall__code")[:limit]),
     )
     work.focus = weakest_indicators(

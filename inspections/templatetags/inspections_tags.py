@@ -59,3 +59,10 @@ def plan_status(statuses: dict, hall_id: int) -> str:
 def plan_focus(focus: dict, hall_id: int) -> list[str]:
     """A hall's focus items for today's patrol ({hall id: indicator names})."""
     return focus.get(hall_id, [])
+
+
+@register.filter
+def plan_kind_label(kind: str) -> str:
+    from inspections.models import PlanLineKind
+
+    return PlanLineKind(kind).label
