@@ -28,10 +28,25 @@ app.conf.beat_schedule = {
         "options": {"expires": 50},
     },
     # Every morning at 07:30 (Asia/Shanghai), before the working day: overdue rectifications are raised
-    # one level (district managers, then HQ). Expires before the next day's run if no worker took it.
+    # one level (district managers, city, then HQ), and HQ warned again at the policy's
+    # interval until they are fixed. Expires before the next day's run if no worker took it.
     "rectifications-escalate": {
         "task": "inspections.rectifications_escalate",
         "schedule": crontab(hour=7, minute=30),
+        "options": {"expires": 20 * 60 * 60},
+    },
+    # Every morning at 07:40 (Asia/Shanghai), after the rectifications: halls at the bottom (monitored or
+    # supervised) two months running are warned about one level a day, then HQ again until they improve.
+    "monitored-halls-escalate": {
+        "task": "inspections.monitored_halls_escalate",
+        "schedule": crontab(hour=7, minute=40),
+        "options": {"expires": 20 * 60 * 60},
+    },
+    # Every morning at 06:30 (Asia/Shanghai), before the working day's list is read: inspection plan lines
+    # past their due date become late, and those of a month that is over missed.
+    "plan-lines-age": {
+        "task": "inspections.plan_lines_age",
+        "schedule": crontab(hour=6, minute=30),
         "options": {"expires": 20 * 60 * 60},
     },
     # Draft last month's grading at 02:00 on the 1st, for HQ to review and publish.

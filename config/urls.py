@@ -5,8 +5,8 @@ from django.urls import include, path
 from halls import urls as hall_urls
 from halls import views as hall_views
 from halls.forms import LoginForm
-from inspections.offline_views import manifest_view, service_worker_view
 from incentives.views_staff import staff_detail_view
+from inspections.offline_views import manifest_view, service_worker_view
 from scoring.views.archive import hall_detail_view
 from scoring.views.staff import staff_bottom_view, staff_ranking_view
 

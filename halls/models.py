@@ -274,6 +274,22 @@ class GradingPolicy(models.Model):
     staff_bottom_share = _pct(_("营业员末位比例(%)"), "10")
     staff_star_share = _pct(_("营业员服务之星比例(%)"), "10")
     staff_veto_penalty = _pct(_("营业员一票否决扣分"), "20")
+    # After HQ, an item still not fixed is raised to HQ again every this many days, until it is.
+    hq_repeat_every_days = models.PositiveSmallIntegerField(
+        _("省公司重复预警间隔(天)"), default=3, help_text=_("升级至省公司后仍未整改的，每隔该天数再次预警，直至整改")
+    )
+    # The monthly inspection plan (检查计划) each status sets in motion. An exempt hall has no overt check
+    # planned, whatever the figures: it is spared overt inspections (免检).
+    plan_overt_normal = models.PositiveSmallIntegerField(_("正常厅每月明查次数"), default=1)
+    plan_overt_monitored = models.PositiveSmallIntegerField(_("监控厅每月明查次数"), default=2)
+    plan_overt_supervised = models.PositiveSmallIntegerField(_("督办厅每月明查次数"), default=4)
+    plan_remote_normal = models.PositiveSmallIntegerField(_("正常厅每周远程巡检次数"), default=0)
+    plan_remote_monitored = models.PositiveSmallIntegerField(
+        _("监控厅每周远程巡检次数"), default=7, help_text=_("7 即每天巡检")
+    )
+    plan_remote_supervised = models.PositiveSmallIntegerField(_("督办厅每周远程巡检次数"), default=7)
+    plan_team_visits_supervised = models.PositiveSmallIntegerField(_("督办厅每周驻点督导次数"), default=1)
+    plan_mystery_per_quarter = models.PositiveSmallIntegerField(_("每季度每家暗访机构暗访次数"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     lock_version = models.PositiveIntegerField(default=0)
@@ -333,6 +349,18 @@ class GradingPolicy(models.Model):
             models.CheckConstraint(
                 condition=Q(hq_escalation_after_days__gt=F("city_escalation_after_days")),
                 name="policy_hq_escalation_after_city",
+            ),
+            models.CheckConstraint(condition=Q(hq_repeat_every_days__gte=1), name="policy_hq_repeat_at_least_one_day"),
+            models.CheckConstraint(
+                condition=Q(plan_remote_normal__lte=7, plan_remote_monitored__lte=7, plan_remote_supervised__lte=7),
+                name="policy_plan_remote_at_most_daily",
+            ),
+            models.CheckConstraint(
+                condition=Q(plan_overt_normal__lte=31, plan_overt_monitored__lte=31, plan_overt_supervised__lte=31),
+                name="policy_plan_overt_at_most_daily",
+            ),
+            models.CheckConstraint(
+                condition=Q(plan_team_visits_supervised__lte=7), name="policy_plan_team_at_most_daily"
             ),
             models.UniqueConstraint(
                 fields=["effective_from"], condition=~Q(state=PolicyState.DRAFT), name="one_policy_per_effective_month"

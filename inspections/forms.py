@@ -271,3 +271,25 @@ class CheckTemplateForm(forms.Form):
         self.fields["indicators"].label_from_instance = lambda ind: (
             f"{ind.code} {ind.name}{gettext('（')}{points_text(ind.points)}{gettext('）')}"
         )
+
+
+class PlanMonthForm(forms.Form):
+    month = forms.DateField(
+        label=_("月份"), required=False, input_formats=["%Y-%m"], widget=forms.DateInput(attrs={"type": "month"})
+    )
+
+    def clean_month(self):
+        month = self.cleaned_data["month"]
+        return month.replace(day=1) if month else None
+
+
+class PlanLineForm(forms.Form):
+    """The district reassigns one open line of its plan, or moves its due date."""
+
+    line = forms.IntegerField(widget=forms.HiddenInput)
+    inspector = forms.ModelChoiceField(label=_("检查人"), queryset=None, required=False)
+    due_date = forms.DateField(label=_("完成期限"), widget=IsoDateInput())
+
+    def __init__(self, *args, inspectors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = inspectors

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from inspections import offline_views, views, views_tree
+from inspections import offline_views, plan_views, views, views_tree
 
 app_name = "inspections"
 
@@ -31,5 +31,8 @@ urlpatterns = [
     path("appeals/", views.appeal_list_view, name="appeal_list"),
     path("appeals/<int:pk>/", views.appeal_detail_view, name="appeal_detail"),
     path("halls/<int:hall_pk>/coaching/", views.coaching_list_view, name="coaching_list"),
+    path("plans/", plan_views.plan_list_view, name="plan_list"),
+    path("plans/<int:pk>/", plan_views.plan_detail_view, name="plan_detail"),
+    path("plans/compliance/", plan_views.plan_compliance_view, name="plan_compliance"),
     path("notifications/", views.notification_list_view, name="notification_list"),
 ]

@@ -26,7 +26,8 @@ from inspections.forms import (
     RectificationReviewForm,
     inspection_entry_form,
 )
-from inspections.models import AppealState, IndicatorKind, InspectionState, RectificationState
+from inspections.models import AppealState, IndicatorKind, InspectionKind, InspectionState, RectificationState
+from inspections.plan_selectors import look_back_items
 from inspections.selectors import (
     appeal_get,
     appeal_list,
@@ -52,7 +53,7 @@ from inspections.services.appeals import (
     appeal_options_mark,
     appeal_refusal_for,
 )
-from inspections.services.coaching import coaching_visit_record
+from inspections.services.coaching import coaching_visit_record, look_back_open, look_back_verify
 from inspections.services.entry import inspection_save, inspection_start
 from inspections.services.notifications import notifications_mark_read
 from inspections.services.rectification import rectification_fix, rectification_review
@@ -142,7 +143,12 @@ class InspectionStartView(RoleRequiredMixin, LoadMixin, FormView):
         self.hall = hall_get(user=request.user, pk=kwargs["hall_pk"])
 
     def get_initial(self):
-        return {"kind": "overt", "inspected_at": timezone.localtime().replace(second=0, microsecond=0)}
+        # Today's work opens this page for a planned check: ?kind=remote starts a remote patrol.
+        kind = self.request.GET.get("kind")
+        return {
+            "kind": kind if kind in InspectionKind.values else "overt",
+            "inspected_at": timezone.localtime().replace(second=0, microsecond=0),
+        }
 
     def get_form_kwargs(self):
         # Templates are offered by code from today's tree; the service finds the one of the inspection's day.
@@ -430,13 +436,39 @@ class CoachingListView(RoleRequiredMixin, LoadMixin, FormView):
         )
         can_record = self.scope.manages_districts
         return super().get_context_data(
-            hall=self.hall, visits=visits[:200], search=search, can_record=can_record, **kwargs
+            hall=self.hall,
+            visits=visits[:200],
+            search=search,
+            can_record=can_record,
+            look_back=look_back_items(hall_id=self.hall.pk),
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
         if not self.scope.manages_districts:
             raise PermissionDenied
+        action = request.POST.get("action")
+        if action in ("look_back_open", "look_back_verify"):
+            return self._look_back(request, action)
         return super().post(request, *args, **kwargs)
+
+    def _look_back(self, request, action):
+        """Record a finding to look back at (回头看), or verify one: the team's follow-through at a supervised hall."""
+        try:
+            if action == "look_back_open":
+                look_back_open(user=request.user, hall=self.hall, finding=request.POST.get("finding", ""))
+            else:
+                look_back_verify(
+                    user=request.user,
+                    hall=self.hall,
+                    item_id=int(request.POST.get("item") or 0),
+                    note=request.POST.get("verify_note", ""),
+                )
+        except (ApplicationError, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", _("录入有误")))
+        else:
+            messages.success(request, _("已记录"))
+        return redirect("inspections:coaching_list", hall_pk=self.hall.pk)
 
     def form_valid(self, form):
         try:

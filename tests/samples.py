@@ -21,12 +21,14 @@ from inspections.models import (
     Inspection,
     InspectionItem,
     InspectionKind,
+    InspectionPlan,
     InspectionState,
     Photo,
     Rectification,
 )
 from inspections.services.appeals import appeal_file
 from inspections.services.photos import photos_check, photos_store
+from inspections.services.plans import plans_make
 from inspections.services.tree import default_tree_load, scheme_copy_to_draft
 from scoring.models import GradingPolicy, GradingRun
 from scoring.services import default_policy_load
@@ -67,6 +69,7 @@ class Samples:
     visit: Inspection
     draft_scheme: IndicatorScheme
     staff: Staff
+    plan: InspectionPlan
 
 
 def samples_build(world) -> Samples:
@@ -112,6 +115,8 @@ def samples_build(world) -> Samples:
     )  # fmt: skip
     # A draft copy of the tree (with its check templates) for the tree editor's pages.
     draft_scheme = scheme_copy_to_draft(scheme=scheme, effective_from=dt.date(2026, 6, 1), user=world.hq)
+    # March's plan of district A, hall a1 monitored (an overt check and daily patrols).
+    plans_make(month=SAMPLE_MONTH, statuses={world.hall_a1.pk: "monitored"})
     return Samples(
         scheme=scheme,
         policy=policy,
@@ -128,6 +133,7 @@ def samples_build(world) -> Samples:
         visit=visit,
         draft_scheme=draft_scheme,
         staff=staff,
+        plan=InspectionPlan.objects.get(district=world.hall_a1.district, month=SAMPLE_MONTH),
     )
 
 
@@ -166,6 +172,7 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
         "inspections:appeal_create": {"item_pk": samples.item.pk},
         "inspections:appeal_detail": {"pk": samples.appeal.pk},
         "inspections:coaching_list": {"hall_pk": world.hall_a1.pk},
+        "inspections:plan_detail": {"pk": samples.plan.pk},
         "scoring:policy_update": {"pk": samples.policy.pk},
         "scoring:run_detail": {"pk": samples.run.pk},
         "scoring:run_progress": {"pk": samples.run.pk},

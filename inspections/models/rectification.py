@@ -89,3 +89,44 @@ class Rectification(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["state", "due_date"]), models.Index(fields=["hall", "state"])]
+
+
+class WarningSubject(models.TextChoices):
+    RECTIFICATION = "rectification", _("逾期整改")
+    MONITORED_HALL = "monitored_hall", _("监控厅未改善")
+
+
+class EscalationWarning(models.Model):
+    """One warning sent about an item not yet fixed (逐级预警): to which level, on which day. An item is
+    warned once a day at most, which the database enforces."""
+
+    subject = models.CharField(_("预警事项"), max_length=16, choices=WarningSubject.choices)
+    rectification = models.ForeignKey(
+        Rectification, null=True, blank=True, on_delete=models.CASCADE, related_name="warnings"
+    )
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="escalation_warnings")
+    level = models.PositiveSmallIntegerField(_("预警级别"), choices=EscalationLevel.choices)
+    sent_on = models.DateField(_("预警日期"))
+    days_overdue = models.PositiveIntegerField(_("逾期天数"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_on", "-pk"]
+        verbose_name = _("预警记录")
+        verbose_name_plural = _("预警记录")
+        constraints = [
+            models.CheckConstraint(condition=Q(subject__in=WarningSubject.values), name="warning_subject_valid"),
+            models.CheckConstraint(condition=Q(level__gte=1, level__lte=3), name="warning_level_1_to_3"),
+            models.CheckConstraint(
+                condition=~Q(subject="rectification") | Q(rectification__isnull=False),
+                name="rectification_warning_names_it",
+            ),
+            models.UniqueConstraint(
+                fields=["rectification", "sent_on"],
+                condition=Q(subject="rectification"),
+                name="one_warning_per_rectification_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["hall", "sent_on"], condition=Q(subject="monitored_hall"), name="one_warning_per_hall_per_day"
+            ),
+        ]

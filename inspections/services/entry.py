@@ -39,6 +39,7 @@ from inspections.models import (
 )
 from inspections.selectors import scheme_in_force, scheme_leaves
 from inspections.services.photos import CheckedPhoto, photos_check, photos_store
+from inspections.services.plans import plan_line_fulfil_by_inspection
 from inspections.services.rectification import rectifications_open_for
 from inspections.services.totals import inspection_totals_apply
 
@@ -284,6 +285,8 @@ def inspection_submit_finish(*, inspection: Inspection, user, submit_key: uuid.U
     inspection._history_user = user
     totals = inspection_totals_apply(inspection=inspection)
     inspection.save(update_fields=["state", "submitted_at", "submit_key", *totals])
+    # The one place where an entered check meets the month's plan: it fulfils the line it answers.
+    plan_line_fulfil_by_inspection(inspection=inspection)
     policy = policy_in_force(month=inspection.month)
     opened = rectifications_open_for(inspection_ids=[inspection.pk], due_days=policy.rectification_due_days)
     if opened:

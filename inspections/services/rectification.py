@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,10 +24,12 @@ from inspections.models import (
     CLOSED_STATES,
     OUTSTANDING_STATES,
     EscalationLevel,
+    EscalationWarning,
     IndicatorKind,
     InspectionItem,
     Rectification,
     RectificationState,
+    WarningSubject,
 )
 from inspections.services.photos import photos_check, photos_store
 
@@ -75,16 +78,31 @@ def item_needs_rectification(*, item: InspectionItem) -> bool:
 FIX_STATES = OUTSTANDING_STATES
 
 
-def escalation_after_days(*, today: dt.date) -> tuple[int, int]:
-    """How many days overdue a rectification must be before it reaches the city company's customer
-    service, and before it reaches the province HQ: the policy in force this month (an overdue one
-    reaches the district managers the day after its due date)."""
+@dataclass(frozen=True)
+class EscalationDays:
+    """The policy's escalation figures: how many days overdue an item must be before it reaches the city
+    company's customer service, and the province HQ; then how often HQ is warned again until it is fixed."""
+
+    city_after: int
+    hq_after: int
+    hq_repeat_every: int
+
+
+def escalation_after_days(*, today: dt.date) -> EscalationDays:
+    """The escalation figures of the policy in force this month (an overdue item reaches the district
+    managers the day after its due date)."""
     try:
         policy = policy_in_force(month=today)
     except ApplicationError:  # no policy yet: the policy model's own defaults
         field = GradingPolicy._meta.get_field
-        return field("city_escalation_after_days").default, field("hq_escalation_after_days").default
-    return policy.city_escalation_after_days, policy.hq_escalation_after_days
+        return EscalationDays(
+            field("city_escalation_after_days").default,
+            field("hq_escalation_after_days").default,
+            field("hq_repeat_every_days").default,
+        )
+    return EscalationDays(
+        policy.city_escalation_after_days, policy.hq_escalation_after_days, policy.hq_repeat_every_days
+    )
 
 
 def _locked(rectification_id: int) -> Rectification:
@@ -155,17 +173,23 @@ def rectification_cancel(*, item_id: int, user, note: str) -> Rectification | No
 
 @transaction.atomic
 def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
-    """Raise overdue, still outstanding rectifications one level at a time, district → city → HQ: to
-    the hall's district managers the day after the due date, to its city's customer service (地市客服)
-    once more than the policy's ``city_escalation_after_days`` overdue, to HQ once more than its
-    ``hq_escalation_after_days``. Each level is reached once and in order (one a day at most), so a
-    second run the same day finds nothing to do. Returns {level: how many reached it}."""
-    city_after_days, hq_after_days = escalation_after_days(today=today)
-    outstanding = Rectification.objects.filter(state__in=OUTSTANDING_STATES, due_date__lt=today)
+    """Warn about overdue, still outstanding rectifications level by level until they are fixed (逐级预警，直至
+    整改): the hall's district managers the day after the due date, its city's customer service (地市客服) once
+    more than the policy's ``city_escalation_after_days`` overdue, HQ once more than its
+    ``hq_escalation_after_days``; then HQ again every ``hq_repeat_every_days`` until the item is fixed.
+
+    An item climbs one level a day at most, and is warned once a day at most: each warning is recorded
+    (:class:`EscalationWarning`, one per item and day, which the database enforces), so a second run on the
+    same day finds nothing to do. Returns {level: how many items were warned at it}."""
+    days = escalation_after_days(today=today)
+    warned_today = EscalationWarning.objects.filter(rectification=OuterRef("pk"), sent_on=today)
+    outstanding = Rectification.objects.filter(state__in=OUTSTANDING_STATES, due_date__lt=today).exclude(
+        Exists(warned_today)
+    )
     # Read before any row is raised, so that a rectification climbs one level per run.
     steps = [
-        (EscalationLevel.HQ, EscalationLevel.CITY, hq_after_days),
-        (EscalationLevel.CITY, EscalationLevel.DISTRICT, city_after_days),
+        (EscalationLevel.HQ, EscalationLevel.CITY, days.hq_after),
+        (EscalationLevel.CITY, EscalationLevel.DISTRICT, days.city_after),
         (EscalationLevel.DISTRICT, EscalationLevel.NONE, 0),
     ]
     raised: dict[int, list[Rectification]] = {}
@@ -175,6 +199,15 @@ def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
             .select_for_update()
             .select_related("hall__district")
         )
+    warned_lately = EscalationWarning.objects.filter(
+        rectification=OuterRef("pk"), sent_on__gt=today - dt.timedelta(days=days.hq_repeat_every)
+    )
+    repeated = list(
+        outstanding.filter(escalation_level=EscalationLevel.HQ)
+        .exclude(Exists(warned_lately))
+        .select_for_update()
+        .select_related("hall__district")
+    )
     now = timezone.now()
     for level, rows in raised.items():
         for row in rows:
@@ -182,10 +215,28 @@ def rectifications_escalate(*, today: dt.date) -> dict[int, int]:
             row.escalated_at = now
         if rows:
             bulk_update_with_history(rows, Rectification, ["escalation_level", "escalated_at"], batch_size=500)
+    warnings = [
+        EscalationWarning(
+            subject=WarningSubject.RECTIFICATION,
+            rectification=row,
+            hall_id=row.hall_id,
+            level=level,
+            sent_on=today,
+            days_overdue=(today - row.due_date).days,
+        )
+        for level, rows in [*raised.items(), (EscalationLevel.HQ, repeated)]
+        for row in rows
+    ]
+    EscalationWarning.objects.bulk_create(warnings, batch_size=2000)
     _notify_district(raised[EscalationLevel.DISTRICT], today=today)
-    _notify_city(raised[EscalationLevel.CITY], today=today, after_days=city_after_days)
-    _notify_hq(raised[EscalationLevel.HQ], today=today, after_days=hq_after_days)
-    return {level: len(raised[level]) for level in (EscalationLevel.DISTRICT, EscalationLevel.CITY, EscalationLevel.HQ)}
+    _notify_city(raised[EscalationLevel.CITY], today=today, after_days=days.city_after)
+    _notify_hq(raised[EscalationLevel.HQ], today=today, after_days=days.hq_after)
+    _notify_hq_again(repeated, today=today)
+    return {
+        EscalationLevel.DISTRICT: len(raised[EscalationLevel.DISTRICT]),
+        EscalationLevel.CITY: len(raised[EscalationLevel.CITY]),
+        EscalationLevel.HQ: len(raised[EscalationLevel.HQ]) + len(repeated),
+    }
 
 
 def _summary(rows: list[Rectification], today: dt.date) -> dict[str, str]:
@@ -256,4 +307,17 @@ def _notify_hq(rows: list[Rectification], *, today: dt.date, after_days: int) ->
         body=gettext_noop("%(summary)s"),
         link=reverse("inspections:rectification_list") + "?overdue=1",
         params={"count": len(rows), "days": after_days, "summary": _summary(rows, today)},
+    )
+
+
+def _notify_hq_again(rows: list[Rectification], *, today: dt.date) -> None:
+    if not rows:
+        return
+    hq_users = get_user_model().objects.filter(profile__role=Role.HQ, is_active=True)
+    notification_send(
+        recipients=hq_users,
+        title=gettext_noop("整改逾期再次预警：%(count)s 项已升级至省公司仍未整改"),
+        body=gettext_noop("%(summary)s"),
+        link=reverse("inspections:rectification_list") + "?overdue=1",
+        params={"count": len(rows), "summary": _summary(rows, today)},
     )

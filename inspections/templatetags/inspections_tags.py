@@ -57,3 +57,25 @@ def hall_quality_panel(context, hall) -> dict:
         .select_related(None)
         .only("kind", "visit_date", "content")[:5],
     }
+
+
+@register.filter
+def plan_status(statuses: dict, hall_id: int) -> str:
+    """The label of the status a hall carries in a plan's month ({hall id: status})."""
+    from halls.models import HallStatus
+
+    value = statuses.get(hall_id)
+    return HallStatus(value).label if value else "—"
+
+
+@register.filter
+def plan_focus(focus: dict, hall_id: int) -> list[str]:
+    """A hall's focus items for today's patrol ({hall id: indicator names})."""
+    return focus.get(hall_id, [])
+
+
+@register.filter
+def plan_kind_label(kind: str) -> str:
+    from inspections.models import PlanLineKind
+
+    return PlanLineKind(kind).label

@@ -62,10 +62,12 @@ def policy_draft_list() -> QuerySet[GradingPolicy]:
 
 def run_list(*, limit: int = 36) -> list[GradingRun]:
     """The latest runs, newest month first, what-if runs included (the page labels them)."""
-    return list(
-        GradingRun.objects.select_related("policy", "scheme", "started_by", "published_by").order_by(
-            "-month", "is_what_if", "-revision"
-        )[:limit]
+    return runs_mark_stale(
+        list(
+            GradingRun.objects.select_related("policy", "scheme", "started_by", "published_by").order_by(
+                "-month", "is_what_if", "-revision"
+            )[:limit]
+        )
     )
 
 
@@ -166,3 +168,34 @@ def publish_preview(*, run: GradingRun) -> dict:
         "replaces": GradingRun.objects.filter(month=run.month, state=RunState.PUBLISHED, is_what_if=False).first(),
         "pending_appeals": Appeal.objects.filter(inspection__month=run.month, state=AppealState.PENDING).count(),
     }
+
+
+STALE_DRAFT_MESSAGE = gettext_noop("{month} 的评定草稿依据的是上月重评前的状态，已过时：请重新评定本月后再发布")
+
+
+def _regraded_at(months: set[dt.date]) -> dict[dt.date, dt.datetime]:
+    """{month: when its latest revision was published} for those of ``months`` that were re-graded (a revision
+    published over an earlier one)."""
+    regraded = set(
+        GradingRun.objects.filter(month__in=months, state=RunState.SUPERSEDED, is_what_if=False).values_list(
+            "month", flat=True
+        )
+    )
+    return dict(
+        GradingRun.objects.filter(month__in=regraded, state=RunState.PUBLISHED).values_list("month", "published_at")
+    )
+
+
+def runs_mark_stale(runs: list[GradingRun]) -> list[GradingRun]:
+    """Set ``is_stale`` on each run: a draft graded before the month before was re-graded and published again
+    carries the old statuses (streaks, statuses for next month) and must be graded again before publication."""
+    drafts = [run for run in runs if run.state == RunState.DRAFT and not run.is_what_if]
+    regraded = _regraded_at({month_add(run.month, -1) for run in drafts})
+    for run in runs:
+        published_at = regraded.get(month_add(run.month, -1))
+        run.is_stale = run in drafts and published_at is not None and published_at > run.started_at
+    return runs
+
+
+def run_is_stale(*, run: GradingRun) -> bool:
+    return runs_mark_stale([run])[0].is_stale

@@ -43,6 +43,7 @@ from scoring.services.grading import (
     _run_failed,
     grading_run_execute,
     grading_run_start,
+    supervision_hold,
 )
 
 logger = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ def grading_chunks_finish(*, run_id: int, attempt: str, final: bool = False) -> 
         if frames:
             scores = pd.concat(frames, ignore_index=True)
             history = history_frame(month=run.month, months_back=max(figures.consecutive_months, 1))
-            results = rank_and_status(scores, history, figures, month=run.month)
+            results = supervision_hold(rank_and_status(scores, history, figures, month=run.month))
         else:
             results = pd.DataFrame()
         with transaction.atomic():

@@ -19,17 +19,20 @@ from halls.db import connection_reset_if_broken, reads_side_by_side
 from halls.errors import ApplicationError
 from halls.months import month_add, month_label, month_not_future, month_start
 from inspections.models import IndicatorScheme, SchemeState
+from inspections.plan_selectors import halls_with_open_look_back
 from inspections.selectors import scheme_in_force
+from inspections.services.plans import plans_make
 from scoring.models import (
     CityDimensionFigure,
     GradingPolicy,
     GradingRun,
     HallMonthResult,
+    HallStatus,
     PolicyState,
     ResultChange,
     RunState,
 )
-from scoring.selectors.grading import month_is_published, policy_in_force
+from scoring.selectors.grading import STALE_DRAFT_MESSAGE, month_is_published, policy_in_force, run_is_stale
 from scoring.selectors.reports import city_dimension_sums_all
 from scoring.services.compute import DIMENSIONS, PolicyFigures, city_scores, rank_and_status
 from scoring.services.evidence import evidence_frame, history_frame
@@ -158,7 +161,21 @@ def grading_compute(*, run: GradingRun) -> pd.DataFrame:
     # A hall's scores follow from its own evidence alone, so one call scores every hall (a worker scores one
     # city's halls the same way: the results are identical either way); ranking then needs them all.
     scores = city_scores(evidence, figures)
-    return rank_and_status(scores, history, figures, month=run.month)
+    return supervision_hold(rank_and_status(scores, history, figures, month=run.month))
+
+
+def supervision_hold(results: pd.DataFrame) -> pd.DataFrame:
+    """A supervised hall with a look-back item (回头看) not yet verified stays supervised next month, wherever it
+    ranks: supervision ends only once what was found has been checked as put right."""
+    if results.empty:
+        return results
+    supervised = results.loc[results["status"] == HallStatus.SUPERVISED, "hall_id"]
+    held = halls_with_open_look_back(hall_ids=[int(h) for h in supervised])
+    if held:
+        results.loc[results["hall_id"].isin(held) & (results["status"] == HallStatus.SUPERVISED), "next_status"] = (
+            HallStatus.SUPERVISED
+        )
+    return results
 
 
 def grading_run_execute(*, run_id: int) -> GradingRun:
@@ -303,14 +320,24 @@ def month_publish(*, month: dt.date, user=None) -> GradingRun:
     draft = next((run for run in runs if run.state == RunState.DRAFT), None)
     if draft is None:
         raise ApplicationError(_(NOTHING_TO_PUBLISH_MESSAGE).format(month=label))
+    if run_is_stale(run=draft):
+        raise ApplicationError(_(STALE_DRAFT_MESSAGE).format(month=label))
     GradingRun.objects.filter(month=month, state=RunState.PUBLISHED, is_what_if=False).update(state=RunState.SUPERSEDED)
     draft.state = RunState.PUBLISHED
     draft.published_by = user
     draft.published_at = timezone.now()
     draft.save(update_fields=["state", "published_by", "published_at"])
     city_figures_store(run=draft)
+    next_month_plans_make(run=draft)
     logger.info("month_published month=%s run=%s revision=%s", label, draft.pk, draft.revision)
     return draft
+
+
+def next_month_plans_make(*, run: GradingRun) -> int:
+    """The statuses a published month gives its halls for the next month set that month's inspection plans in
+    motion (checks due per status and policy). Returns the number of plan lines made."""
+    statuses = dict(HallMonthResult.objects.filter(run=run).values_list("hall_id", "next_status").order_by())
+    return plans_make(month=month_add(run.month, 1), statuses=statuses, run_id=run.pk)
 
 
 def city_figures_store(*, run: GradingRun) -> int:

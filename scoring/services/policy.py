@@ -42,6 +42,15 @@ POLICY_FIELDS = (
     "staff_bottom_share",
     "staff_star_share",
     "staff_veto_penalty",
+    "hq_repeat_every_days",
+    "plan_overt_normal",
+    "plan_overt_monitored",
+    "plan_overt_supervised",
+    "plan_remote_normal",
+    "plan_remote_monitored",
+    "plan_remote_supervised",
+    "plan_team_visits_supervised",
+    "plan_mystery_per_quarter",
 )
 STALE_MESSAGE = gettext_noop("该规则已被他人修改，请刷新页面后重新编辑")
 NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改或启用")
@@ -98,6 +107,19 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("hq_escalation_after_days", _("逾期升级省公司天数须大于逾期升级地市天数"))
     if not Decimal("0") <= data["staff_veto_penalty"] <= Decimal("100"):
         add("staff_veto_penalty", _("营业员一票否决扣分须在 0 到 100 之间"))
+    if data["hq_repeat_every_days"] < 1:
+        add("hq_repeat_every_days", _("省公司重复预警间隔须至少为 1 天"))
+    for field in (
+        "plan_remote_normal",
+        "plan_remote_monitored",
+        "plan_remote_supervised",
+        "plan_team_visits_supervised",
+    ):
+        if data[field] > 7:
+            add(field, _("每周次数不能超过 7（每天一次）"))
+    for field in ("plan_overt_normal", "plan_overt_monitored", "plan_overt_supervised"):
+        if data[field] > 31:
+            add(field, _("每月次数不能超过 31（每天一次）"))
     if data["effective_from"].day != 1:
         add("effective_from", _("生效月份须为某月第一天"))
     return errors

@@ -22,6 +22,7 @@ from scoring.selectors.grading import (
     publish_preview,
     run_differences,
     run_get,
+    run_is_stale,
     run_list,
     run_live_for_month,
     run_review,
@@ -168,6 +169,7 @@ class RunDetailView(HQOnlyMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         run = run_get(pk=self.kwargs["pk"])
         context["run"] = run
+        context["run_is_stale"] = run_is_stale(run=run)
         context["progress_url"] = reverse("scoring:run_progress", args=[run.pk])
         if run.state in (RunState.RUNNING, RunState.FAILED):
             return context

@@ -12,6 +12,7 @@ from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
 from halls.models import Role
 from halls.months import month_add
 from halls.selectors import hall_list
+from inspections.plan_selectors import today_work
 from scoring.exports import xlsx_response
 from scoring.report_forms import MonthForm, RankingFilterForm
 from scoring.selectors.dashboards import district_home, hq_dashboard
@@ -180,7 +181,8 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
                 }
             ],
         }
-        return super().get_context_data(home=home, halls_chart=chart, **kwargs)
+        work = today_work(scope=self.scope, today=timezone.localdate())
+        return super().get_context_data(home=home, halls_chart=chart, work=work, **kwargs)
 
 
 ranking_view = RankingView.as_view()

@@ -10,6 +10,8 @@ from tests.worker import celery_worker, wait_for
 EXPECTED_TASKS = {
     "halls.worker_heartbeat",
     "inspections.rectifications_escalate",
+    "inspections.plan_lines_age",
+    "inspections.monitored_halls_escalate",
     "scoring.grade_month",
     "scoring.grade_previous_month",
     "scoring.grade_city_chunk",
@@ -24,6 +26,19 @@ def test_every_task_is_registered_by_autodiscovery():
     app.loader.import_default_modules()
     registered = {name for name in app.tasks if not name.startswith("celery.")}
     assert EXPECTED_TASKS <= registered, EXPECTED_TASKS - registered
+
+
+EXPECTED_SCHEDULE = {
+    "worker-heartbeat": "halls.worker_heartbeat",
+    "rectifications-escalate": "inspections.rectifications_escalate",
+    "plan-lines-age": "inspections.plan_lines_age",
+    "monitored-halls-escalate": "inspections.monitored_halls_escalate",
+    "grading-draft-previous-month": "scoring.grade_previous_month",
+}
+
+
+def test_the_beat_schedule_lists_every_periodic_job():
+    assert {name: entry["task"] for name, entry in app.conf.beat_schedule.items()} == EXPECTED_SCHEDULE
 
 
 def test_every_scheduled_task_exists():

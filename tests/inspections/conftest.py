@@ -97,3 +97,15 @@ def policy(db):
 def march(time_machine):
     """The clock at Tuesday 2026-03-10 12:00 in Shanghai: March is open for evidence."""
     time_machine.move_to(dt.datetime(2026, 3, 10, 12, 0, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False)
+
+
+@pytest.fixture
+def district_halls(db, small_scheme):
+    """One district with a manager and four halls, one per status ({status: hall}) they will carry."""
+    from halls.models import HallStatus
+    from tests.factories import DistrictFactory, HallFactory, district_manager
+
+    district = DistrictFactory()
+    manager = district_manager(district)
+    halls = {status: HallFactory(district=district) for status in HallStatus.values}
+    return district, manager, halls

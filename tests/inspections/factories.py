@@ -72,3 +72,16 @@ def inspection_enter(*, user, hall, scheme, values: dict, when: str = "2026-03-1
 
 def refreshed(inspection: Inspection) -> Inspection:
     return Inspection.objects.get(pk=inspection.pk)
+
+
+def publish_with_statuses(month: dt.date, halls: dict) -> GradingRun:
+    """Publish ``month`` through the grading service from a draft giving each hall ({status: hall}) that status
+    for the month after; publication makes the next month's inspection plans."""
+    from scoring.services.grading import month_publish as grading_month_publish
+
+    policy, _ = default_policy_load()
+    run = GradingRun.objects.create(month=month, state=RunState.DRAFT, policy=policy)
+    HallMonthResult.objects.bulk_create(
+        [HallMonthResult(run=run, hall=hall, month=month, next_status=status) for status, hall in halls.items()]
+    )
+    return grading_month_publish(month=month)

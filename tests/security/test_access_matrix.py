@@ -86,6 +86,10 @@ MATRIX: dict[str, str] = {
     "inspections:appeal_detail":       "login 403   404   200   404   200   404   200   200",
     "inspections:coaching_list":       "login 403   404   200   404   200   404   200   200",
     "inspections:notification_list":   "login 403   200   200   200   200   200   200   200",
+    "inspections:plan_list":           "login 403   403   403   200   200   200   200   200",
+    "inspections:plan_detail":         "login 403   403   403   404   200   404   200   200",
+    # Compliance of the plans is for HQ and the city companies, not the districts that keep them.
+    "inspections:plan_compliance":     "login 403   403   403   403   403   200   200   200",
     "scoring:ranking":                 "login 403   200   200   200   200   200   200   200",
     "scoring:ranking_export":          "login 403   200   200   200   200   200   200   200",
     "scoring:dashboard":               "login 403   403   403   403   403   403   403   200",
@@ -181,6 +185,11 @@ def post_data(world, samples) -> dict[str, dict]:
         },
         "inspections:coaching_list": {"kind": "plan", "visit_date": "2026-03-15", "content": "越权辅导"},
         "inspections:notification_list": {},
+        "inspections:plan_detail": {
+            "line": samples.plan.lines.first().pk,
+            "inspector": world.district_a.pk,
+            "due_date": "2026-03-20",
+        },
         "scoring:policy_list": {"effective_from": "2026-06"},
         "scoring:policy_update": {"lock_version": samples.policy.lock_version, "activate": "1"},
         "scoring:grading": {"month": "2026-04"},
@@ -330,6 +339,7 @@ def test_a_permitted_post_of_the_same_payload_does_write(client, world, users, s
         "inspections:indicator_move": "hq",
         "inspections:template_create": "hq",
         "inspections:template_update": "hq",
+        "inspections:plan_detail": "district",
         "scoring:policy_list": "hq",
         "incentives:pool_list": "hq",
     }
@@ -355,6 +365,7 @@ def test_a_permitted_post_of_the_same_payload_does_write(client, world, users, s
         "inspections:autosave",
         "inspections:photo_upload",
         "inspections:coaching_list",
+        "inspections:plan_detail",
     ],
 )
 def test_the_city_manager_writes_where_the_district_manager_does_in_his_city(

@@ -285,3 +285,16 @@ def test_the_untouched_visit_template_imports_nothing(setup, run_import):
     assert batch.state == ImportState.REJECTED
     assert batch.errors == [{"row": 2, "column": "", "reason": "表头之下没有数据行：文件中没有可导入的数据"}]
     assert not Inspection.objects.exists()
+
+
+def test_imported_visits_fulfil_the_quarters_planned_mystery_visits(setup, run_import, small_scheme):
+    from inspections.models import PlanLine, PlanLineState
+    from inspections.services.plans import plans_make
+
+    # No vendor seen in the year before: one visit planned per hall for the quarter, whoever makes it.
+    plans_make(month=dt.date(2026, 1, 1), statuses={setup.hall_a1.pk: "normal"})
+    batch = run_import(ImportKind.MYSTERY_VISITS, "visits.xlsx", xlsx_bytes([HEADER, visit_row(setup.hall_a1.code)]))
+
+    assert batch.state == ImportState.SUCCEEDED, (batch.message, batch.errors)
+    line = PlanLine.objects.get(hall=setup.hall_a1, kind="mystery")
+    assert (line.state, line.inspection.external_id, line.done_on) == (PlanLineState.DONE, "MV-1", dt.date(2026, 3, 5))

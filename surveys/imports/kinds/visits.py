@@ -35,6 +35,7 @@ from inspections.models import (
     InspectionState,
     SchemeState,
 )
+from inspections.services.plans import plan_lines_fulfil_by_visits
 from inspections.services.rectification import rectifications_open_for
 from inspections.services.totals import Totals, totals_compute
 from surveys.imports import cells
@@ -352,6 +353,8 @@ class VisitImporter(Importer):
         for due_days, visit_ids in by_due_days.items():
             for start in range(0, len(visit_ids), chunk):
                 rectifications_open_for(inspection_ids=visit_ids[start : start + chunk], due_days=due_days)
+        # The visits fulfil the quarter's planned mystery visits of their halls (see inspections.services.plans).
+        plan_lines_fulfil_by_visits(inspection_ids=[pk for pk, _month in ids.values()])
         logger.info(
             "visits_inserted batch=%s visits=%s inspections_s=%.1f items_s=%.1f rectifications_s=%.1f",
             batch_id, len(ids), inserted_s, items_s, time.perf_counter() - clock - inserted_s - items_s,
