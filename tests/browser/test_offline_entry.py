@@ -217,10 +217,18 @@ def test_the_rectification_answer_and_the_appeal_form_have_large_controls_within
     from tests.samples import samples_build
 
     samples = samples_build(world)
+    # The samples' lost item is appealed already (an item is appealed once): lose a point on another one.
+    other = (
+        InspectionItem.objects.filter(inspection=samples.item.inspection, indicator__kind="scored")
+        .exclude(pk=samples.item.pk)
+        .select_related("indicator")
+        .first()
+    )
+    InspectionItem.objects.filter(pk=other.pk).update(points=other.indicator.points - 1)
     log_in(page, live_server.url, world.manager_a1.username)
     pages = {
         "rectification": f"/inspections/rectifications/{samples.rectification.pk}/",
-        "appeal": f"/inspections/items/{samples.item.pk}/appeal/",
+        "appeal": f"/inspections/items/{other.pk}/appeal/",
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)

@@ -104,7 +104,8 @@ def test_an_operator_goes_from_an_empty_database_to_an_approved_bonus_split(page
     start.locator("input[name=month]").fill(label)
     start.get_by_role("button", name="开始评定（草稿）").click()
     page.wait_for_url("**/scoring/grading/runs/*/")
-    page.get_by_role("button", name="发布本月结果").click()
+    page.get_by_role("link", name="发布本月结果").click()  # the page that says what publishing does
+    page.get_by_role("button", name="确认发布").click()
     page.wait_for_load_state()
     run = GradingRun.objects.get(month=month, state=RunState.PUBLISHED)
     assert HallMonthResult.objects.filter(run=run, graded=True).count() == 4

@@ -17,6 +17,9 @@ PASSWORD = "first-hq-pass-2026"
 
 
 def test_an_empty_database_gets_the_default_tree_policy_and_coefficients(db, capsys):
+    # Migrations install the default coefficients, but a test run that flushed the tables (live-server tests
+    # do) leaves none: start from none, whatever ran before.
+    CoefficientTable.objects.all().delete()
     call_command("bootstrap")
     assert IndicatorScheme.objects.get().state == "active"
     assert GradingPolicy.objects.get().state == "active"
@@ -24,8 +27,16 @@ def test_an_empty_database_gets_the_default_tree_policy_and_coefficients(db, cap
     assert {"CSAT", "STAFF", "SUPPORT"} <= set(SurveyDefinition.objects.values_list("code", flat=True))
     out = capsys.readouterr().out
     assert "indicator tree: created" in out and "grading policy: created" in out
-    # The default coefficients come with the migrations; bootstrap checks that a table is there.
-    assert "bonus coefficients: present" in out
+    assert "bonus coefficients: created" in out
+
+
+def test_coefficients_installed_by_the_migrations_are_kept(db, capsys):
+    from incentives.services import coefficients_default_load
+
+    table, _created = coefficients_default_load()  # what migration incentives 0002 installs
+    call_command("bootstrap")
+    assert list(CoefficientTable.objects.values_list("pk", flat=True)) == [table.pk]
+    assert "bonus coefficients: present" in capsys.readouterr().out
 
 
 def test_a_second_run_changes_nothing(db, capsys):
