@@ -5,10 +5,15 @@ from django.urls import include, path
 from halls import urls as hall_urls
 from halls import views as hall_views
 from halls.forms import LoginForm
-from scoring.views.archive import hall_detail_view
+from scoring.views.archive import hall_archive_pdf_view, hall_archive_xlsx_view, hall_detail_view
 
 # A hall's page is its service archive, filled by grading: scoring serves it, under halls' name and path.
-hall_patterns = [*hall_urls.urlpatterns, path("<int:pk>/", hall_detail_view, name="detail")]
+hall_patterns = [
+    *hall_urls.urlpatterns,
+    path("<int:pk>/", hall_detail_view, name="detail"),
+    path("<int:pk>/archive.xlsx", hall_archive_xlsx_view, name="archive_xlsx"),
+    path("<int:pk>/archive.pdf", hall_archive_pdf_view, name="archive_pdf"),
+]
 
 urlpatterns = [
     path("", hall_views.home_view, name="home"),
