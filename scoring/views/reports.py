@@ -3,6 +3,7 @@ The hall archive is the hall detail page (``scoring.views.archive``)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -12,8 +13,10 @@ from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
 from halls.models import Role
 from halls.selectors import hall_list
 from scoring.exports import xlsx_response
+from scoring.models import RunState
 from scoring.report_forms import MonthForm, RankingFilterForm
 from scoring.selectors.dashboards import district_home, hq_dashboard
+from scoring.selectors.early_warning import early_warning
 from scoring.selectors.reports import (
     RANKING_CACHE_SECONDS,
     month_choose,
@@ -155,12 +158,22 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
     template_name = "scoring/district_home.html"
 
     def get_context_data(self, **kwargs):
+        runs = visible_runs(scope=self.scope)
         home = district_home(
             scope=self.scope,
             halls=hall_list(user=self.request.user),
-            runs=visible_runs(scope=self.scope),
+            runs=runs,
             today=timezone.localdate(),
         )
+        # The early warning reads published months only: a draft under review may still change.
+        warning = early_warning(
+            month=next((m for m, run in runs.items() if run.state == RunState.PUBLISHED), None),
+            hall_ids=[row["hall"].pk for row in home.rows],
+            min_cases=settings.HALLQ_EARLY_WARNING_MIN_CASES,
+            threshold=settings.HALLQ_EARLY_WARNING_RISK,
+        )
+        names = {row["hall"].pk: row["hall"] for row in home.rows}
+        warned = [(names[w.hall_id], w) for w in warning.warnings]
         chart = {
             "categories": [row["hall"].name for row in home.rows if row["result"] and row["result"].composite],
             "series": [
@@ -172,7 +185,9 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
                 }
             ],
         }
-        return super().get_context_data(home=home, halls_chart=chart, **kwargs)
+        return super().get_context_data(
+            home=home, halls_chart=chart, early_warning=warning, warned_halls=warned, **kwargs
+        )
 
 
 ranking_view = RankingView.as_view()
