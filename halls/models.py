@@ -259,6 +259,12 @@ class GradingPolicy(models.Model):
         default=7,
         help_text=_("整改逾期超过该天数仍未整改的，升级至省公司客服部（总部）；须大于逾期升级地市天数"),
     )
+    # Early warning of falling into the bottom share next month (scoring.selectors.early_warning): a hall is
+    # warned when at least warning_min_cases past cases stood as it stands and warning_risk % of them fell.
+    warning_risk = _pct(_("末位预警风险线(%)"), "50")
+    warning_min_cases = models.PositiveSmallIntegerField(
+        _("末位预警最少先例数"), default=5, help_text=_("同样处境的历史先例少于该数时不作预警")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     lock_version = models.PositiveIntegerField(default=0)

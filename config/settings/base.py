@@ -289,8 +289,3 @@ if HALLQ_GRADING_CHUNKS not in ("", "city"):
 # Monthly bulletins (通报): when on, each rendered bulletin is e-mailed (PDF attached) to its scope's
 # managers who have an address (HQ for the province, the city company for a city, district managers).
 HALLQ_BULLETIN_EMAIL = envbool("HALLQ_BULLETIN_EMAIL", False)
-
-# Early warning of falling into the bottom share (scoring.selectors.early_warning): a hall is flagged on the
-# district home when at least MIN_CASES past cases stood as it stands and this share of them fell into it.
-HALLQ_EARLY_WARNING_MIN_CASES = env.int("HALLQ_EARLY_WARNING_MIN_CASES", default=5)
-HALLQ_EARLY_WARNING_RISK = env.float("HALLQ_EARLY_WARNING_RISK", default=0.5)

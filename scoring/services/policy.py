@@ -38,6 +38,8 @@ POLICY_FIELDS = (
     "rectification_due_days",
     "city_escalation_after_days",
     "hq_escalation_after_days",
+    "warning_risk",
+    "warning_min_cases",
 )
 STALE_MESSAGE = gettext_noop("该规则已被他人修改，请刷新页面后重新编辑")
 NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改或启用")
@@ -92,6 +94,10 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("city_escalation_after_days", _("逾期升级地市天数须至少为 1 天"))
     elif data["hq_escalation_after_days"] <= data["city_escalation_after_days"]:
         add("hq_escalation_after_days", _("逾期升级省公司天数须大于逾期升级地市天数"))
+    if not Decimal("0") < data.get("warning_risk", Decimal("50")) <= Decimal("100"):
+        add("warning_risk", _("末位预警风险线须大于 0 且不超过 100"))
+    if data.get("warning_min_cases", 5) < 1:
+        add("warning_min_cases", _("末位预警最少先例数须至少为 1"))
     if data["effective_from"].day != 1:
         add("effective_from", _("生效月份须为某月第一天"))
     return errors

@@ -3,7 +3,6 @@ The hall archive is the hall detail page (``scoring.views.archive``)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -165,12 +164,14 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
             runs=runs,
             today=timezone.localdate(),
         )
-        # The early warning reads published months only: a draft under review may still change.
+        # The early warning reads published months only (a draft under review may still change), with the
+        # figures of the policy the latest of them was graded by.
+        published = next((run for run in runs.values() if run.state == RunState.PUBLISHED), None)
         warning = early_warning(
-            month=next((m for m, run in runs.items() if run.state == RunState.PUBLISHED), None),
+            month=published.month if published else None,
             hall_ids=[row["hall"].pk for row in home.rows],
-            min_cases=settings.HALLQ_EARLY_WARNING_MIN_CASES,
-            threshold=settings.HALLQ_EARLY_WARNING_RISK,
+            min_cases=published.policy.warning_min_cases if published else 1,
+            threshold=float(published.policy.warning_risk) / 100 if published else 1.0,
         )
         names = {row["hall"].pk: row["hall"] for row in home.rows}
         warned = [(names[w.hall_id], w) for w in warning.warnings]

@@ -81,15 +81,21 @@ def test_the_back_test_counts_last_years_warnings_that_came_true(history):
     assert backtest.precision == 0.5 and backtest.recall == 0.5
 
 
-def test_the_warning_is_flagged_on_the_district_home_with_its_method(client, world, history, settings):
-    settings.HALLQ_EARLY_WARNING_MIN_CASES = 1
+def test_the_warning_is_flagged_on_the_district_home_with_the_policys_figures(client, world, history):
+    from scoring.models import GradingPolicy
+
+    GradingPolicy.objects.update(warning_min_cases=1, warning_risk=50)
     client.force_login(world.district_a)
     response = client.get(reverse("scoring:district_home"))
     warning = response.context["early_warning"]
     assert [w.hall_id for w in warning.warnings] == [history["h5"].pk]
     html = response.content.decode()
     assert 'id="early-warning"' in html and history["h5"].name in html and "67%" in html
+    assert "2 次预警，其中 1 次应验" in html  # the back-test above
     client.force_login(world.district_b)  # h5 is in district A
+    assert client.get(reverse("scoring:district_home")).context["early_warning"].warnings == []
+    GradingPolicy.objects.update(warning_min_cases=4)  # h5's cell has three cases
+    client.force_login(world.district_a)
     assert client.get(reverse("scoring:district_home")).context["early_warning"].warnings == []
 
 
