@@ -2,19 +2,20 @@
 
 The method, as the district home states it:
 
-* Where a hall stands this month is described by two things: the fifth of its status group it sits in
-  (position = place in group / halls in group; fifth = ⌈position × 5⌉, 1 the top fifth, 5 the bottom fifth)
-  and whether its composite fell against the month before (its trend).
+* Where a hall stands is described by three things: the fifth of its status group it sat in in the latest
+  published month (position = place in group / halls in group; fifth = ⌈position × 5⌉, 1 the top fifth,
+  5 the bottom fifth), whether its composite fell against the month before (its trend), and the evidence
+  of the month after so far: its submitted inspections (overt, remote, mystery) up to today's day of the
+  month scored on average below the average of its city's halls (low), not below (ok), or none yet.
 * Its risk is the share of the cases of the last ``HISTORY_MONTHS`` published months that stood the same
-  way (same fifth, same trend) and were in the bottom share the month after: an empirical transition
-  rate, counted with pandas. A combination seen fewer than ``MIN_CASES`` times gives no estimate.
+  way (same fifth, trend and evidence up to the same day of the month) and were in the bottom share the
+  month after: an empirical transition rate, counted with pandas. A combination seen fewer than the
+  policy's minimum of cases gives no estimate.
 * A hall not in the bottom share now is flagged when its risk reaches ``WARNING_RISK``.
 * Back-test: for every month of the history, the rates are counted from the months before it only, the
   warnings that would have been issued are compared with who actually entered the bottom share next
   month: how many warnings came true (precision) and how many entrants had been warned (recall).
 
-The month's evidence so far (inspections of the month not yet graded) is not used: the warning reads the
-published gradings only.
 """
 
 from __future__ import annotations
@@ -24,15 +25,25 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-from django.db.models import Case, F, When
+from django.db.models import Avg, Case, F, When
 
 from halls.months import month_add
+from inspections.models import Inspection, InspectionKind, InspectionState
 from scoring.models import HallMonthResult, RankingGroup, RunState
 
 HISTORY_MONTHS = 13  # twelve transitions, as the back-test on "last year's warnings" needs
 MIN_CASES = 5
 WARNING_RISK = 0.5
 BANDS = 5
+
+
+EVIDENCE_KINDS = (InspectionKind.OVERT, InspectionKind.REMOTE, InspectionKind.MYSTERY)
+
+
+class Evidence:
+    NONE = "none"
+    LOW = "low"
+    OK = "ok"
 
 
 @dataclass
@@ -42,6 +53,7 @@ class HallWarning:
     falling: bool
     risk: float
     cases: int
+    evidence: str = Evidence.NONE
 
     @property
     def risk_percent(self) -> int:
@@ -82,7 +94,32 @@ def _month_index(month: dt.date) -> int:
     return month.year * 12 + month.month - 1
 
 
-def _history(*, month: dt.date) -> pd.DataFrame:
+def _evidence(*, months: list[dt.date], day: int) -> pd.DataFrame:
+    """Per hall and month of ``months``: "low" when its submitted inspections inspected up to ``day`` of the
+    month scored on average below its city's halls' average of the same, else "ok" (one query)."""
+    rows = (
+        Inspection.objects.filter(
+            state=InspectionState.SUBMITTED,
+            kind__in=EVIDENCE_KINDS,
+            month__in=months,
+            inspected_at__day__lte=day,
+            score__isnull=False,
+        )
+        .values("hall_id", "month", city=F("hall__district__city_id"))
+        .annotate(average=Avg("score"))
+        .values_list("hall_id", "month", "city", "average")
+    )
+    frame = pd.DataFrame.from_records(list(rows), columns=["hall", "month", "city", "average"])
+    if frame.empty:
+        return pd.DataFrame(columns=["hall", "idx", "evidence"])
+    frame["average"] = frame["average"].astype(float)
+    city_average = frame.groupby(["city", "month"])["average"].transform("mean")
+    frame["evidence"] = (frame["average"] < city_average).map({True: Evidence.LOW, False: Evidence.OK})
+    frame["idx"] = frame["month"].map(_month_index) - 1  # the evidence of the month after a result's month
+    return frame[["hall", "idx", "evidence"]]
+
+
+def _history(*, month: dt.date, day: int) -> pd.DataFrame:
     """One row per hall and published month up to ``month``: its fifth, whether its composite fell, whether
     it was in the bottom share, and whether it was the month after (NaN where unknown). One query."""
     start = month_add(month, -(HISTORY_MONTHS - 1))
@@ -110,14 +147,18 @@ def _history(*, month: dt.date) -> pd.DataFrame:
     frame = frame.merge(before, on=["hall", "idx"], how="left")
     frame["falling"] = frame["composite"] < frame["prev"]  # no month before: not falling
     after = frame[["hall", "idx", "bottom"]].assign(idx=frame["idx"] - 1).rename(columns={"bottom": "next_bottom"})
-    return frame.merge(after, on=["hall", "idx"], how="left")
+    frame = frame.merge(after, on=["hall", "idx"], how="left")
+    months = sorted({month_add(m, 1) for m in frame["month"]})
+    frame = frame.merge(_evidence(months=months, day=day), on=["hall", "idx"], how="left")
+    frame["evidence"] = frame["evidence"].fillna(Evidence.NONE)
+    return frame
 
 
 def _rates(cases: pd.DataFrame) -> pd.DataFrame:
     """Per (fifth, trend): how many cases, and the share that were in the bottom share the month after."""
     return (
         cases.assign(next_bottom=cases["next_bottom"].astype(float))
-        .groupby(["band", "falling"])["next_bottom"]
+        .groupby(["band", "falling", "evidence"])["next_bottom"]
         .agg(cases="count", risk="mean")
         .reset_index()
     )
@@ -125,7 +166,7 @@ def _rates(cases: pd.DataFrame) -> pd.DataFrame:
 
 def _flag(rows: pd.DataFrame, rates: pd.DataFrame, *, min_cases: int, threshold: float) -> pd.DataFrame:
     """``rows`` not in the bottom share, with their risk; those whose risk reaches the threshold marked."""
-    rows = rows[~rows["bottom"].astype(bool)].merge(rates, on=["band", "falling"], how="left")
+    rows = rows[~rows["bottom"].astype(bool)].merge(rates, on=["band", "falling", "evidence"], how="left")
     rows["cases"] = rows["cases"].fillna(0).astype(int)
     rows["warned"] = (rows["cases"] >= min_cases) & (rows["risk"] >= threshold)
     return rows
@@ -134,16 +175,23 @@ def _flag(rows: pd.DataFrame, rates: pd.DataFrame, *, min_cases: int, threshold:
 def early_warning(
     *,
     month: dt.date | None,
+    as_of: dt.date | None = None,
     hall_ids: list[int] | None = None,
     min_cases: int = MIN_CASES,
     threshold: float = WARNING_RISK,
 ) -> EarlyWarning:
     """The warnings for the month after ``month`` (the latest published one), for ``hall_ids`` (all when
-    None), highest risk first, and the back-test of the method over the history."""
+    None), highest risk first, and the back-test of the method over the history. The evidence of the month
+    after is read up to ``as_of``'s day of the month when ``as_of`` falls in it (the whole month otherwise),
+    and so is every past month's, so that the cases compare like with like."""
     result = EarlyWarning(month=month, min_cases=min_cases, threshold=threshold)
     if month is None:
         return result
-    frame = _history(month=month)
+    in_next_month = as_of is not None and (as_of.year, as_of.month) == (
+        month_add(month, 1).year,
+        month_add(month, 1).month,
+    )
+    frame = _history(month=month, day=as_of.day if in_next_month else 31)
     if frame.empty:
         return result
     latest = _month_index(month)
@@ -167,7 +215,12 @@ def early_warning(
     flagged = flagged[flagged["warned"]].sort_values(["risk", "hall"], ascending=[False, True])
     result.warnings = [
         HallWarning(
-            hall_id=int(r.hall), band=int(r.band), falling=bool(r.falling), risk=float(r.risk), cases=int(r.cases)
+            hall_id=int(r.hall),
+            band=int(r.band),
+            falling=bool(r.falling),
+            risk=float(r.risk),
+            cases=int(r.cases),
+            evidence=str(r.evidence),
         )
         for r in flagged.itertuples()
     ]

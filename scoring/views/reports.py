@@ -169,6 +169,7 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
         published = next((run for run in runs.values() if run.state == RunState.PUBLISHED), None)
         warning = early_warning(
             month=published.month if published else None,
+            as_of=timezone.localdate(),
             hall_ids=[row["hall"].pk for row in home.rows],
             min_cases=published.policy.warning_min_cases if published else 1,
             threshold=float(published.policy.warning_risk) / 100 if published else 1.0,

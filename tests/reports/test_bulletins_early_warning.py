@@ -25,7 +25,7 @@ from django.urls import reverse
 
 from scoring.selectors.early_warning import early_warning
 from tests.factories import HallFactory, d
-from tests.reports.factories import HallMonthResultFactory, grading_run
+from tests.reports.factories import HallMonthResultFactory, grading_run, inspection_submit
 
 pytestmark = pytest.mark.django_db
 
@@ -104,3 +104,40 @@ def test_a_result_without_a_place_in_its_group_is_left_out(world):
     HallMonthResultFactory(run=run, hall=world.hall_a1, rank_city=None, city_size=None, group_size=None)
     warning = early_warning(month=MONTHS[0], min_cases=1)
     assert warning.warnings == [] and warning.backtest.months == 0
+
+
+MAY = dt.date(2026, 5, 1)
+
+
+@pytest.fixture
+def inspections_after(history) -> dict:
+    """The month after's evidence, inspected on the 10th: March (after February) h5 80 and h1 100, April
+    (after March) h3 80 and h1 100; each month's city average of the halls inspected is (80 + 100) / 2 = 90, so
+    h5 in February's and h3 in March's case were "low", h1 "ok". S1.1 0 of 20: 80 of 100 points."""
+    for month, weak in ((MONTHS[2], history["h5"]), (MONTHS[3], history["h3"])):
+        inspection_submit(hall=weak, month=month, points={"S1.1": 0})
+        inspection_submit(hall=history["h1"], month=month)
+    return history
+
+
+def test_the_months_evidence_so_far_splits_the_cases(inspections_after):
+    halls = inspections_after
+    inspection_submit(hall=halls["h5"], month=MAY, points={"S1.1": 0})  # May 10th: 80, below h1's 100
+    inspection_submit(hall=halls["h1"], month=MAY)
+    warning = early_warning(month=MONTHS[-1], as_of=dt.date(2026, 5, 20), min_cases=1, threshold=0.5)
+    # h5 in April: fifth 4, not falling, May's inspections so far low. Cases (4, no, low): h5 February -> 1,
+    # h3 March -> 1 = 2/2 = 100 %. (Without the evidence its cell (4, no, none) holds h4 January -> 0 alone.)
+    assert [(w.hall_id, w.evidence, w.risk_percent, w.cases) for w in warning.warnings] == [
+        (halls["h5"].pk, "low", 100, 2)
+    ]
+
+
+def test_evidence_after_todays_day_of_the_month_is_not_read(inspections_after):
+    halls = inspections_after
+    late = inspection_submit(hall=halls["h5"], month=MAY, points={"S1.1": 0})
+    inspection_submit(hall=halls["h1"], month=MAY)
+    late.inspected_at = late.inspected_at.replace(day=25)
+    late.save()
+    warning = early_warning(month=MONTHS[-1], as_of=dt.date(2026, 5, 20), min_cases=1, threshold=0.5)
+    # h5's May evidence is not in yet on the 20th: cell (4, no, none) = h4 January -> 0 of 1: no warning.
+    assert warning.warnings == []
