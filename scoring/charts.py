@@ -53,7 +53,7 @@ def heatmap_svg(*, heatmap: dict) -> SafeString:
     columns, rows = heatmap["columns"], heatmap["rows"]
     if not columns or not rows:
         return mark_safe("")
-    label_width, cell_w, cell_h, head = 110, max(28, min(60, 560 // len(columns))), 18, 60
+    label_width, cell_w, cell_h, head = 110, max(28, min(60, 560 // len(columns))), 18, 90
     width = label_width + cell_w * len(columns)
     height = head + cell_h * len(rows)
     values = [v for row in rows for v in row["cells"] if v is not None]

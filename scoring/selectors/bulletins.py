@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
+from django.db.models import Avg, Case, Count, Min, Q, QuerySet, Sum, When
 from django.http import Http404
 
 from halls.i18n import name_field
@@ -46,7 +46,13 @@ STATUS_LIST_LIMIT = 30
 def bulletin_list(*, scope: Scope) -> QuerySet[Bulletin]:
     """HQ every bulletin; a city company (地市客服) the province's, its cities' and their districts'; a
     district manager his districts'; a hall manager and a user without role none."""
-    qs = Bulletin.objects.select_related("city", "district", "run").defer("pdf")
+    # The province first, then each city followed by its districts.
+    level_order = Case(When(level=BulletinLevel.PROVINCE, then=0), When(level=BulletinLevel.CITY, then=1), default=2)
+    qs = (
+        Bulletin.objects.select_related("city", "district", "run")
+        .defer("pdf")
+        .order_by("-month", "city__code", level_order, "district__code")
+    )
     if scope.is_hq:
         return qs
     if scope.is_city_manager:
