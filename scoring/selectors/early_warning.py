@@ -22,19 +22,21 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
-from django.db.models import Avg, Case, F, When
+from django.core.cache import cache
+from django.db.models import Avg, Case, Count, F, Max, When
 
 from halls.months import month_add
 from inspections.models import Inspection, InspectionKind, InspectionState
-from scoring.models import HallMonthResult, RankingGroup, RunState
+from scoring.models import GradingRun, HallMonthResult, RankingGroup, RunState
 
 HISTORY_MONTHS = 13  # twelve transitions, as the back-test on "last year's warnings" needs
 MIN_CASES = 5
 WARNING_RISK = 0.5
 BANDS = 5
+CACHE_SECONDS = 600  # the month's inspections so far change during the day
 
 
 EVIDENCE_KINDS = (InspectionKind.OVERT, InspectionKind.REMOTE, InspectionKind.MYSTERY)
@@ -183,15 +185,35 @@ def early_warning(
     """The warnings for the month after ``month`` (the latest published one), for ``hall_ids`` (all when
     None), highest risk first, and the back-test of the method over the history. The evidence of the month
     after is read up to ``as_of``'s day of the month when ``as_of`` falls in it (the whole month otherwise),
-    and so is every past month's, so that the cases compare like with like."""
-    result = EarlyWarning(month=month, min_cases=min_cases, threshold=threshold)
+    and so is every past month's, so that the cases compare like with like.
+
+    The province's warnings are computed once and kept in the cache for ``CACHE_SECONDS`` under the
+    published runs they read (a re-grading published meanwhile names new ones), the day and the figures;
+    each district's home filters its halls from them."""
     if month is None:
-        return result
-    in_next_month = as_of is not None and (as_of.year, as_of.month) == (
-        month_add(month, 1).year,
-        month_add(month, 1).month,
+        return EarlyWarning(month=None, min_cases=min_cases, threshold=threshold)
+    next_month = month_add(month, 1)
+    in_next_month = as_of is not None and (as_of.year, as_of.month) == (next_month.year, next_month.month)
+    day = as_of.day if in_next_month else 31
+    runs = GradingRun.objects.filter(
+        state=RunState.PUBLISHED, is_what_if=False, month__gte=month_add(month, -(HISTORY_MONTHS - 1)), month__lte=month
+    ).aggregate(ids=Count("pk"), latest=Max("pk"), published=Max("published_at"))
+    stamp = f"{runs['ids']}.{runs['latest']}.{runs['published'].timestamp() if runs['published'] else 0:.6f}"
+    key = f"early-warning:{month:%Y-%m}:{day}:{min_cases}:{threshold}:{stamp}"
+    result = cache.get_or_set(
+        key,
+        lambda: _province_warning(month=month, day=day, min_cases=min_cases, threshold=threshold),
+        CACHE_SECONDS,
     )
-    frame = _history(month=month, day=as_of.day if in_next_month else 31)
+    if hall_ids is not None:
+        wanted = set(hall_ids)
+        result = replace(result, warnings=[w for w in result.warnings if w.hall_id in wanted])
+    return result
+
+
+def _province_warning(*, month: dt.date, day: int, min_cases: int, threshold: float) -> EarlyWarning:
+    result = EarlyWarning(month=month, min_cases=min_cases, threshold=threshold)
+    frame = _history(month=month, day=day)
     if frame.empty:
         return result
     latest = _month_index(month)
@@ -208,10 +230,7 @@ def early_warning(
         result.backtest.came_true += int((flagged["warned"] & entered).sum())
         result.backtest.entrants += int(entered.sum())
         result.backtest.warned_entrants += int((flagged["warned"] & entered).sum())
-    current = frame[frame["idx"] == latest]
-    if hall_ids is not None:
-        current = current[current["hall"].isin(hall_ids)]
-    flagged = _flag(current, _rates(known), min_cases=min_cases, threshold=threshold)
+    flagged = _flag(frame[frame["idx"] == latest], _rates(known), min_cases=min_cases, threshold=threshold)
     flagged = flagged[flagged["warned"]].sort_values(["risk", "hall"], ascending=[False, True])
     result.warnings = [
         HallWarning(
