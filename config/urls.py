@@ -7,7 +7,7 @@ from halls import views as hall_views
 from halls.forms import LoginForm
 from incentives.views_staff import staff_detail_view
 from inspections.offline_views import manifest_view, service_worker_view
-from scoring.views.archive import hall_detail_view
+from scoring.views.archive import hall_archive_pdf_view, hall_archive_xlsx_view, hall_detail_view
 from scoring.views.staff import staff_bottom_view, staff_ranking_view
 
 # A hall's page is its service archive, filled by grading: scoring serves it, under halls' name and path.
@@ -15,6 +15,8 @@ from scoring.views.staff import staff_bottom_view, staff_ranking_view
 hall_patterns = [
     *hall_urls.urlpatterns,
     path("<int:pk>/", hall_detail_view, name="detail"),
+    path("<int:pk>/archive.xlsx", hall_archive_xlsx_view, name="archive_xlsx"),
+    path("<int:pk>/archive.pdf", hall_archive_pdf_view, name="archive_pdf"),
     path("staff/<int:pk>/", staff_detail_view, name="staff_detail"),
     path("staff/ranking/", staff_ranking_view, name="staff_ranking"),
     path("staff/bottom/", staff_bottom_view, name="staff_bottom"),

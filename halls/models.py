@@ -290,6 +290,12 @@ class GradingPolicy(models.Model):
     plan_remote_supervised = models.PositiveSmallIntegerField(_("督办厅每周远程巡检次数"), default=7)
     plan_team_visits_supervised = models.PositiveSmallIntegerField(_("督办厅每周驻点督导次数"), default=1)
     plan_mystery_per_quarter = models.PositiveSmallIntegerField(_("每季度每家暗访机构暗访次数"), default=1)
+    # Early warning of falling into the bottom share next month (scoring.selectors.early_warning): a hall is
+    # warned when at least warning_min_cases past cases stood as it stands and warning_risk % of them fell.
+    warning_risk = _pct(_("末位预警风险线(%)"), "50")
+    warning_min_cases = models.PositiveSmallIntegerField(
+        _("末位预警最少先例数"), default=5, help_text=_("同样处境的历史先例少于该数时不作预警")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     lock_version = models.PositiveIntegerField(default=0)

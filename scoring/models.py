@@ -219,3 +219,93 @@ class CityDimensionFigure(models.Model):
     @property
     def name(self) -> str:
         return getattr(self, name_field())
+
+
+class BulletinLevel(models.TextChoices):
+    PROVINCE = "province", _("全省")
+    CITY = "city", _("地市")
+    DISTRICT = "district", _("区县")
+
+
+class BulletinState(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RENDERING = "rendering", _("生成中")
+    READY = "ready", _("已生成")
+    FAILED = "failed", _("失败")
+
+
+class Bulletin(models.Model):
+    """The monthly bulletin (通报) of a published month for the province, one city or one district, rendered
+    as PDF by a Celery task and kept here (in the database, so that any worker or web process can serve it)."""
+
+    run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="bulletins")
+    month = models.DateField(_("月份"))
+    level = models.CharField(_("范围"), max_length=16, choices=BulletinLevel.choices)
+    city = models.ForeignKey(
+        "halls.CityCompany", null=True, blank=True, on_delete=models.CASCADE, related_name="bulletins"
+    )
+    district = models.ForeignKey(
+        "halls.DistrictCompany", null=True, blank=True, on_delete=models.CASCADE, related_name="bulletins"
+    )
+    state = models.CharField(_("状态"), max_length=16, choices=BulletinState.choices, default=BulletinState.PENDING)
+    pdf = models.BinaryField(null=True, blank=True, editable=False)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    render_seconds = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+    emailed_to = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-month", "level", "city__code", "district__code"]
+        verbose_name = _("月度通报")
+        verbose_name_plural = _("月度通报")
+        constraints = [
+            models.CheckConstraint(condition=Q(level__in=BulletinLevel.values), name="bulletin_level_valid"),
+            models.CheckConstraint(condition=Q(state__in=BulletinState.values), name="bulletin_state_valid"),
+            # The level names which of city and district are set: the province neither, a city its city,
+            # a district its district and the district's city.
+            models.CheckConstraint(
+                condition=(Q(level=BulletinLevel.PROVINCE, city__isnull=True, district__isnull=True))
+                | Q(level=BulletinLevel.CITY, city__isnull=False, district__isnull=True)
+                | Q(level=BulletinLevel.DISTRICT, city__isnull=False, district__isnull=False),
+                name="bulletin_level_matches_scope",
+            ),
+            models.CheckConstraint(
+                condition=Q(state=BulletinState.READY) | Q(pdf__isnull=True), name="bulletin_pdf_ready"
+            ),
+            # One bulletin per run and scope: asking again re-renders the same row.
+            models.UniqueConstraint(
+                fields=["run"], condition=Q(level=BulletinLevel.PROVINCE), name="one_province_bulletin_per_run"
+            ),
+            models.UniqueConstraint(
+                fields=["run", "city"], condition=Q(level=BulletinLevel.CITY), name="one_city_bulletin_per_run"
+            ),
+            models.UniqueConstraint(
+                fields=["run", "district"],
+                condition=Q(level=BulletinLevel.DISTRICT),
+                name="one_district_bulletin_per_run",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.scope_name}"
+
+    @property
+    def scope_name(self) -> str:
+        if self.level == BulletinLevel.DISTRICT:
+            return f"{self.city.name} {self.district.name}"
+        if self.level == BulletinLevel.CITY:
+            return self.city.name
+        return str(_("全省"))
+
+    @property
+    def filename(self) -> str:
+        code = {
+            BulletinLevel.CITY: getattr(self.city, "code", ""),
+            BulletinLevel.DISTRICT: getattr(self.district, "code", ""),
+        }
+        return f"bulletin-{self.month:%Y-%m}-{self.level}{'-' + code[self.level] if self.level in code else ''}.pdf"

@@ -56,3 +56,13 @@ def grade_previous_month_task() -> None:
     from scoring.services import grading_previous_month_draft
 
     grading_previous_month_draft(today=timezone.localdate())
+
+
+@shared_task(
+    name="scoring.render_bulletin", acks_late=True, ignore_result=True, time_limit=10 * 60, soft_time_limit=9 * 60
+)
+def render_bulletin_task(bulletin_id: int) -> None:
+    """Render one monthly bulletin as PDF and store it (idempotent: claimed with a conditional update)."""
+    from scoring.services.bulletins import bulletin_render
+
+    bulletin_render(bulletin_id=bulletin_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scoring.views import grading, reports
+from scoring.views import bulletins, grading, reports
 
 app_name = "scoring"
 
@@ -16,4 +16,6 @@ urlpatterns = [
     path("grading/runs/<int:pk>/progress/", grading.run_progress_view, name="run_progress"),
     path("grading/runs/<int:pk>/publish/", grading.run_publish_view, name="run_publish"),
     path("grading/runs/<int:pk>/export/", grading.run_export_view, name="run_export"),
+    path("bulletins/", bulletins.bulletin_list_view, name="bulletin_list"),
+    path("bulletins/<int:pk>/pdf/", bulletins.bulletin_download_view, name="bulletin_download"),
 ]

@@ -4,6 +4,7 @@
 # http://127.0.0.1:8000 (docs under /docs/)
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh" docs
+source "$(dirname "$0")/_pdf_deps.sh"
 PY=.venv/bin/python
 HALLS=${HALLQ_DEMO_HALLS:-120}
 MONTHS=${HALLQ_DEMO_MONTHS:-6}

@@ -30,7 +30,7 @@ from inspections.services.appeals import appeal_file
 from inspections.services.photos import photos_check, photos_store
 from inspections.services.plans import plans_make
 from inspections.services.tree import default_tree_load, scheme_copy_to_draft
-from scoring.models import GradingPolicy, GradingRun
+from scoring.models import Bulletin, BulletinLevel, BulletinState, GradingPolicy, GradingRun
 from scoring.services import default_policy_load
 from scoring.services.grading import grade_month
 from surveys.models import (
@@ -70,6 +70,7 @@ class Samples:
     draft_scheme: IndicatorScheme
     staff: Staff
     plan: InspectionPlan
+    bulletin: Bulletin
 
 
 def samples_build(world) -> Samples:
@@ -134,6 +135,16 @@ def samples_build(world) -> Samples:
         draft_scheme=draft_scheme,
         staff=staff,
         plan=InspectionPlan.objects.get(district=world.hall_a1.district, month=SAMPLE_MONTH),
+        # District A's bulletin of the sample run, as its render task leaves it.
+        bulletin=Bulletin.objects.create(
+            run=run,
+            month=run.month,
+            level=BulletinLevel.DISTRICT,
+            city=world.hall_a1.district.city,
+            district=world.hall_a1.district,
+            state=BulletinState.READY,
+            pdf=b"%PDF-1.7 sample",
+        ),  # fmt: skip
     )
 
 
@@ -151,6 +162,9 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
         "halls:detail": {"pk": world.hall_a1.pk},
         "halls:history": {"pk": world.hall_a1.pk},
         "halls:staff_detail": {"pk": samples.staff.pk},
+        "halls:archive_xlsx": {"pk": world.hall_a1.pk},
+        "halls:archive_pdf": {"pk": world.hall_a1.pk},
+        "scoring:bulletin_download": {"pk": samples.bulletin.pk},
         "inspections:scheme_detail": {"pk": samples.scheme.pk},
         "inspections:scheme_copy": {"pk": samples.scheme.pk},
         "inspections:scheme_edit": {"pk": samples.draft_scheme.pk},

@@ -305,3 +305,7 @@ HALLQ_WORKER_STALE_AFTER = timedelta(minutes=env.int("HALLQ_WORKER_STALE_MINUTES
 HALLQ_GRADING_CHUNKS = env.str("HALLQ_GRADING_CHUNKS", default="")
 if HALLQ_GRADING_CHUNKS not in ("", "city"):
     raise ImproperlyConfigured(f"HALLQ_GRADING_CHUNKS={HALLQ_GRADING_CHUNKS!r}: use '' (one process) or 'city'")
+
+# Monthly bulletins (通报): when on, each rendered bulletin is e-mailed (PDF attached) to its scope's
+# managers who have an address (HQ for the province, the city company for a city, district managers).
+HALLQ_BULLETIN_EMAIL = envbool("HALLQ_BULLETIN_EMAIL", False)

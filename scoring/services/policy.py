@@ -51,6 +51,8 @@ POLICY_FIELDS = (
     "plan_remote_supervised",
     "plan_team_visits_supervised",
     "plan_mystery_per_quarter",
+    "warning_risk",
+    "warning_min_cases",
 )
 STALE_MESSAGE = gettext_noop("该规则已被他人修改，请刷新页面后重新编辑")
 NOT_DRAFT_MESSAGE = gettext_noop("只有草稿状态的评定规则可以修改或启用")
@@ -120,6 +122,10 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
     for field in ("plan_overt_normal", "plan_overt_monitored", "plan_overt_supervised"):
         if data[field] > 31:
             add(field, _("每月次数不能超过 31（每天一次）"))
+    if not Decimal("0") < data.get("warning_risk", Decimal("50")) <= Decimal("100"):
+        add("warning_risk", _("末位预警风险线须大于 0 且不超过 100"))
+    if data.get("warning_min_cases", 5) < 1:
+        add("warning_min_cases", _("末位预警最少先例数须至少为 1"))
     if data["effective_from"].day != 1:
         add("effective_from", _("生效月份须为某月第一天"))
     return errors

@@ -6,14 +6,17 @@ it there, since halls, below scoring, may not import it.
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import DetailView
+from django.views.generic import DetailView, View
 
 from halls.mixins import RoleRequiredMixin
 from halls.selectors import hall_get
+from scoring.exports import XLSX_CONTENT_TYPE
 from scoring.report_forms import MonthForm
 from scoring.selectors.reports import hall_archive, visible_runs
+from scoring.services.archive_export import archive_pdf, archive_xlsx
 
 
 class HallDetailView(RoleRequiredMixin, DetailView):
@@ -51,4 +54,27 @@ def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
+class HallArchiveExportView(RoleRequiredMixin, View):
+    """The archive of the month asked for (``?month=``, as on the page) as XLSX or PDF. The PDF of one
+    hall is a page or two, rendered in the request (well under a second); the bulletins, which cover whole
+    scopes, are rendered by a Celery task."""
+
+    fmt = "xlsx"
+
+    def get(self, request, pk: int):
+        hall = hall_get(user=request.user, pk=pk)
+        runs = visible_runs(scope=self.scope)
+        month_form = MonthForm(request.GET or None, months=list(runs))
+        archive = hall_archive(runs=runs, hall=hall, month=month_form.month_value())
+        month = f"{archive.month:%Y-%m}" if archive.month else "none"
+        if self.fmt == "pdf":
+            response = HttpResponse(archive_pdf(archive=archive), content_type="application/pdf")
+        else:
+            response = HttpResponse(archive_xlsx(archive=archive), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="archive-{hall.code}-{month}.{self.fmt}"'
+        return response
+
+
 hall_detail_view = HallDetailView.as_view()
+hall_archive_xlsx_view = HallArchiveExportView.as_view(fmt="xlsx")
+hall_archive_pdf_view = HallArchiveExportView.as_view(fmt="pdf")

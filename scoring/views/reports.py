@@ -14,8 +14,10 @@ from halls.months import month_add
 from halls.selectors import hall_list
 from inspections.plan_selectors import today_work
 from scoring.exports import xlsx_response
+from scoring.models import RunState
 from scoring.report_forms import MonthForm, RankingFilterForm
 from scoring.selectors.dashboards import district_home, hq_dashboard
+from scoring.selectors.early_warning import early_warning
 from scoring.selectors.reports import (
     RANK_TREND_MONTHS,
     RANKING_CACHE_SECONDS,
@@ -164,12 +166,25 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
     template_name = "scoring/district_home.html"
 
     def get_context_data(self, **kwargs):
+        runs = visible_runs(scope=self.scope)
         home = district_home(
             scope=self.scope,
             halls=hall_list(user=self.request.user),
-            runs=visible_runs(scope=self.scope),
+            runs=runs,
             today=timezone.localdate(),
         )
+        # The early warning reads published months only (a draft under review may still change), with the
+        # figures of the policy the latest of them was graded by.
+        published = next((run for run in runs.values() if run.state == RunState.PUBLISHED), None)
+        warning = early_warning(
+            month=published.month if published else None,
+            as_of=timezone.localdate(),
+            hall_ids=[row["hall"].pk for row in home.rows],
+            min_cases=published.policy.warning_min_cases if published else 1,
+            threshold=float(published.policy.warning_risk) / 100 if published else 1.0,
+        )
+        names = {row["hall"].pk: row["hall"] for row in home.rows}
+        warned = [(names[w.hall_id], w) for w in warning.warnings]
         chart = {
             "categories": [row["hall"].name for row in home.rows if row["result"] and row["result"].composite],
             "series": [
@@ -182,7 +197,9 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
             ],
         }
         work = today_work(scope=self.scope, today=timezone.localdate())
-        return super().get_context_data(home=home, halls_chart=chart, work=work, **kwargs)
+        return super().get_context_data(
+            home=home, halls_chart=chart, work=work, early_warning=warning, warned_halls=warned, **kwargs
+        )
 
 
 ranking_view = RankingView.as_view()

@@ -58,6 +58,8 @@ MATRIX: dict[str, str] = {
     "halls:staff_detail":              "login 403   404   200   404   200   404   200   200",
     "halls:staff_ranking":             "login 403   200   200   200   200   200   200   200",
     "halls:staff_bottom":              "login 403   200   200   200   200   200   200   200",
+    "halls:archive_xlsx":              "login 403   404   200   404   200   404   200   200",
+    "halls:archive_pdf":               "login 403   404   200   404   200   404   200   200",
     "inspections:scheme_list":         "login 403   200   200   200   200   200   200   200",
     "inspections:scheme_detail":       "login 403   200   200   200   200   200   200   200",
     # The tree editor and check templates: HQ's alone (the read-only tree above is everyone's).
@@ -101,6 +103,9 @@ MATRIX: dict[str, str] = {
     "scoring:run_progress":            "login 403   403   403   403   403   403   403   200",
     "scoring:run_publish":             "login 403   403   403   403   403   403   403   200",
     "scoring:run_export":              "login 403   403   403   403   403   403   403   200",
+    # Bulletins: district and city managers see their scope's, HQ all; hall managers none.
+    "scoring:bulletin_list":           "login 403   403   403   200   200   200   200   200",
+    "scoring:bulletin_download":       "login 403   403   403   404   200   404   200   200",
     "surveys:import_list":             "login 403   403   403   403   403   403   403   200",
     # Without ?kind= there is no template to give (the page links each kind).
     "surveys:import_template":         "login 403   403   403   403   403   403   403   404",
@@ -129,6 +134,9 @@ MATRIX: dict[str, str] = {
 FILES = {
     "scoring:ranking_export": "spreadsheetml",
     "scoring:run_export": "text/csv",
+    "scoring:bulletin_download": "application/pdf",
+    "halls:archive_xlsx": "spreadsheetml",
+    "halls:archive_pdf": "application/pdf",
     "incentives:split_export": "spreadsheetml",
     "inspections:photo": "image/",
 }
@@ -193,6 +201,7 @@ def post_data(world, samples) -> dict[str, dict]:
         "scoring:policy_list": {"effective_from": "2026-06"},
         "scoring:policy_update": {"lock_version": samples.policy.lock_version, "activate": "1"},
         "scoring:grading": {"month": "2026-04"},
+        "scoring:bulletin_list": {"month": "2026-02"},
         "incentives:pool_list": {
             "marketing_unit": world.hall_a1.marketing_unit_id,
             "month": "2026-04",
