@@ -99,3 +99,26 @@ class RankingFilterForm(MonthForm):
         sort = self["sort"].value() or ""
         shown = f"{shown_month:%Y-%m}" if shown_month else ""
         return f"{months}:{self.choices_version}:{shown}:{':'.join(selected)}:{sort}"
+
+
+class CityMonthForm(forms.Form):
+    """A city among the user's and a month; without a valid choice, the first city and the newest month."""
+
+    city = forms.TypedChoiceField(label=_("地市"), coerce=int, required=False)
+    month = forms.ChoiceField(label=_("月份"), required=False)
+
+    def __init__(self, *args, cities=(), months=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cities = list(cities)
+        self.months = list(months)
+        self.fields["city"].choices = [(pk, name) for pk, name in self.cities]
+        self.fields["month"].choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in self.months]
+
+    def values(self):
+        city_id = self.cities[0][0] if self.cities else None
+        month = self.months[0] if self.months else None
+        if self.is_bound and self.is_valid():
+            city_id = self.cleaned_data.get("city") or city_id
+            if self.cleaned_data.get("month"):
+                month = month_parse(self.cleaned_data["month"])
+        return city_id, month

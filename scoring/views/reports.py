@@ -22,6 +22,7 @@ from scoring.selectors.reports import (
     ranking_results,
     visible_runs,
 )
+from scoring.selectors.satisfaction import latest_survey_month, satisfaction_warnings
 
 RANKING_PAGE_SIZE = 50
 
@@ -172,7 +173,12 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
                 }
             ],
         }
-        return super().get_context_data(home=home, halls_chart=chart, **kwargs)
+        halls = [row["hall"] for row in home.rows]
+        survey_month = latest_survey_month(hall_ids=[hall.pk for hall in halls])
+        warnings = satisfaction_warnings(halls=halls, month=survey_month) if survey_month else []
+        return super().get_context_data(
+            home=home, halls_chart=chart, survey_month=survey_month, satisfaction_warnings=warnings, **kwargs
+        )
 
 
 ranking_view = RankingView.as_view()

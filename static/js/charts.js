@@ -1,6 +1,6 @@
 /* Charts of the report pages, drawn with the vendored ECharts in SVG (sharp on paper).
  *
- * Markup: <div class="chart" data-chart="trend|bars|heatmap" data-source="ID"></div>, where ID is the
+ * Markup: <div class="chart" data-chart="trend|bars|lines|heatmap" data-source="ID"></div>, where ID is the
  * id of a {{ data|json_script:"ID" }} element. No inline script: the CSP allows only 'self'.
  * A drawn chart gets data-drawn="true" (the browser tests wait for it).
  */
@@ -48,6 +48,17 @@
       option.yAxis = { type: "value" };
       option.series = d.series.map(function (s) {
         return { name: s.name, type: "bar", barMaxWidth: 48, data: s.data, label: { show: d.categories.length <= 12, position: "top" } };
+      });
+      return option;
+    },
+    // Lines over months: {categories: [months], series: [{name, data}]}; a gap where a month has no data.
+    lines: function (d) {
+      var option = base();
+      option.legend = { top: 0, type: "scroll" };
+      option.xAxis = { type: "category", data: d.categories };
+      option.yAxis = { type: "value", scale: true };
+      option.series = d.series.map(function (s, i) {
+        return { name: s.name, type: "line", data: s.data, symbolSize: 5, lineStyle: { width: i === 0 ? 3 : 1.5 } };
       });
       return option;
     },

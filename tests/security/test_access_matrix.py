@@ -78,6 +78,8 @@ MATRIX: dict[str, str] = {
     "scoring:ranking_export":          "login 403   200   200   200   200   200   200   200",
     "scoring:dashboard":               "login 403   403   403   403   403   403   403   200",
     "scoring:district_home":           "login 403   403   403   200   200   200   200   403",
+    # A city's driver analysis: HQ any city, a city company its own (another city's id falls back to its own).
+    "scoring:satisfaction_drivers":    "login 403   403   403   403   403   200   200   200",
     "scoring:policy_list":             "login 403   403   403   403   403   403   403   200",
     "scoring:policy_update":           "login 403   403   403   403   403   403   403   200",
     "scoring:grading":                 "login 403   403   403   403   403   403   403   200",
