@@ -7,9 +7,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 
-from halls.models import ActivityRule, Hall
+from halls.models import ActivityRule, GradingPolicy, Hall
 from halls.selectors import policy_in_force
 from scoring.services.evidence import hall_open_q
 from surveys.models import ActivityParticipation
@@ -39,17 +39,20 @@ class HallActivity:
         return Decimal("0")
 
 
-def hall_activity(*, hall: Hall, month: dt.date) -> HallActivity:
+def hall_activity(*, hall: Hall, month: dt.date, policy: GradingPolicy | None = None) -> HallActivity:
     """The hall's activities in ``month`` and their points; the city's average is its halls' points summed
-    over the halls open that month (a hall without activities counts as 0). Four queries."""
-    policy = policy_in_force(month=month)
+    over the halls open that month (a hall without activities counts as 0). ``policy``: the one governing
+    ``month`` (the grading run's), read when not given. Two queries (three without the policy)."""
+    policy = policy or policy_in_force(month=month)
     activities = list(ActivityParticipation.objects.filter(hall=hall, month=month).order_by("date", "pk"))
     points = sum((a.points for a in activities), Decimal("0"))
-    city_id = hall.district.city_id
-    city_total = ActivityParticipation.objects.filter(hall__district__city_id=city_id, month=month).aggregate(
-        total=Sum("points")
-    )["total"] or Decimal("0")
-    open_halls = Hall.objects.filter(hall_open_q(month), district__city_id=city_id).count()
+    # One row per (hall, activity) of the city: the halls open are counted once each, the points summed.
+    city = Hall.objects.filter(district__city_id=hall.district.city_id).aggregate(
+        open_halls=Count("pk", filter=hall_open_q(month), distinct=True),
+        total=Sum("activities__points", filter=Q(activities__month=month)),
+    )
+    open_halls = city["open_halls"] or 0
+    city_total = city["total"] or Decimal("0")
     return HallActivity(
         month=month,
         activities=activities,

@@ -27,26 +27,13 @@ from halls.i18n import name_field
 from halls.models import CityCompany, Hall
 from halls.months import month_add
 from halls.selectors import Scope, policy_in_force
-from surveys.models import SurveyAnswer, SurveyDimension, SurveyKind, SurveyResponse
+from surveys.models import SurveyAnswer, SurveyKind, SurveyResponse
 
 TREND_MONTHS = 12
 CONFIDENCE = 0.95
 # The joint model estimates six slopes and an intercept: it needs a few halls more than that.
 JOINT_MIN_HALLS = 10
 SIMPLE_MIN_HALLS = 4
-
-
-def customer_dimensions() -> list[tuple[str, str]]:
-    """(code, name) of the customer surveys' dimensions, in survey order, each code once."""
-    seen: dict[str, str] = {}
-    rows = (
-        SurveyDimension.objects.filter(survey__kind=SurveyKind.CUSTOMER)
-        .order_by("survey__code", "order")
-        .values_list("code", name_field())
-    )
-    for code, name in rows:
-        seen.setdefault(code, name)
-    return list(seen.items())
 
 
 def _scaled_means(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -60,14 +47,23 @@ def _scaled_means(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def dimension_frame(*, months: list[dt.date], hall_ids: list[int] | None = None, city_id: int | None = None):
-    """Dimension scores per hall and month (one SQL aggregate). Columns: hall_id, month, code, answers, score."""
+    """Dimension scores per hall and month (one SQL aggregate).
+
+    Columns: hall_id, month, code, name (in the active language), order, answers, score."""
     qs = SurveyAnswer.objects.filter(response__month__in=months, response__survey__kind=SurveyKind.CUSTOMER)
     if hall_ids is not None:
         qs = qs.filter(response__hall_id__in=hall_ids)
     if city_id is not None:
         qs = qs.filter(response__hall__district__city_id=city_id)
     rows = queryset_frame(
-        qs.values("response__hall_id", "response__month", "dimension__code", "response__survey__scale_max")
+        qs.values(
+            "response__hall_id",
+            "response__month",
+            "dimension__code",
+            name_field("dimension__"),
+            "dimension__order",
+            "response__survey__scale_max",
+        )
         .annotate(n=Count("pk"), total=Cast(Sum("score"), FloatField()))
         .order_by()
     ).rename(
@@ -75,10 +71,20 @@ def dimension_frame(*, months: list[dt.date], hall_ids: list[int] | None = None,
             "response__hall_id": "hall_id",
             "response__month": "month",
             "dimension__code": "code",
+            name_field("dimension__"): "name",
+            "dimension__order": "order",
             "response__survey__scale_max": "scale",
         }
     )
-    return _scaled_means(rows, ["hall_id", "month", "code"])
+    return _scaled_means(rows, ["hall_id", "month", "code", "name", "order"])
+
+
+def _dimensions_of(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(code, name) of the dimensions answered in ``frame``, in survey order."""
+    if frame.empty:
+        return []
+    named = frame.sort_values(["order", "code"]).drop_duplicates("code")
+    return list(zip(named["code"], named["name"], strict=True))
 
 
 def index_frame(*, months: list[dt.date], hall_ids: list[int] | None = None, city_id: int | None = None):
@@ -129,15 +135,20 @@ class HallSatisfaction:
 
 def hall_satisfaction(*, hall: Hall, month: dt.date) -> HallSatisfaction:
     """The hall's index and six dimensions in ``month`` against its city, with the previous month, and the
-    twelve-month trend of the index and each dimension (four queries)."""
+    twelve-month trend of the index and each dimension. Two queries: the city's dimension scores and index
+    per hall and month over the twelve months (a few rows per hall), the hall's picked out here."""
     months = [month_add(month, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
     previous = month_add(month, -1)
-    dims = customer_dimensions()
-    hall_dims = dimension_frame(months=months, hall_ids=[hall.pk])
     city_id = hall.district.city_id
-    city_dims = _pooled(dimension_frame(months=[month], city_id=city_id), ["code"])
-    hall_index = index_frame(months=months, hall_ids=[hall.pk]).set_index("month")["score"]
-    city_index = _pooled(index_frame(months=[month], city_id=city_id), ["month"]).set_index("month")["score"]
+    city_dims_all = dimension_frame(months=months, city_id=city_id)
+    city_index_all = index_frame(months=months, city_id=city_id)
+    dims = _dimensions_of(
+        city_dims_all[city_dims_all["hall_id"] == hall.pk] if not city_dims_all.empty else city_dims_all
+    )
+    hall_dims = city_dims_all[city_dims_all["hall_id"] == hall.pk]
+    city_dims = _pooled(city_dims_all[city_dims_all["month"] == month], ["code"])
+    hall_index = city_index_all[city_index_all["hall_id"] == hall.pk].set_index("month")["score"]
+    city_index = _pooled(city_index_all[city_index_all["month"] == month], ["month"]).set_index("month")["score"]
     by_key = {(row.month, row.code): row.score for row in hall_dims.itertuples()}
     city_by_code = dict(zip(city_dims["code"], city_dims["score"], strict=True))
     result = HallSatisfaction(
@@ -158,7 +169,7 @@ def hall_satisfaction(*, hall: Hall, month: dt.date) -> HallSatisfaction:
         )
     result.trend = {
         "categories": [f"{m:%Y-%m}" for m in months],
-        "series": [{"name": str(_index_label()), "data": [_r1(hall_index.get(m)) for m in months]}]
+        "series": [{"name": _index_label(), "data": [_r1(hall_index.get(m)) for m in months]}]
         + [{"name": name, "data": [_r1(by_key.get((m, code))) for m in months]} for code, name in dims],
     }
     return result
@@ -192,10 +203,10 @@ def satisfaction_warnings(*, halls: list[Hall], month: dt.date) -> list[dict]:
     limit = float(policy.satisfaction_warning_drop)
     previous = month_add(month, -1)
     hall_ids = [hall.pk for hall in halls]
-    names = dict(customer_dimensions())
     dims = dimension_frame(months=[previous, month], hall_ids=hall_ids)
+    names = dict(_dimensions_of(dims))
     index = index_frame(months=[previous, month], hall_ids=hall_ids).assign(code="")
-    frame = pd.concat([index, dims], ignore_index=True) if not dims.empty else index
+    frame = pd.concat([index, dims[index.columns]], ignore_index=True) if not dims.empty else index
     if frame.empty:
         return []
     wide = frame.pivot_table(index=["hall_id", "code"], columns="month", values="score", aggfunc="first")
@@ -262,8 +273,8 @@ def satisfaction_drivers(*, city_id: int, month: dt.date) -> DriverAnalysis:
 
     A dimension that does not vary across the halls has no slope (it cannot explain a difference).
     """
-    dims = customer_dimensions()
     scores = dimension_frame(months=[month], city_id=city_id)
+    dims = _dimensions_of(scores)
     index = index_frame(months=[month], city_id=city_id).set_index("hall_id")["score"].rename("index")
     wide = scores.pivot_table(index="hall_id", columns="code", values="score", aggfunc="first")
     codes = [code for code, _name in dims if code in wide.columns]

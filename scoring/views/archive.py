@@ -46,7 +46,9 @@ class HallDetailView(RoleRequiredMixin, DetailView):
                 ],
             },
             satisfaction=hall_satisfaction(hall=self.object, month=survey_month) if survey_month else None,
-            activity=hall_activity(hall=self.object, month=archive.month) if archive.month else None,
+            activity=hall_activity(hall=self.object, month=archive.month, policy=archive.run.policy)
+            if archive.run
+            else None,
             staff=self.object.staff.order_by("active_to", "employee_no"),
             today=timezone.localdate(),
         )
