@@ -21,6 +21,7 @@ import statsmodels.api as sm
 from django.db.models import Count, FloatField, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext
+from scipy import stats
 
 from halls.frames import queryset_frame
 from halls.i18n import name_field
@@ -242,7 +243,7 @@ def satisfaction_warnings(*, halls: list[Hall], month: dt.date) -> list[dict]:
 class DriverAnalysis:
     month: dt.date
     halls: int
-    simple: list[dict] = field(default_factory=list)  # per dimension: r, low, high, mean
+    simple: list[dict] = field(default_factory=list)  # per dimension: r, low, high, p, mean
     joint: list[dict] = field(default_factory=list)  # per dimension: beta, low, high, p
     r_squared: float | None = None
     adj_r_squared: float | None = None
@@ -263,13 +264,14 @@ def _standardised(series: pd.Series) -> pd.Series:
 def satisfaction_drivers(*, city_id: int, month: dt.date) -> DriverAnalysis:
     """Which dimensions move the satisfaction index across the city's halls in ``month``.
 
-    The unit is the hall (its index and its six dimension scores). Each variable is standardised (mean 0,
-    standard deviation 1 across the halls), then fitted by ordinary least squares (statsmodels):
+    The unit is the hall (its index and its six dimension scores):
 
-    - simple: the index on one dimension at a time; the slope is then the Pearson correlation r, with its
-      95 % confidence interval from the t distribution with n − 2 degrees of freedom;
-    - joint: the index on all six dimensions at once (only with at least ``JOINT_MIN_HALLS`` halls): the
-      slope of each, holding the others fixed, with its 95 % interval and p-value, and the model's R².
+    - simple: each dimension's Pearson correlation r with the index across the halls, with its 95 %
+      confidence interval (Fisher's transformation) and p-value, from scipy;
+    - joint: every variable standardised (mean 0, standard deviation 1 across the halls), the index fitted on
+      all six dimensions at once by ordinary least squares (statsmodels), only with at least
+      ``JOINT_MIN_HALLS`` halls: the slope of each, holding the others fixed, with its 95 % t interval and
+      p-value, and the model's R².
 
     A dimension that does not vary across the halls has no slope (it cannot explain a difference).
     """
@@ -286,15 +288,16 @@ def satisfaction_drivers(*, city_id: int, month: dt.date) -> DriverAnalysis:
     varying = [code for code in codes if data[code].std(ddof=1) > 0]
     names = dict(dims)
     for code in varying:
-        fit = sm.OLS(y, sm.add_constant(_standardised(data[code]))).fit()
-        low, high = fit.conf_int(alpha=1 - CONFIDENCE).loc[code]
+        result = stats.pearsonr(data[code], data["index"])
+        interval = result.confidence_interval(confidence_level=CONFIDENCE)
         analysis.simple.append(
             {
                 "code": code,
                 "name": names[code],
-                "r": round(float(fit.params[code]), 3),
-                "low": round(float(low), 3),
-                "high": round(float(high), 3),
+                "r": round(float(result.statistic), 3),
+                "low": round(float(interval.low), 3),
+                "high": round(float(interval.high), 3),
+                "p": round(float(result.pvalue), 3),
                 "mean": _r1(data[code].mean()),
             }
         )

@@ -110,7 +110,7 @@ def test_the_district_home_lists_its_warnings_only(client, march):
     assert f'data-hall="{march.hall_a1.code}" data-code=' not in page
 
 
-def test_simple_drivers_are_correlations_with_their_t_interval(world, survey):
+def test_simple_drivers_are_correlations_with_their_fisher_interval(world, survey):
     """Four halls, one customer each: (overall, ENV) = (6, 5), (7, 7), (8, 6), (9, 8); WAIT 7 everywhere."""
     halls = [world.hall_a1, world.hall_a2, world.hall_b1, world.hall_b2]
     for hall, (overall, env) in zip(halls, [(6, 5), (7, 7), (8, 6), (9, 8)], strict=True):
@@ -118,12 +118,14 @@ def test_simple_drivers_are_correlations_with_their_t_interval(world, survey):
     analysis = satisfaction_drivers(city_id=world.hall_a1.district.city_id, month=MARCH)
     # index 60, 70, 80, 90 (mean 75), ENV 50, 70, 60, 80 (mean 65):
     # Σdx·dy = 225 − 25 − 25 + 225 = 400, Σdx² = Σdy² = 500, r = 400 / 500 = 0.8
-    # se = √((1 − 0.64) / (4 − 2)) = 0.42426; t(0.975, 2) = 4.30265; 0.8 ∓ 1.82546 = [−1.025, 2.625]
+    # Fisher: z = atanh(0.8) = 1.09861, se = 1 / √(4 − 3) = 1, z ∓ 1.95996 = [−0.86135, 3.05857],
+    # tanh → [−0.697, 0.996]; t = 0.8 × √2 / √(1 − 0.64) = 1.8856 on 2 df: p = 0.200
     assert analysis.halls == 4
     assert [row["code"] for row in analysis.simple] == ["ENV"]  # WAIT does not vary: no slope
     env = analysis.simple[0]
     assert env["r"] == pytest.approx(0.8, abs=1e-3)
-    assert (env["low"], env["high"]) == (pytest.approx(-1.025, abs=1e-3), pytest.approx(2.625, abs=1e-3))
+    assert (env["low"], env["high"]) == (pytest.approx(-0.697, abs=1e-3), pytest.approx(0.996, abs=1e-3))
+    assert env["p"] == pytest.approx(0.2, abs=1e-3)
     assert env["mean"] == 65.0
     assert analysis.joint == []  # four halls are too few for the joint model
 
