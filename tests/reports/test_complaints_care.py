@@ -4,9 +4,14 @@ call's outcome recorded with who called and when."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
+from halls.demo import demo_org_build
+from inspections.services.tree import default_tree_load
+from surveys.demo import demo_evidence_seed
 from surveys.models import CareState, Complaint, ComplaintCare, ComplaintPhoneView, ImportKind, ImportState
 from tests.surveys.conftest import run_import  # noqa: F401  (the import-running fixture)
 from tests.surveys.factories import ComplaintFactory
@@ -80,3 +85,13 @@ def test_the_outcome_is_recorded_with_the_caller_and_an_outcome_is_required(clie
         world.manager_a1,
         True,
     )
+
+
+def test_the_demo_puts_each_complaining_customer_on_the_care_list(db):
+    today = dt.date(2026, 11, 23)
+    default_tree_load()
+    org = demo_org_build(hall_count=6, seed=3, today=today)
+    demo_evidence_seed(halls=org.halls, months=2, seed=3, today=today)
+    complaints = Complaint.objects.all()
+    assert complaints.exists() and not complaints.filter(customer_phone="").exists()
+    assert ComplaintCare.objects.count() == complaints.count()
