@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.views.generic import TemplateView
 
 from halls.mixins import RoleRequiredMixin
@@ -26,11 +25,10 @@ class SatisfactionDriversView(RoleRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         cities = survey_cities(scope=self.scope)
-        if not cities:
-            raise Http404("No city in your scope")
         form = CityMonthForm(self.request.GET or None, cities=cities, months=survey_months(scope=self.scope))
         city_id, month = form.values()
-        analysis = satisfaction_drivers(city_id=city_id, month=month) if month is not None else None
+        ready = city_id is not None and month is not None
+        analysis = satisfaction_drivers(city_id=city_id, month=month) if ready else None
         chart = None
         if analysis is not None and analysis.simple:
             chart = {
@@ -39,7 +37,7 @@ class SatisfactionDriversView(RoleRequiredMixin, TemplateView):
             }
         return super().get_context_data(
             form=form,
-            city_name=dict(cities)[city_id],
+            city_name=dict(cities).get(city_id, ""),
             month=month,
             analysis=analysis,
             chart=chart,

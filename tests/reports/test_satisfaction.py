@@ -18,7 +18,7 @@ from django.utils import timezone
 from scoring.selectors.satisfaction import hall_satisfaction, satisfaction_drivers, satisfaction_warnings
 from scoring.services import default_policy_load
 from surveys.models import SurveyAnswer, SurveyDimension, SurveyResponse
-from tests.factories import CityFactory, DistrictFactory, HallFactory, city_manager
+from tests.factories import CityFactory, DistrictFactory, HallFactory, city_manager, hq_user
 from tests.surveys.factories import SurveyFactory
 
 FEB, MARCH = dt.date(2026, 2, 1), dt.date(2026, 3, 1)
@@ -155,3 +155,9 @@ def test_the_driver_page_states_the_method_and_keeps_a_city_to_its_own(client, m
     client.force_login(other)
     page = client.get(reverse("scoring:satisfaction_drivers"), {"city": march.hall_a1.district.city_id}).content
     assert march.hall_a1.district.city.name not in page.decode().split('id="drivers-filter"')[0]
+
+
+def test_the_driver_page_of_an_empty_province_says_there_is_no_data(client, db):
+    client.force_login(hq_user(username="hq_alone"))  # no city, no survey yet
+    response = client.get(reverse("scoring:satisfaction_drivers"))
+    assert response.status_code == 200 and "暂无满意度调查数据。" in response.content.decode()
