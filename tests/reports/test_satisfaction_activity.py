@@ -55,7 +55,7 @@ def test_the_archive_shows_the_points_the_city_average_and_the_rule(client, worl
     assert hall_activity(hall=world.hall_b1, month=MARCH).effect == 0  # 3 < 10: no bonus
 
 
-def test_a_draft_policy_with_an_activity_rule_changes_the_what_if(province):  # noqa: F811
+def test_a_draft_policy_with_an_activity_rule_changes_the_what_if(client, province):  # noqa: F811
     participate(province.halls[1], JAN, Decimal("12"))
     live = grade_month(month=JAN, user=province.hq)
     bonus = policy_draft_create(based_on=province.policy, effective_from=JAN)
@@ -67,6 +67,9 @@ def test_a_draft_policy_with_an_activity_rule_changes_the_what_if(province):  # 
     assert diffs["h01"]["result"].composite == Decimal("95.00") and diffs["h01"]["delta"] == Decimal("1.00")
     assert diffs["h01"]["result"].bonus_points == Decimal("1.00")
     assert "h02" not in diffs  # no activity, no bonus: unchanged
+    client.force_login(province.hq)
+    page = client.get(reverse("scoring:run_detail", args=[what_if.pk])).content.decode()
+    assert '<span id="run-activity-rule">达标加分（达标积分 10.00，加/扣 1.00 分）</span>' in page
 
     deduction = policy_draft_create(based_on=province.policy, effective_from=JAN)
     deduction.activity_rule, deduction.activity_target_points = ActivityRule.DEDUCTION, 10
