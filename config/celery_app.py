@@ -49,6 +49,13 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=6, minute=30),
         "options": {"expires": 20 * 60 * 60},
     },
+    # Last month's satisfaction warnings to district managers and city companies at 08:00 on the 5th, once
+    # the month's survey files are in (the homes list them all along).
+    "satisfaction-warnings": {
+        "task": "scoring.satisfaction_warnings_notify",
+        "schedule": crontab(minute=0, hour=8, day_of_month=5),
+        "options": {"expires": 12 * 60 * 60},
+    },
     # Draft last month's grading at 02:00 on the 1st, for HQ to review and publish.
     "grading-draft-previous-month": {
         "task": "scoring.grade_previous_month",

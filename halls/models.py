@@ -215,6 +215,16 @@ class RankingGroup(models.TextChoices):
     CITY_KIND = "city_kind", _("按地市+厅类型")
 
 
+class ActivityRule(models.TextChoices):
+    """What the month's activity participation (活动参与) does to the composite, if anything."""
+
+    NONE = "none", _("不计入")
+    # Points at or above the target earn the rule's points, as a bonus item (within the bonus cap).
+    BONUS = "bonus", _("达标加分")
+    # Points below the target cost the rule's points, as a deduction item.
+    DEDUCTION = "deduction", _("未达标扣分")
+
+
 def _pct(name: str, default: str) -> models.DecimalField:
     return models.DecimalField(name, max_digits=5, decimal_places=2, default=Decimal(default))
 
@@ -256,6 +266,16 @@ class GradingPolicy(models.Model):
             "不勾选（默认）：远程监控不计入检查维度，其加分、扣分和一票否决也不计入评定；发现的问题照常开整改单。"
         ),
     )
+    # Satisfaction warning (满意度预警): the index or a dimension (both 0–100) below this line, or down by
+    # more than this many points from the month before.
+    satisfaction_warning_below = _pct(_("满意度预警线"), "80")
+    satisfaction_warning_drop = _pct(_("满意度环比下降预警(分)"), "5")
+    # Activity participation (活动参与), an optional bonus or deduction item.
+    activity_rule = models.CharField(
+        _("活动参与规则"), max_length=16, choices=ActivityRule.choices, default=ActivityRule.NONE
+    )
+    activity_target_points = _pct(_("活动参与达标积分"), "10")
+    activity_rule_points = _pct(_("活动参与加/扣分"), "1")
     appeal_window_days = models.PositiveSmallIntegerField(_("申诉时限(工作日)"), default=3)
     rectification_due_days = models.PositiveSmallIntegerField(_("整改期限(天)"), default=7)
     # An overdue rectification is raised to the district managers the day after its due date, to the
@@ -348,6 +368,20 @@ class GradingPolicy(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(ranking_group__in=RankingGroup.values), name="policy_ranking_group_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(activity_rule__in=ActivityRule.values), name="policy_activity_rule_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    satisfaction_warning_below__gte=0,
+                    satisfaction_warning_below__lte=100,
+                    satisfaction_warning_drop__gte=0,
+                    activity_target_points__gte=0,
+                    activity_rule_points__gte=0,
+                    activity_rule_points__lte=10,
+                ),
+                name="policy_satisfaction_activity_figures_sane",
             ),
             models.CheckConstraint(
                 condition=Q(city_escalation_after_days__gte=1), name="policy_city_escalation_at_least_one_day"

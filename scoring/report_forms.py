@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from halls.models import HallKind
 from halls.months import month_parse
+from scoring.selectors.complaints import ComplaintFilter
 from scoring.selectors.reports import RANKING_SORTS, RankingFilter
 
 
@@ -117,3 +118,60 @@ class StaffMonthForm(forms.Form):
         month = month_parse(data["month"]) if data.get("month") else (self.months[0] if self.months else None)
         unit = next((u for u in self.units if u.pk == data.get("unit")), self.units[0] if self.units else None)
         return month, unit
+
+
+class CityMonthForm(forms.Form):
+    """A city among the user's and a month; without a valid choice, the first city and the newest month."""
+
+    city = forms.TypedChoiceField(label=_("地市"), coerce=int, required=False)
+    month = forms.ChoiceField(label=_("月份"), required=False)
+
+    def __init__(self, *args, cities=(), months=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cities = list(cities)
+        self.months = list(months)
+        self.fields["city"].choices = [(pk, name) for pk, name in self.cities]
+        self.fields["month"].choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in self.months]
+
+    def values(self):
+        city_id = self.cities[0][0] if self.cities else None
+        month = self.months[0] if self.months else None
+        if self.is_bound and self.is_valid():
+            city_id = self.cleaned_data.get("city") or city_id
+            if self.cleaned_data.get("month"):
+                month = month_parse(self.cleaned_data["month"])
+        return city_id, month
+
+
+class ComplaintFilterForm(forms.Form):
+    """The complaint analysis's month and, for the drill-down, a city, district, category or channel."""
+
+    month = forms.ChoiceField(label=_("月份"), required=False)
+    city = forms.TypedChoiceField(label=_("地市"), coerce=int, required=False, empty_value=None)
+    district = forms.TypedChoiceField(label=_("区县"), coerce=int, required=False, empty_value=None)
+    category = forms.CharField(label=_("类别"), max_length=64, required=False)
+    channel = forms.CharField(label=_("渠道"), max_length=32, required=False)
+
+    def __init__(self, *args, months=(), districts=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.months = list(months)
+        self.fields["month"].choices = [(f"{m:%Y-%m}", f"{m:%Y-%m}") for m in self.months]
+        cities = {d.city_id: d.city.name for d in districts}
+        self.fields["city"].choices = [("", _("全部")), *sorted(cities.items(), key=lambda c: c[1])]
+        self.fields["district"].choices = [("", _("全部")), *[(d.pk, d.name) for d in districts]]
+
+    def criteria(self):
+        """The filter asked for, or the newest month alone when nothing (valid) was asked; None without months."""
+        if not self.months:
+            return None
+        if not (self.is_bound and self.is_valid()):
+            return ComplaintFilter(month=self.months[0])
+        data = self.cleaned_data
+        month = month_parse(data["month"]) if data.get("month") else self.months[0]
+        return ComplaintFilter(
+            month=month,
+            city_id=data.get("city"),
+            district_id=data.get("district"),
+            category=data.get("category", "").strip(),
+            channel=data.get("channel", "").strip(),
+        )

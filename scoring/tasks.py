@@ -66,3 +66,14 @@ def render_bulletin_task(bulletin_id: int) -> None:
     from scoring.services.bulletins import bulletin_render
 
     bulletin_render(bulletin_id=bulletin_id)
+
+
+@shared_task(name="scoring.satisfaction_warnings_notify", ignore_result=True, time_limit=10 * 60)
+def satisfaction_warnings_notify_task() -> None:
+    """Send last month's satisfaction warnings to the district managers and city companies (re-run safe)."""
+    from django.utils import timezone
+
+    from halls.months import month_add, month_start
+    from scoring.services.satisfaction import satisfaction_warnings_notify
+
+    satisfaction_warnings_notify(month=month_add(month_start(timezone.localdate()), -1))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from scoring.views import bulletins, grading, reports
+from scoring.views import bulletins, complaints, grading, reports, satisfaction
 
 app_name = "scoring"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("rankings/export.xlsx", reports.ranking_export_view, name="ranking_export"),
     path("dashboard/", reports.dashboard_view, name="dashboard"),
     path("district/", reports.district_home_view, name="district_home"),
+    path("complaints/analysis/", complaints.complaint_analysis_view, name="complaint_analysis"),
+    path("satisfaction/drivers/", satisfaction.satisfaction_drivers_view, name="satisfaction_drivers"),
     path("policies/", grading.policy_list_view, name="policy_list"),
     path("policies/<int:pk>/", grading.policy_update_view, name="policy_update"),
     path("grading/", grading.grading_list_view, name="grading"),

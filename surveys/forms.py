@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from surveys.imports import IMPORTERS
-from surveys.models import ImportKind, RepairCase, SurveyDefinition
+from surveys.models import ComplaintCare, ImportKind, RepairCase, SurveyDefinition
 
 
 def _kind_choices():
@@ -76,3 +76,10 @@ class SurveyResponseForm(forms.Form):
         return {
             (f"dim:{name[4:]}" if name.startswith("dim_") else name): value for name, value in self.cleaned_data.items()
         }
+
+
+class ComplaintCareForm(forms.ModelForm):
+    class Meta:
+        model = ComplaintCare
+        fields = ["state", "outcome"]
+        widgets = {"outcome": forms.Textarea(attrs={"rows": 3})}

@@ -219,12 +219,57 @@ class Complaint(models.Model):
     category = models.CharField(_("类别"), max_length=64)
     channel = models.CharField(_("渠道"), max_length=32)
     substantiated = models.BooleanField(_("属实"), default=False)
+    # The complaining customer's number, for the care call (投诉客户关怀); shown in full only to the caller.
+    customer_phone = models.CharField(_("客户手机号"), max_length=20, blank=True, default="")
     import_batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL)
 
     class Meta:
         ordering = ["-received_at"]
         constraints = [models.CheckConstraint(condition=Q(month__day=1), name="complaint_month_first_day")]
         indexes = [models.Index(fields=["month", "hall"])]
+
+
+class CareState(models.TextChoices):
+    OPEN = "open", _("待回访")
+    SATISFIED = "satisfied", _("已回访，客户认可")
+    UNSATISFIED = "unsatisfied", _("已回访，客户仍不满意")
+    UNREACHABLE = "unreachable", _("无法联系")
+
+
+class ComplaintCare(models.Model):
+    """A complaining customer the hall manager calls back (投诉客户关怀): who called, when, and the outcome."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="care")
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="complaint_cares")
+    state = models.CharField(_("状态"), max_length=16, choices=CareState.choices, default=CareState.OPEN)
+    outcome = models.TextField(_("回访情况"), blank=True)
+    caller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    called_at = models.DateTimeField(_("回访时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["state", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=CareState.values), name="care_state_valid"),
+            # Once called back, the case says who called and when.
+            models.CheckConstraint(
+                condition=Q(state="open") | Q(caller__isnull=False, called_at__isnull=False),
+                name="care_called_has_caller",
+            ),
+        ]
+
+
+class ComplaintPhoneView(models.Model):
+    """Each time a complaining customer's full number was shown, and to whom (the record of disclosure)."""
+
+    care = models.ForeignKey(ComplaintCare, on_delete=models.CASCADE, related_name="phone_views")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-viewed_at", "-pk"]
 
 
 class ActivityParticipation(models.Model):

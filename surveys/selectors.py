@@ -12,7 +12,15 @@ from django.http import Http404
 from halls.frames import queryset_frame
 from halls.selectors import scope_for
 from inspections.models import Inspection, InspectionItem, InspectionKind
-from surveys.models import Complaint, ImportBatch, RepairCase, SurveyDefinition, SurveyKind, SurveyResponse
+from surveys.models import (
+    Complaint,
+    ComplaintCare,
+    ImportBatch,
+    RepairCase,
+    SurveyDefinition,
+    SurveyKind,
+    SurveyResponse,
+)
 
 
 def satisfaction_index_frame(
@@ -115,3 +123,20 @@ def complaint_list(*, user, hall_id: int | None = None) -> QuerySet[Complaint]:
 
 def survey_definition_list() -> QuerySet[SurveyDefinition]:
     return SurveyDefinition.objects.prefetch_related("dimensions").order_by("kind", "code")
+
+
+def complaint_care_list(*, user, state: str | None = None) -> QuerySet[ComplaintCare]:
+    """The care cases in ``user``'s scope, with how often each number was shown."""
+    qs = ComplaintCare.objects.select_related("hall", "complaint", "caller").annotate(
+        phone_views_count=Count("phone_views")
+    )
+    if state:
+        qs = qs.filter(state=state)
+    return scope_for(user).filter(qs, hall_path="hall").order_by("state", "-complaint__received_at", "pk")
+
+
+def complaint_care_get(*, user, pk: int) -> ComplaintCare:
+    try:
+        return complaint_care_list(user=user).get(pk=pk)
+    except ComplaintCare.DoesNotExist as exc:
+        raise Http404("No care case in your scope matches") from exc

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from surveys import views
+from surveys import care_views, views
 
 app_name = "surveys"
 
@@ -14,5 +14,7 @@ urlpatterns = [
     path("surveys/<int:pk>/responses/new/", views.response_create_view, name="response_create"),
     path("repairs/", views.repair_case_list_view, name="repair_list"),
     path("repairs/<int:pk>/", views.repair_case_update_view, name="repair_update"),
+    path("complaints/care/", care_views.care_list_view, name="care_list"),
+    path("complaints/care/<int:pk>/", care_views.care_update_view, name="care_update"),
     path("visits/<int:pk>/", views.visit_detail_view, name="visit_detail"),
 ]

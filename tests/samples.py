@@ -34,6 +34,8 @@ from scoring.models import Bulletin, BulletinLevel, BulletinState, GradingPolicy
 from scoring.services import default_policy_load
 from scoring.services.grading import grade_month
 from surveys.models import (
+    Complaint,
+    ComplaintCare,
     ImportBatch,
     ImportKind,
     RepairCase,
@@ -71,6 +73,7 @@ class Samples:
     staff: Staff
     plan: InspectionPlan
     bulletin: Bulletin
+    care: ComplaintCare | None = None
 
 
 def samples_build(world) -> Samples:
@@ -105,6 +108,11 @@ def samples_build(world) -> Samples:
         responded_at=timezone.make_aware(dt.datetime(2026, 3, 5, 11)), respondent_phone="13812345678",
     )  # fmt: skip
     repair_case = RepairCase.objects.create(response=response, hall=world.hall_a1)
+    complaint = Complaint.objects.create(
+        external_id="TS-1", hall=world.hall_a1, month=SAMPLE_MONTH, category="服务态度", channel="10086",
+        received_at=timezone.make_aware(dt.datetime(2026, 3, 6, 9)), customer_phone="13912345678",
+    )  # fmt: skip
+    care = ComplaintCare.objects.create(complaint=complaint, hall=world.hall_a1)
     template = import_template_build(kind=ImportKind.COMPLAINTS)
     batch = import_batch_start(
         kind=ImportKind.COMPLAINTS, upload=SimpleUploadedFile("complaints.xlsx", template), user=world.hq
@@ -145,6 +153,7 @@ def samples_build(world) -> Samples:
             state=BulletinState.READY,
             pdf=b"%PDF-1.7 sample",
         ),  # fmt: skip
+        care=care,
     )
 
 
@@ -202,6 +211,7 @@ def sample_url_kwargs(world, samples: Samples) -> dict[str, dict]:
         "surveys:import_errors": {"pk": samples.batch.pk},
         "surveys:response_create": {"pk": samples.survey.pk},
         "surveys:repair_update": {"pk": samples.repair_case.pk},
+        "surveys:care_update": {"pk": samples.care.pk},
         "surveys:visit_detail": {"pk": samples.visit.pk},
         "incentives:hall_bonus_detail": {"pk": samples.split.pk, "hall_pk": world.hall_a1.pk},
     }

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from django.utils.translation import gettext_noop
 
+from halls.models import ActivityRule
 from halls.months import month_add
 from scoring.models import Grade, HallStatus, RankingGroup
 
@@ -81,6 +82,9 @@ class PolicyFigures:
     improvement_threshold: float
     ranking_group: str = RankingGroup.CITY.value
     remote_checks_scored: bool = False
+    activity_rule: str = ActivityRule.NONE.value
+    activity_target_points: float = 0.0
+    activity_rule_points: float = 0.0
 
     @classmethod
     def of(cls, policy) -> PolicyFigures:
@@ -101,7 +105,21 @@ class PolicyFigures:
             improvement_threshold=float(policy.improvement_threshold),
             ranking_group=str(policy.ranking_group),
             remote_checks_scored=bool(policy.remote_checks_scored),
+            activity_rule=str(policy.activity_rule),
+            activity_target_points=float(policy.activity_target_points),
+            activity_rule_points=float(policy.activity_rule_points),
         )
+
+    def activity_adjustment(self, activity: pd.Series) -> tuple[pd.Series, pd.Series]:
+        """The (bonus, deduction) points the policy's activity rule gives for each hall's month of activity
+        points: the rule's points at or above the target (bonus rule), or below it (deduction rule)."""
+        zero = pd.Series(0.0, index=activity.index)
+        met = activity.astype(float) >= self.activity_target_points - 1e-9
+        if self.activity_rule == ActivityRule.BONUS:
+            return zero.mask(met, self.activity_rule_points), zero
+        if self.activity_rule == ActivityRule.DEDUCTION:
+            return zero, zero.mask(~met, self.activity_rule_points)
+        return zero, zero
 
     def weight(self, dimension: str) -> float:
         return getattr(self, f"weight_{dimension}")
@@ -162,9 +180,12 @@ def city_scores(evidence: pd.DataFrame, figures: PolicyFigures) -> pd.DataFrame:
         out[f"{name}_weight"] = round2(weight).where(graded)
         base = base + (scores[name] * weight / 100).fillna(0)
 
-    bonus_raw = ev["bonus"].astype(float)
+    # Activity participation counts only under a policy rule; evidence without the column has none.
+    activity = ev["activity"] if "activity" in ev.columns else pd.Series(0.0, index=ev.index)
+    activity_bonus, activity_deduction = figures.activity_adjustment(activity.fillna(0))
+    bonus_raw = ev["bonus"].astype(float) + activity_bonus
     out["bonus_points"] = round2(bonus_raw.clip(upper=figures.bonus_cap)).where(graded, 0.0)
-    out["deduction_points"] = round2(ev["deduction"].astype(float)).where(graded, 0.0)
+    out["deduction_points"] = round2(ev["deduction"].astype(float) + activity_deduction).where(graded, 0.0)
     out["vetoed"] = ev["vetoes"].astype(int) > 0
     composite = round2((base + out["bonus_points"] - out["deduction_points"]).clip(lower=0))
     composite = composite.where(~out["vetoed"], composite.clip(upper=figures.veto_cap))

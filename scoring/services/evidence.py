@@ -19,7 +19,7 @@ from inspections.models import Indicator, IndicatorKind, IndicatorScheme, Inspec
 from inspections.models.inspection import InspectionState
 from scoring.models import HallMonthResult, RunState
 from scoring.services.compute import EVIDENCE_COLUMNS, HISTORY_COLUMNS
-from surveys.models import AdjustmentKind, Complaint, HallAdjustment
+from surveys.models import ActivityParticipation, AdjustmentKind, Complaint, HallAdjustment
 from surveys.selectors import satisfaction_index_frame
 
 ZERO = Decimal("0")
@@ -225,16 +225,27 @@ def _adjustments(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
     return queryset_frame(rows)
 
 
+def _activity_points(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
+    """The month's activity-participation points (活动参与积分) per hall."""
+    rows = (
+        ActivityParticipation.objects.filter(_in_city(city_id), month=month)
+        .values("hall_id")
+        .annotate(activity=_float_sum("points"))
+        .order_by()
+    )
+    return queryset_frame(rows)
+
+
 def evidence_frame(
     *, month: dt.date, scheme: IndicatorScheme | None = None, city_id: int | None = None
 ) -> pd.DataFrame:
     """One row per hall open in ``month`` with everything grading needs (``EVIDENCE_COLUMNS``); only
     ``city_id``'s halls when given (a chunk of grading across workers).
 
-    Five queries (six with a what-if scheme): halls, inspection totals, satisfaction, complaints, adjustments,
-    side by side where the database allows (:func:`halls.db.reads_side_by_side`).
+    Six queries (seven with a what-if scheme): halls, inspection totals, satisfaction, complaints, adjustments,
+    activity points, side by side where the database allows (:func:`halls.db.reads_side_by_side`).
     """
-    halls, totals, satisfaction, complaints, adjustments = reads_side_by_side(
+    halls, totals, satisfaction, complaints, adjustments, activity = reads_side_by_side(
         partial(halls_open_frame, month=month, city_id=city_id),
         partial(_inspection_totals, month=month, city_id=city_id)
         if scheme is None
@@ -242,6 +253,7 @@ def evidence_frame(
         partial(satisfaction_index_frame, month=month, city_id=city_id),
         partial(_complaint_counts, month=month, city_id=city_id),
         partial(_adjustments, month=month, city_id=city_id),
+        partial(_activity_points, month=month, city_id=city_id),
     )
     totals = totals.set_index("hall_id")
     satisfaction = satisfaction.set_index("hall_id")
@@ -265,6 +277,7 @@ def evidence_frame(
     frame["vetoes"] = totals["vetoes"].astype(float)
     for column in ("remote_bonus", "remote_deduction", "remote_vetoes"):
         frame[column] = totals[column].astype(float)
+    frame["activity"] = activity.set_index("hall_id")["activity"].astype(float)
     for column in (
         "substantiated",
         "bonus",
@@ -273,9 +286,10 @@ def evidence_frame(
         "remote_bonus",
         "remote_deduction",
         "remote_vetoes",
+        "activity",
     ):
         frame[column] = frame[column].fillna(0)
-    return frame.reset_index()[EVIDENCE_COLUMNS]
+    return frame.reset_index()[[*EVIDENCE_COLUMNS, "activity"]]
 
 
 def history_frame(*, month: dt.date, months_back: int) -> pd.DataFrame:

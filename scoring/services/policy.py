@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from halls.errors import ApplicationError
+from halls.models import ActivityRule
 from scoring.models import GradingPolicy, PolicyState, RankingGroup
 
 DEFAULT_POLICY_EFFECTIVE_FROM = dt.date(2025, 1, 1)
@@ -35,6 +36,11 @@ POLICY_FIELDS = (
     "improvement_threshold",
     "ranking_group",
     "remote_checks_scored",
+    "satisfaction_warning_below",
+    "satisfaction_warning_drop",
+    "activity_rule",
+    "activity_target_points",
+    "activity_rule_points",
     "appeal_window_days",
     "rectification_due_days",
     "city_escalation_after_days",
@@ -103,6 +109,16 @@ def policy_validate(data: dict) -> dict[str, list[str]]:
         add("improvement_threshold", _("改善幅度不能为负数"))
     if data["ranking_group"] not in RankingGroup.values:
         add("ranking_group", _("未知的状态评定分组：%(value)s") % {"value": data["ranking_group"]})
+    if not Decimal("0") <= data["satisfaction_warning_below"] <= Decimal("100"):
+        add("satisfaction_warning_below", _("满意度预警线须在 0 到 100 之间"))
+    if data["satisfaction_warning_drop"] < 0:
+        add("satisfaction_warning_drop", _("满意度环比下降预警不能为负数"))
+    if data["activity_rule"] not in ActivityRule.values:
+        add("activity_rule", _("未知的活动参与规则：%(value)s") % {"value": data["activity_rule"]})
+    if data["activity_target_points"] < 0:
+        add("activity_target_points", _("活动参与达标积分不能为负数"))
+    if not Decimal("0") <= data["activity_rule_points"] <= Decimal("10"):
+        add("activity_rule_points", _("活动参与加/扣分须在 0 到 10 之间"))
     if data["city_escalation_after_days"] < 1:
         add("city_escalation_after_days", _("逾期升级地市天数须至少为 1 天"))
     elif data["hq_escalation_after_days"] <= data["city_escalation_after_days"]:

@@ -15,7 +15,9 @@ from halls.mixins import RoleRequiredMixin
 from halls.selectors import hall_get
 from scoring.exports import XLSX_CONTENT_TYPE
 from scoring.report_forms import MonthForm
+from scoring.selectors.activity import hall_activity
 from scoring.selectors.reports import hall_archive, visible_runs
+from scoring.selectors.satisfaction import hall_satisfaction, latest_survey_month
 from scoring.services.archive_export import archive_pdf, archive_xlsx
 
 
@@ -33,6 +35,8 @@ class HallDetailView(RoleRequiredMixin, DetailView):
         runs = visible_runs(scope=self.scope)
         month_form = MonthForm(self.request.GET or None, months=list(runs))
         archive = hall_archive(runs=runs, hall=self.object, month=month_form.month_value())
+        # The archive's month, or (before any grading) the newest month the hall's customers answered in.
+        survey_month = archive.month or latest_survey_month(hall_ids=[self.object.pk])
         context.update(
             archive=archive,
             month_form=month_form,
@@ -44,6 +48,10 @@ class HallDetailView(RoleRequiredMixin, DetailView):
                     {"name": _("全市平均"), "data": [_float(d["city"]) for d in archive.dimensions]},
                 ],
             },
+            satisfaction=hall_satisfaction(hall=self.object, month=survey_month) if survey_month else None,
+            activity=hall_activity(hall=self.object, month=archive.month, policy=archive.run.policy)
+            if archive.run
+            else None,
             staff=self.object.staff.order_by("active_to", "employee_no"),
             today=timezone.localdate(),
         )

@@ -27,6 +27,7 @@ from scoring.selectors.reports import (
     ranking_results,
     visible_runs,
 )
+from scoring.selectors.satisfaction import latest_survey_month, satisfaction_warnings
 
 RANKING_PAGE_SIZE = 50
 
@@ -197,8 +198,18 @@ class DistrictHomeView(RoleRequiredMixin, TemplateView):
             ],
         }
         work = today_work(scope=self.scope, today=timezone.localdate())
+        halls = [row["hall"] for row in home.rows]
+        survey_month = latest_survey_month(hall_ids=[hall.pk for hall in halls])
+        warnings = satisfaction_warnings(halls=halls, month=survey_month) if survey_month else []
         return super().get_context_data(
-            home=home, halls_chart=chart, work=work, early_warning=warning, warned_halls=warned, **kwargs
+            home=home,
+            halls_chart=chart,
+            work=work,
+            early_warning=warning,
+            warned_halls=warned,
+            survey_month=survey_month,
+            satisfaction_warnings=warnings,
+            **kwargs,
         )
 
 

@@ -1,6 +1,6 @@
 /* Charts of the report pages, drawn with the vendored ECharts in SVG (sharp on paper).
  *
- * Markup: <div class="chart" data-chart="trend|bars|heatmap" data-source="ID"></div>, where ID is the
+ * Markup: <div class="chart" data-chart="trend|bars|lines|barline|heatmap" data-source="ID"></div>, where ID is the
  * id of a {{ data|json_script:"ID" }} element. No inline script: the CSP allows only 'self'.
  * A drawn chart gets data-drawn="true" (the browser tests wait for it).
  */
@@ -66,6 +66,31 @@
       option.series = d.series.map(function (s) {
         return { name: s.name, type: "bar", barMaxWidth: 48, data: s.data, label: { show: d.categories.length <= 12, position: "top" } };
       });
+      return option;
+    },
+    // Lines over months: {categories: [months], series: [{name, data}]}; a gap where a month has no data.
+    lines: function (d) {
+      var option = base();
+      option.legend = { top: 0, type: "scroll" };
+      option.xAxis = { type: "category", data: d.categories };
+      option.yAxis = { type: "value", scale: true };
+      option.series = d.series.map(function (s, i) {
+        return { name: s.name, type: "line", data: s.data, symbolSize: 5, lineStyle: { width: i === 0 ? 3 : 1.5 } };
+      });
+      return option;
+    },
+    // Counts as bars (left axis) and a rate as a line (right axis): {categories, bar: {name, data}, line: {name, data}}.
+    barline: function (d) {
+      var option = base();
+      option.xAxis = { type: "category", data: d.categories };
+      option.yAxis = [
+        { type: "value", name: d.bar.name, minInterval: 1 },
+        { type: "value", name: d.line.name, splitLine: { show: false } }
+      ];
+      option.series = [
+        { name: d.bar.name, type: "bar", barMaxWidth: 32, data: d.bar.data },
+        { name: d.line.name, type: "line", yAxisIndex: 1, data: d.line.data, symbolSize: 6 }
+      ];
       return option;
     },
     // Weak-item heat map: x districts, y level-2 indicators, value = share of points lost (%).

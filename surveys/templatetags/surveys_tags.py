@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import template
 
-from surveys.selectors import complaint_list, mystery_visit_list, phone_for, repair_case_list
+from surveys.selectors import complaint_list, mystery_visit_list, phone_for, phone_mask, repair_case_list
 
 register = template.Library()
 
@@ -43,3 +43,9 @@ def hall_evidence(context, hall):
             )[:HALL_PAGE_ROWS]
         ),
     }
+
+
+@register.filter
+def masked(number: str) -> str:
+    """A number masked for everyone, HQ included (the complaint care list shows it only to the caller)."""
+    return phone_mask(number)

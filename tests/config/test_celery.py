@@ -16,6 +16,7 @@ EXPECTED_TASKS = {
     "scoring.grade_previous_month",
     "scoring.grade_city_chunk",
     "scoring.grade_chunks_finish",
+    "scoring.satisfaction_warnings_notify",
     "incentives.split_bonus",
     "surveys.import_batch_run",
     "surveys.import_batches_sweep",

@@ -96,6 +96,10 @@ MATRIX: dict[str, str] = {
     "scoring:ranking_export":          "login 403   200   200   200   200   200   200   200",
     "scoring:dashboard":               "login 403   403   403   403   403   403   403   200",
     "scoring:district_home":           "login 403   403   403   200   200   200   200   403",
+    # Every role, each over its own halls.
+    "scoring:complaint_analysis":      "login 403   200   200   200   200   200   200   200",
+    # A city's driver analysis: HQ any city, a city company its own (another city's id falls back to its own).
+    "scoring:satisfaction_drivers":    "login 403   403   403   403   403   200   200   200",
     "scoring:policy_list":             "login 403   403   403   403   403   403   403   200",
     "scoring:policy_update":           "login 403   403   403   403   403   403   403   200",
     "scoring:grading":                 "login 403   403   403   403   403   403   403   200",
@@ -117,6 +121,9 @@ MATRIX: dict[str, str] = {
     "surveys:repair_list":             "login 403   200   200   200   200   200   200   200",
     # Only a hall manager follows up his customers; other roles are refused before scope is looked at.
     "surveys:repair_update":           "login 403   404   200   403   403   403   403   403",
+    "surveys:care_list":               "login 403   200   200   200   200   200   200   200",
+    # The caller is the manager of the complaint's hall; other roles are refused before scope is looked at.
+    "surveys:care_update":             "login 403   404   200   403   403   403   403   403",
     "surveys:visit_detail":            "login 403   404   200   404   200   404   200   200",
     "incentives:pool_list":            "login 403   403   403   403   403   403   403   200",
     "incentives:split_list":           "login 403   200   200   200   200   200   200   200",
@@ -208,6 +215,7 @@ def post_data(world, samples) -> dict[str, dict]:
             "amount": "100.00",
         },
         "incentives:split_run": {"month": "2026-02", "reason": "越权重算"},
+        "surveys:care_update": {"state": "satisfied", "outcome": "越权回访"},
     }
 
 

@@ -19,6 +19,7 @@ from surveys.models import (
     ActivityParticipation,
     AdjustmentKind,
     Complaint,
+    ComplaintCare,
     HallAdjustment,
     ImportKind,
     ServiceVolume,
@@ -58,6 +59,7 @@ class ComplaintImporter(_ExternalIdImporter):
         Column("category", "类别", "服务态度"),
         Column("channel", "渠道", "10086"),
         Column("substantiated", "是否属实", "是"),
+        Column("customer_phone", "客户手机号", "13800001234", required=False),
     ]
 
     def parse(self, row: Row) -> Record | None:
@@ -68,11 +70,22 @@ class ComplaintImporter(_ExternalIdImporter):
             category=row.get("category", cells.text, max_length=64),
             channel=row.get("channel", cells.text, max_length=32),
             substantiated=row.get("substantiated", cells.boolean),
+            customer_phone=row.get("customer_phone", cells.phone) or "",
         )
         if not row.ok:
             return None
         data["month"] = timezone.localtime(data["received_at"]).date().replace(day=1)
         return Record(row.number, data["external_id"], data["month"], data)
+
+    def insert(self, records: list[Record], *, batch_id: int) -> int:
+        """The complaints, and a care case (投诉客户关怀) for each customer who left a number."""
+        objects = [Complaint(**record.data, import_batch_id=batch_id) for record in records]
+        Complaint.objects.bulk_create(objects, batch_size=500)
+        ComplaintCare.objects.bulk_create(
+            [ComplaintCare(complaint_id=c.pk, hall_id=c.hall_id) for c in objects if c.customer_phone],
+            batch_size=500,
+        )
+        return len(objects)
 
 
 class ActivityImporter(_ExternalIdImporter):
