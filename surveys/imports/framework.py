@@ -182,8 +182,10 @@ class Importer:
             row.error(key, _("营业厅编码不存在：%(code)s") % {"code": code})
         return hall_id
 
-    def month_is_published(self, month: dt.date) -> bool:
-        if month not in self._published:
+    def month_is_published(self, month: dt.date, *, fresh: bool = False) -> bool:
+        """Whether ``month``'s grading is published, which closes it to this kind's rows (read once per
+        import; ``fresh`` reads it again, for the check inside the insert's transaction)."""
+        if fresh or month not in self._published:
             self._published[month] = month_is_published(month=month)
         return self._published[month]
 

@@ -20,7 +20,6 @@ from django.utils.translation import gettext_noop
 from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.jobs import BrokerUnavailable, enqueue
-from halls.month_state import month_is_published
 from halls.spreadsheets import text_safe
 from surveys.imports import importer_for
 from surveys.imports.framework import sheet_validate
@@ -195,7 +194,7 @@ def _import_batch_run(*, batch_id: int, redelivered: bool) -> None:
     try:
         with transaction.atomic():
             months = {record.month for record in outcome.records if record.month is not None}
-            frozen = sorted(month for month in months if month_is_published(month=month))
+            frozen = sorted(month for month in months if importer.month_is_published(month, fresh=True))
             if frozen:
                 raise ApplicationError(
                     _("%(month)s 的评定已发布，不能再导入该月的数据") % {"month": f"{frozen[0]:%Y-%m}"}

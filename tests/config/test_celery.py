@@ -17,6 +17,7 @@ EXPECTED_TASKS = {
     "scoring.grade_city_chunk",
     "scoring.grade_chunks_finish",
     "scoring.satisfaction_warnings_notify",
+    "scoring.render_bulletin",
     "incentives.split_bonus",
     "surveys.import_batch_run",
     "surveys.import_batches_sweep",
@@ -35,6 +36,8 @@ EXPECTED_SCHEDULE = {
     "plan-lines-age": "inspections.plan_lines_age",
     "monitored-halls-escalate": "inspections.monitored_halls_escalate",
     "grading-draft-previous-month": "scoring.grade_previous_month",
+    "imports-sweep": "surveys.import_batches_sweep",
+    "satisfaction-warnings": "scoring.satisfaction_warnings_notify",
 }
 
 

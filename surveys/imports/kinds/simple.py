@@ -170,6 +170,11 @@ class _BonusInputImporter(Importer):
         super().__init__(**kwargs)
         self._closed: dict = {}
 
+    def month_is_published(self, month, *, fresh: bool = False) -> bool:
+        # A published grading does not close bonus inputs (an approved split does: month_check); the
+        # framework still refuses a month that has not begun.
+        return False
+
     def month_check(self, row: Row, month) -> None:
         if month is None:
             return
@@ -210,8 +215,7 @@ class ServiceVolumeImporter(_BonusInputImporter):
         self.month_check(row, data["month"])
         if not row.ok:
             return None
-        # No month for the framework: a published grading does not close bonus inputs, an approved split does.
-        return Record(row.number, (data["hall_id"], data["month"]), None, data)
+        return Record(row.number, (data["hall_id"], data["month"]), data["month"], data)
 
     def existing_keys(self, keys: list) -> set:
         months = {month for _hall, month in keys}
@@ -256,8 +260,7 @@ class StaffPointsImporter(_BonusInputImporter):
         self.month_check(row, data["month"])
         if not row.ok:
             return None
-        # No month for the framework: a published grading does not close bonus inputs, an approved split does.
-        return Record(row.number, (staff_id, data["month"]), None, data)
+        return Record(row.number, (staff_id, data["month"]), data["month"], data)
 
     def existing_keys(self, keys: list) -> set:
         months = {month for _staff, month in keys}
