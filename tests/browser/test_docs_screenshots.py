@@ -11,7 +11,7 @@ import pytest
 import time_machine
 
 from inspections.models import InspectionKind
-from tests.browser.test_pages import CHROMIUM, _log_in
+from tests.browser.test_pages import _log_in
 from tests.reports.factories import JULY, JUNE, gradings_build, inspection_submit
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,22 +21,7 @@ WIDTHS = {"phone": (390, 844), "desktop": (1366, 900)}
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-    }
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "zh-CN"}
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ Runs Debian's chromium through Playwright; skipped where chromium is not install
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,31 +15,12 @@ import time_machine
 from inspections.models import InspectionKind
 from tests.reports.factories import JULY, JUNE, gradings_build, inspection_submit
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = shutil.which("chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
-    }
-
-
-@pytest.fixture
-def browser_context_args(browser_context_args):
-    """A Chinese browser, as the users have: the pages come out in zh-hans."""
-    return {**browser_context_args, "locale": "zh-CN"}
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import pytest
 from inspections.models import Indicator, IndicatorScheme, Inspection, SchemeState
 from inspections.services.tree import default_tree_load
 from scoring.services import default_policy_load
-from tests.browser.conftest import browser_context_args, browser_type_launch_args  # noqa: F401 (fixtures)
 from tests.browser.test_inspection_flow import log_in
 
 pytestmark = pytest.mark.browser
