@@ -80,6 +80,21 @@ def test_screenshots_of_the_district_managers_guide(page, live_server, docs_worl
 
 
 @time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC), tick=True)
+def test_screenshots_of_the_city_guide(page, live_server, docs_world):
+    from tests.factories import city_manager
+
+    city_manager(docs_world.hall_a1.district.city, username="cm_a")
+    errors = _log_in(page, live_server, "cm_a")
+    assert page.url.endswith("/scoring/district/")
+    assert page.inner_text("h1").startswith("地市工作台")
+    assert page.inner_text("#kpi-halls") == "4"
+    for width in WIDTHS:
+        _photograph(page, "city-home", width)
+    assert errors == []
+    assert {"city-home-desktop.png", "city-home-phone.png"} <= _images_referenced_by_the_guides()
+
+
+@time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC), tick=True)
 def test_screenshots_of_the_hq_guide(page, live_server, docs_world):
     errors = _log_in(page, live_server, "hq")
     assert page.url.endswith("/scoring/dashboard/")
