@@ -649,6 +649,8 @@ def _complaints_and_adjustments(
                 "channel", _strings(geo.COMPLAINT_CHANNELS)[rng.integers(0, len(geo.COMPLAINT_CHANNELS), count)], "text"
             ),
             Column("substantiated", rng.random(count) < SUBSTANTIATED_SHARE, "bool"),
+            # No customer number: the care list is for complaints imported with one.
+            Column("customer_phone", _strings([""] * count), "text"),
         ],
     )
 

@@ -32,5 +32,6 @@ def test_the_province_bulletin_of_the_120_hall_demo_month_renders_in_under_ten_s
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(bulletin.pdf))).pages)
     assert all(section in text for section in SECTIONS), [s for s in SECTIONS if s not in text]
     best = run.results.filter(graded=True).order_by("-composite", "hall__code").select_related("hall").first()
-    assert best.hall.name in text
+    # A long name wraps inside its table cell, and the extracted text breaks the line there.
+    assert best.hall.name in "".join(text.split())
     assert any("WenQuanYi" in name or "Noto" in name for name in _embedded_fonts(bytes(bulletin.pdf)))

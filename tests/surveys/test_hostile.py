@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from surveys.imports import importer_for
 from surveys.imports.isolation import Isolation, ReadRefused, sheet_read_isolated
+from surveys.imports.kinds.simple import ComplaintImporter
 from surveys.imports.reading import limits_for
 from surveys.models import Complaint, ImportBatch, ImportKind, ImportState, ServiceVolume
 from tests.surveys import hostile
@@ -137,10 +138,13 @@ def test_a_file_at_the_row_limit_is_imported(world, run_import, settings):
 @pytest.mark.parametrize("name", ["cols.xlsx", "cols.csv"])
 def test_a_file_wider_than_the_template_and_its_margin_is_refused(world, run_import, settings, name):
     settings.HALLQ_IMPORT_EXTRA_COLUMNS = 2
-    rows = [COMPLAINT_HEADER + ["a", "b", "c"], complaint_row(world.hall_a1.code, 1) + ["1", "2", "3"]]
+    allowed = len(ComplaintImporter.columns) + 2
+    extra = [f"x{n}" for n in range(allowed + 1 - len(COMPLAINT_HEADER))]
+    rows = [COMPLAINT_HEADER + extra, complaint_row(world.hall_a1.code, 1) + extra]
     data = xlsx_bytes(rows) if name.endswith(".xlsx") else csv_bytes(rows)
     batch = run_import(ImportKind.COMPLAINTS, name, data)
-    assert batch.state == ImportState.REJECTED and "列数过多（9 列），此类导入最多 8 列" in batch.message
+    expected = f"列数过多（{allowed + 1} 列），此类导入最多 {allowed} 列"
+    assert batch.state == ImportState.REJECTED and expected in batch.message, batch.message
 
 
 def test_a_workbook_over_the_uncompressed_limit_is_refused_from_its_real_size(world, client, settings):
