@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from django.core.cache import cache
 from django.db.models import Count, FloatField, Sum
 from django.db.models.functions import Cast
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from scipy import stats
 
 from halls.frames import queryset_frame
@@ -134,15 +135,34 @@ class HallSatisfaction:
         return self.index is not None or any(d["hall"] is not None for d in self.dimensions)
 
 
+# The city's frames are the same for every hall of the city: kept in the cache (a day at most) under the
+# newest survey response and the newest change to the halls, since responses are only ever added (imports,
+# the entry form) and a hall that moves to another city changes which rows are the city's.
+CITY_FRAMES_SECONDS = 24 * 3600
+
+
+def _city_frames(*, city_id: int, months: list[dt.date]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    newest_response = SurveyResponse.objects.order_by("-pk").values_list("pk", flat=True).first()
+    newest_hall_change = Hall.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    key = (
+        f"satisfaction:city:{city_id}:{months[0]:%Y%m}-{months[-1]:%Y%m}:"
+        f"{newest_response}:{newest_hall_change}:{get_language()}"
+    )
+    return cache.get_or_set(
+        key,
+        lambda: (dimension_frame(months=months, city_id=city_id), index_frame(months=months, city_id=city_id)),
+        CITY_FRAMES_SECONDS,
+    )
+
+
 def hall_satisfaction(*, hall: Hall, month: dt.date) -> HallSatisfaction:
     """The hall's index and six dimensions in ``month`` against its city, with the previous month, and the
-    twelve-month trend of the index and each dimension. Two queries: the city's dimension scores and index
-    per hall and month over the twelve months (a few rows per hall), the hall's picked out here."""
+    twelve-month trend of the index and each dimension. The city's dimension scores and index per hall and
+    month over the twelve months (two queries, a few rows per hall; cached per city), the hall's picked out
+    here."""
     months = [month_add(month, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
     previous = month_add(month, -1)
-    city_id = hall.district.city_id
-    city_dims_all = dimension_frame(months=months, city_id=city_id)
-    city_index_all = index_frame(months=months, city_id=city_id)
+    city_dims_all, city_index_all = _city_frames(city_id=hall.district.city_id, months=months)
     dims = _dimensions_of(
         city_dims_all[city_dims_all["hall_id"] == hall.pk] if not city_dims_all.empty else city_dims_all
     )

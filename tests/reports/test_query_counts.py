@@ -30,8 +30,9 @@ MAX_QUERIES = 22
 # and the page's six-month rank trends in one more.
 RANKING_MAX_QUERIES = 12
 # The hall page also shows customer satisfaction (the city's dimension scores and index over twelve months, two
-# queries) and activity participation (the hall's activities, the city's points and open halls: two).
-ARCHIVE_MAX_QUERIES = MAX_QUERIES + 4
+# queries, cached per city under two one-row stamps: the newest response and hall change) and activity
+# participation (the hall's activities, the city's points and open halls: two).
+ARCHIVE_MAX_QUERIES = MAX_QUERIES + 6
 # The district (and city) home also lists today's work from the inspection plan, the early warning's
 # evidence so far and the satisfaction warnings: each a fixed number of queries, whatever the halls.
 HOME_MAX_QUERIES = MAX_QUERIES + 4

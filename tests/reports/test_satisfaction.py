@@ -161,3 +161,30 @@ def test_the_driver_page_of_an_empty_province_says_there_is_no_data(client, db):
     client.force_login(hq_user(username="hq_alone"))  # no city, no survey yet
     response = client.get(reverse("scoring:satisfaction_drivers"))
     assert response.status_code == 200 and "暂无满意度调查数据。" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_citys_satisfaction_frames_are_read_once_for_all_its_halls_and_anew_after_an_import(
+    django_assert_num_queries,
+):
+    """Every hall of a city compares itself with the same city figures: the second hall's page reads only the
+    two stamps; a new response changes the stamp, and the figures are read again."""
+    from django.core.cache import cache
+
+    from scoring.selectors.satisfaction import _city_frames
+    from tests.factories import HallFactory
+    from tests.surveys.factories import SurveyResponseFactory
+
+    cache.clear()
+    hall = HallFactory()
+    months = [dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
+    response = SurveyResponseFactory(hall=hall, month=months[1])
+    with django_assert_num_queries(4):  # two stamps, two frames
+        first = _city_frames(city_id=hall.district.city_id, months=months)
+    with django_assert_num_queries(2):  # the stamps only
+        again = _city_frames(city_id=hall.district.city_id, months=months)
+    assert again[1].equals(first[1]) and len(first[1]) == 1
+    SurveyResponseFactory(hall=HallFactory(district=hall.district), month=months[1], survey=response.survey)
+    with django_assert_num_queries(4):
+        after = _city_frames(city_id=hall.district.city_id, months=months)
+    assert len(after[1]) == 2
