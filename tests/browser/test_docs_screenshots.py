@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from inspections.models import InspectionKind
-from tests.browser.test_pages import _log_in
-from tests.reports.factories import JULY, JUNE, gradings_build, inspection_submit
+from tests.browser.test_pages import _log_in, report_world  # noqa: F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC_IMAGES = ROOT / "docs" / "img"
@@ -22,18 +20,6 @@ WIDTHS = {"phone": (390, 844), "desktop": (1366, 900)}
 pytestmark = [
     pytest.mark.browser,
 ]
-
-
-@pytest.fixture
-def docs_world(transactional_db, world):
-    """May and June published, July in draft, inspections in June and July (as the home-page tests)."""
-    gradings_build(world)
-    for month in (JUNE, JULY):
-        inspection_submit(hall=world.hall_a1, month=month, points={"S1.1": 10}, inspector=world.district_a)
-        inspection_submit(hall=world.hall_a2, month=month, points={"Q1.1": 20}, inspector=world.district_a)
-        inspection_submit(hall=world.hall_b1, month=month, points={"S2.1": 15}, inspector=world.district_b)
-        inspection_submit(hall=world.hall_b2, month=month, kind=InspectionKind.MYSTERY, vendor="暗访甲")
-    return world
 
 
 def _photograph(page, name: str, width: str) -> Path:
@@ -57,9 +43,9 @@ def _images_referenced_by_the_guides() -> set[str]:
 
 
 @time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC), tick=True)
-def test_screenshots_of_the_hall_managers_guide(page, live_server, docs_world):
+def test_screenshots_of_the_hall_managers_guide(page, live_server, report_world):  # noqa: F811
     errors = _log_in(page, live_server, "hm_a1")
-    assert page.url.endswith(f"/halls/{docs_world.hall_a1.pk}/")
+    assert page.url.endswith(f"/halls/{report_world.hall_a1.pk}/")
     assert page.inner_text("#archive-composite") == "92.50"
     for width in WIDTHS:
         assert _photograph(page, "hall-archive", width).stat().st_size > 10_000
@@ -70,7 +56,7 @@ def test_screenshots_of_the_hall_managers_guide(page, live_server, docs_world):
 
 
 @time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC), tick=True)
-def test_screenshots_of_the_district_managers_guide(page, live_server, docs_world):
+def test_screenshots_of_the_district_managers_guide(page, live_server, report_world):  # noqa: F811
     errors = _log_in(page, live_server, "dm_a")
     assert page.url.endswith("/scoring/district/")
     assert page.inner_text("#kpi-halls") == "2"
@@ -80,10 +66,10 @@ def test_screenshots_of_the_district_managers_guide(page, live_server, docs_worl
 
 
 @time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC), tick=True)
-def test_screenshots_of_the_city_guide(page, live_server, docs_world):
+def test_screenshots_of_the_city_guide(page, live_server, report_world):  # noqa: F811
     from tests.factories import city_manager
 
-    city_manager(docs_world.hall_a1.district.city, username="cm_a")
+    city_manager(report_world.hall_a1.district.city, username="cm_a")
     errors = _log_in(page, live_server, "cm_a")
     assert page.url.endswith("/scoring/district/")
     assert page.inner_text("h1").startswith("地市工作台")
@@ -95,7 +81,7 @@ def test_screenshots_of_the_city_guide(page, live_server, docs_world):
 
 
 @time_machine.travel(dt.datetime(2026, 7, 15, 10, 0, tzinfo=dt.UTC), tick=True)
-def test_screenshots_of_the_hq_guide(page, live_server, docs_world):
+def test_screenshots_of_the_hq_guide(page, live_server, report_world):  # noqa: F811
     errors = _log_in(page, live_server, "hq")
     assert page.url.endswith("/scoring/dashboard/")
     page.wait_for_selector("#chart-heatmap[data-drawn='true'] svg", timeout=10_000)
