@@ -252,48 +252,50 @@ def _summary(rows: list[Rectification], today: dt.date) -> dict[str, str]:
 
 
 def _notify_district(rows: list[Rectification], *, today: dt.date) -> None:
-    if not rows:
-        return
-    by_district: dict[int, list[Rectification]] = defaultdict(list)
-    for row in rows:
-        by_district[row.hall.district_id].append(row)
-    profiles = UserProfile.objects.filter(
-        role=Role.DISTRICT_MANAGER, districts__in=by_district.keys(), user__is_active=True
-    ).values_list("user_id", "districts")
-    per_user: dict[int, list[Rectification]] = defaultdict(list)
-    for user_id, district_id in profiles:
-        per_user[user_id].extend(by_district[district_id])
-    users = get_user_model().objects.in_bulk(per_user.keys())
-    for user_id, items in per_user.items():
-        notification_send(
-            recipients=[users[user_id]],
-            title=gettext_noop("整改逾期预警：%(count)s 项未按期整改"),
-            body=gettext_noop("%(summary)s"),
-            link=reverse("inspections:rectification_list") + "?overdue=1",
-            params={"count": len(items), "summary": _summary(items, today)},
-        )
+    _notify_managers(
+        rows,
+        today=today,
+        role=Role.DISTRICT_MANAGER,
+        scope="districts",
+        place=lambda row: row.hall.district_id,
+        title=gettext_noop("整改逾期预警：%(count)s 项未按期整改"),
+    )
 
 
 def _notify_city(rows: list[Rectification], *, today: dt.date, after_days: int) -> None:
+    _notify_managers(
+        rows,
+        today=today,
+        role=Role.CITY_MANAGER,
+        scope="cities",
+        place=lambda row: row.hall.district.city_id,
+        title=gettext_noop("整改逾期升级：%(count)s 项逾期 %(days)s 天以上仍未整改"),
+        params={"days": after_days},
+    )
+
+
+def _notify_managers(rows, *, today: dt.date, role: str, scope: str, place, title: str, params=None) -> None:
+    """One notification to each active manager of ``role`` whose ``scope`` (districts or cities) holds the
+    place of some of ``rows``, listing those rows."""
     if not rows:
         return
-    by_city: dict[int, list[Rectification]] = defaultdict(list)
+    by_place: dict[int, list[Rectification]] = defaultdict(list)
     for row in rows:
-        by_city[row.hall.district.city_id].append(row)
+        by_place[place(row)].append(row)
     profiles = UserProfile.objects.filter(
-        role=Role.CITY_MANAGER, cities__in=by_city.keys(), user__is_active=True
-    ).values_list("user_id", "cities")
+        role=role, **{f"{scope}__in": by_place.keys()}, user__is_active=True
+    ).values_list("user_id", scope)
     per_user: dict[int, list[Rectification]] = defaultdict(list)
-    for user_id, city_id in profiles:
-        per_user[user_id].extend(by_city[city_id])
+    for user_id, place_id in profiles:
+        per_user[user_id].extend(by_place[place_id])
     users = get_user_model().objects.in_bulk(per_user.keys())
     for user_id, items in per_user.items():
         notification_send(
             recipients=[users[user_id]],
-            title=gettext_noop("整改逾期升级：%(count)s 项逾期 %(days)s 天以上仍未整改"),
+            title=title,
             body=gettext_noop("%(summary)s"),
             link=reverse("inspections:rectification_list") + "?overdue=1",
-            params={"count": len(items), "days": after_days, "summary": _summary(items, today)},
+            params={"count": len(items), **(params or {}), "summary": _summary(items, today)},
         )
 
 
