@@ -134,9 +134,11 @@ TEMPLATES = [
 ]
 
 # --- Authentication -------------------------------------------------------------------------
+# ModelBackend, loading the session's user with his profile in one query (every page reads the profile).
+# Sessions record the backend's path: sessions opened before it replaced ModelBackend sign in again once.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "halls.backends.ProfileModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -78,6 +78,15 @@ def run_get(*, pk: int) -> GradingRun:
         raise Http404("No such grading run") from exc
 
 
+def run_progress_get(*, pk: int) -> GradingRun:
+    """The run with only what its progress answer shows (the page polls it every second or two while a run
+    goes on): none of the four related rows that run_get joins."""
+    try:
+        return GradingRun.objects.only("state", "progress", "message", "message_params").get(pk=pk)
+    except GradingRun.DoesNotExist as exc:
+        raise Http404("No such grading run") from exc
+
+
 def run_live_for_month(*, month: dt.date) -> GradingRun | None:
     """The run a month's figures come from: the published one, else the newest draft."""
     runs = GradingRun.objects.filter(month=month_start(month), is_what_if=False)

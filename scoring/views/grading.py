@@ -25,6 +25,7 @@ from scoring.selectors.grading import (
     run_is_stale,
     run_list,
     run_live_for_month,
+    run_progress_get,
     run_review,
 )
 from scoring.services import (
@@ -188,7 +189,7 @@ class RunDetailView(HQOnlyMixin, TemplateView):
 
 class RunProgressView(HQOnlyMixin, View):
     def get(self, request, *args, **kwargs):
-        run = run_get(pk=self.kwargs["pk"])
+        run = run_progress_get(pk=self.kwargs["pk"])
         return JsonResponse(
             {
                 "state": run.state,
