@@ -48,6 +48,11 @@ TARGET_RATIO = 1.5
 TARGET_MEMORY_MIB = 1024
 TARGET_PAGE_P95_MS = 150
 TARGET_SAVE_P95_MS = 100
+# Throughput under saturation as shares of the floors measured in the same run (issue 22).
+TARGET_FLOOR_OF_BARE = 0.4  # the application's cheapest authenticated page ÷ a bare Django view
+TARGET_PAGE_OF_FLOOR = 0.5  # ranking and archive of a published month ÷ the application's floor
+TARGET_SAVE_OF_FLOOR = 0.25  # an inspection save ÷ the application's floor
+BARE_FLOOR_PATH = "/floor/"  # the one URL of bench/bare_wsgi.py (importing it here would configure Django again)
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -58,6 +63,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="keep the province already in the database")
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=20, help="requests per client and page (default 20)")
+    parser.add_argument(
+        "--floor-requests", type=int, default=100, help="requests per client for each floor (default 100)"
+    )
     parser.add_argument("--max-seconds", type=float, default=180, help="deadline of each page's load run")
     parser.add_argument(
         "--think",
@@ -80,6 +88,10 @@ def _say(text: str = "") -> None:
 
 def _verdict(value: float, target: float, unit: str = "") -> str:
     return f"target ≤ {target:g}{unit}: {'met' if value <= target else 'MISSED'}"
+
+
+def _verdict_at_least(value: float, target: float) -> str:
+    return f"target ≥ {target:g}: {'met' if value >= target else 'MISSED'}"
 
 
 def _prepare_environment(args: argparse.Namespace) -> dict[str, str]:
@@ -391,7 +403,9 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
 
     _say(
         f"== load test ({args.clients} concurrent clients on loopback; gunicorn {args.server_workers} workers × "
-        f"{args.server_threads} threads; cache {env.get('CACHE_URL') or 'in each process (CACHE_URL unset)'})"
+        f"{args.server_threads} threads; database connections kept "
+        f"{_server_environment(env)['DATABASE_CONN_MAX_AGE']} s; "
+        f"cache {env.get('CACHE_URL') or 'in each process (CACHE_URL unset)'})"
     )
     hq_cookie, dm_cookie = _sessions()
     rng = random.Random(args.seed)
@@ -429,20 +443,10 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
         for number, (mode, _think) in enumerate(modes)
     }
     warm_pages["inspection save"] = _save_requests(count=warm_clients * 3, cookie=dm_cookie, seed=args.seed + 99)
-    port = _free_port()
-    log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "-b", f"127.0.0.1:{port}", "-k", "gthread"]
-        + ["-w", str(args.server_workers), "--threads", str(args.server_threads), "--timeout", "120"]
-        # A browser keeps its connection while its user reads the page; gunicorn's 2 s default would close
-        # it under every pause and turn the next request into a reset (as a proxy's 75 s keep-alive would not).
-        + ["--keep-alive", str(math.ceil(args.think[1]) + 5)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    ok = True
+    # The floors first, each on a server of its own with the same settings: bare Django, then the application.
+    bare_floor = _floor_bare(args, env)
+    server, port, log = _start_server(args, _server_environment(env), "config.wsgi", "bench-gunicorn.log")
+    ok = not bare_floor.errors
     targets = [
         ("ranking", "/scoring/rankings/?month=…", lambda _mode: random_picker(pages["ranking"]), TARGET_PAGE_P95_MS),
         ("archive", "/halls/{hall}/", lambda _mode: random_picker(pages["archive"]), TARGET_PAGE_P95_MS),
@@ -454,8 +458,16 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
         ),
     ]
     headers = {"Accept-Language": "zh-hans"}
+    saturation: dict[str, float] = {}
     try:
-        _wait_for(port, server)
+        _wait_until_ready(port, server, workers=args.server_workers)
+        app_floor = _floor_application(args, port=port, month=month, cookie=hq_cookie, headers=headers)
+        ok = ok and not app_floor.errors
+        floor_ratio = app_floor.per_second / bare_floor.per_second if bare_floor.per_second else 0.0
+        _say(
+            f"ratio application floor ÷ bare floor: {floor_ratio:.2f} "
+            f"({_verdict_at_least(floor_ratio, TARGET_FLOOR_OF_BARE)})"
+        )
         for name, shown, picker, target in targets:
             # Warm-up, not measured: three requests from as many clients as the server has threads.
             warm = warm_pages[name]
@@ -481,6 +493,8 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
                     think=think,
                 )
                 ok = ok and not result.errors and bool(result.latencies_ms)
+                if think is None:
+                    saturation[name] = result.per_second
                 _say(
                     f"{name} {shown}, {mode}: {len(result.latencies_ms):,} requests in {result.seconds:.1f} s "
                     f"({result.per_second:.0f}/s), median {result.median:.0f} ms, p95 {result.p95:.0f} ms "
@@ -488,15 +502,153 @@ def _load_test(args: argparse.Namespace, env: dict[str, str], month) -> bool:
                     + (f" (first: {result.errors[0]})" if result.errors else "")
                     + f"; load generator's own CPU {result.client_cpu_seconds:.1f} s"
                 )
+        _say("== throughput against the application's floor (saturation, same run)")
+        for name, target in (
+            ("ranking", TARGET_PAGE_OF_FLOOR),
+            ("archive", TARGET_PAGE_OF_FLOOR),
+            ("inspection save", TARGET_SAVE_OF_FLOOR),
+        ):
+            share = saturation[name] / app_floor.per_second if app_floor.per_second else 0.0
+            _say(
+                f"{name} ÷ application floor: {saturation[name]:.0f}/s ÷ {app_floor.per_second:.0f}/s = {share:.2f} "
+                f"({_verdict_at_least(share, target)})"
+            )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+        _stop_server(server, log)
     return ok
+
+
+def _server_environment(env: dict[str, str]) -> dict[str, str]:
+    """The application's server as production runs it: database connections kept 60 s between requests
+    (config/settings/production.py) unless DATABASE_CONN_MAX_AGE says otherwise; the bench's own settings
+    (config.settings.local) close them after each request, which made the floor a floor of PostgreSQL's
+    connection start-up."""
+    return {**env, "DATABASE_CONN_MAX_AGE": env.get("DATABASE_CONN_MAX_AGE", "60")}
+
+
+def _start_server(args: argparse.Namespace, env: dict[str, str], module: str, log_name: str):
+    port = _free_port()
+    log = open(ROOT / "var" / log_name, "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", module, "-b", f"127.0.0.1:{port}", "-k", "gthread"]
+        + ["-w", str(args.server_workers), "--threads", str(args.server_threads), "--timeout", "120"]
+        # A browser keeps its connection while its user reads the page; gunicorn's 2 s default would close
+        # it under every pause and turn the next request into a reset (as a proxy's 75 s keep-alive would not).
+        + ["--keep-alive", str(math.ceil(args.think[1]) + 5)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    return server, port, log
+
+
+def _stop_server(server: subprocess.Popen, log) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+    log.close()
+
+
+def _worker_cpu_seconds(parent: int) -> tuple[int, float]:
+    """How many child processes ``parent`` has, and the CPU seconds they used (Linux /proc)."""
+    count, ticks = 0, 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            count += 1
+            ticks += int(fields[11]) + int(fields[12])
+    return count, ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_until_ready(port: int, server: subprocess.Popen, *, workers: int, seconds: float = 180) -> None:
+    """Until every worker has loaded the application (config/wsgi.py warms it up for seconds): a client's
+    keep-alive connection stays with the worker that accepted it, so connections opened while some workers
+    still boot would pile onto the others. Ready: all workers there and together idle for a second."""
+    _wait_for(port, server)
+    if not Path("/proc/self/stat").exists():
+        time.sleep(10)
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        count, before = _worker_cpu_seconds(server.pid)
+        time.sleep(1)
+        count_after, after = _worker_cpu_seconds(server.pid)
+        if count >= workers and count_after >= workers and after - before < 0.1:
+            return
+    raise RuntimeError(f"the server's {workers} workers were not idle within {seconds:.0f} s")
+
+
+def _floor_run(args: argparse.Namespace, *, port: int, request, headers: dict[str, str]):
+    from bench.loadtest import load_run, random_picker
+
+    pick = random_picker([request])
+    # Warm-up, not measured: three requests from as many clients as the server has threads.
+    load_run(
+        host="127.0.0.1",
+        port=port,
+        pick=pick,
+        headers=headers,
+        clients=args.server_workers * args.server_threads,
+        requests_per_client=3,
+        deadline_seconds=60,
+    )
+    return load_run(
+        host="127.0.0.1",
+        port=port,
+        pick=pick,
+        headers=headers,
+        clients=args.clients,
+        requests_per_client=args.floor_requests,
+        deadline_seconds=args.max_seconds,
+        seed=args.seed,
+    )
+
+
+def _say_floor(name: str, result) -> None:
+    _say(
+        f"{name}, saturation (no pause): {len(result.latencies_ms):,} requests in {result.seconds:.1f} s "
+        f"({result.per_second:.0f}/s), median {result.median:.1f} ms, p95 {result.p95:.1f} ms, "
+        f"errors {len(result.errors)}"
+        + (f" (first: {result.errors[0]})" if result.errors else "")
+        + f"; load generator's own CPU {result.client_cpu_seconds:.1f} s"
+    )
+
+
+def _floor_bare(args: argparse.Namespace, env: dict[str, str]):
+    """A bare Django view (bench/bare_wsgi.py: no middleware, no database, JSON) on the same gunicorn."""
+    from bench.loadtest import LoadRequest
+
+    bare_env = {key: value for key, value in env.items() if key != "DJANGO_SETTINGS_MODULE"}
+    server, port, log = _start_server(args, bare_env, "bench.bare_wsgi", "bench-gunicorn-bare.log")
+    try:
+        _wait_until_ready(port, server, workers=args.server_workers)
+        result = _floor_run(args, port=port, request=LoadRequest(path=BARE_FLOOR_PATH), headers={})
+    finally:
+        _stop_server(server, log)
+    _say_floor(f"bare floor: a bare Django view {BARE_FLOOR_PATH} (no middleware, JSON)", result)
+    return result
+
+
+def _floor_application(args: argparse.Namespace, *, port: int, month, cookie: str, headers: dict[str, str]):
+    """The application's cheapest signed-in page: the month's run's progress JSON, as HQ's page polls it,
+    through the whole middleware stack (session, CSRF, user and profile, language, CSP, audit, axes)."""
+    from bench.loadtest import LoadRequest
+    from scoring.models import GradingRun
+
+    run = GradingRun.objects.filter(month=month, is_what_if=False).order_by("-pk").first()
+    request = LoadRequest(path=f"/scoring/grading/runs/{run.pk}/progress/", cookie=cookie)
+    result = _floor_run(args, port=port, request=request, headers=headers)
+    _say_floor("application floor: a grading run's progress JSON /scoring/grading/runs/{run}/progress/ (HQ)", result)
+    return result
 
 
 if __name__ == "__main__":
