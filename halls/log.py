@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
-import uuid
+import secrets
 
 from celery.signals import task_postrun, task_prerun
 
@@ -85,7 +85,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex[:16]
+        request_id = incoming if _REQUEST_ID.match(incoming) else secrets.token_hex(8)
         request.request_id = request_id
         tokens = (_current_request_id.set(request_id), _current_request.set(request))
         try:

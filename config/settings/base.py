@@ -65,6 +65,9 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 # hall's figures before anyone asked for them twice); CACHE_URL=redis://127.0.0.1:6379/1 shares them
 # between the web processes of a machine or several.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://?max_entries=5000")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same, keeping one Redis client per connection pool (halls.cache): sessions are read on every request.
+    CACHES["default"]["BACKEND"] = "halls.cache.RedisCache"
 
 # --- Applications ---------------------------------------------------------------------------
 DJANGO_APPS = [
@@ -108,7 +111,7 @@ MIDDLEWARE = [
     "halls.middleware.AccountLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "halls.csp.CSPMiddleware",  # django-csp's, its header built once (halls/csp.py)
     "simple_history.middleware.HistoryRequestMiddleware",
     # Axes must be last: it turns a lockout into a response.
     "axes.middleware.AxesMiddleware",
