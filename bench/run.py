@@ -17,7 +17,10 @@ Steps, in one run on the same data:
  6. the month is published, each marketing unit gets a pool, ``split_bonus`` is timed;
  7. the ranking page, a hall archive page and an inspection save (the full default tree, each POST on a
     draft of its own) under ``--clients`` concurrent clients from bench/loadtest.py, against gunicorn on
-    loopback (``--server-workers`` processes × ``--server-threads`` threads, DEBUG off).
+    loopback (``--server-workers`` processes × ``--server-threads`` threads, DEBUG off, database connections
+    kept 60 s as in production), after the two floors on the same gunicorn settings: a bare Django view
+    (bench/bare_wsgi.py) and the application's cheapest signed-in page (a run's progress JSON); the pages'
+    throughput is printed as shares of the application's floor.
 
 The database is DATABASE_URL, or by default a SQLite file of its own, var/bench.sqlite3 (rebuilt unless
 --reuse), never the development database. A database given in DATABASE_URL must have no hall yet, or be
