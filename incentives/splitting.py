@@ -6,7 +6,7 @@ volumes, staff points with employment); units → halls → staff are computed c
 (:func:`incentives.allocation.largest_remainder_cents`, :func:`incentives.allocation.half_up_ratio`): cents for
 money, weights and points scaled to integers by their fields' decimal places, so every figure is exactly what
 one Decimal per hall and per staff member gave (tests/incentives/test_split_equivalence.py compares the two
-row for row). The rows are written with COPY on PostgreSQL (:func:`halls.bulk.frame_insert`); the hall and
+row for row). The rows are written with COPY on PostgreSQL (:func:`halls.bulk.columns_insert`); the hall and
 unit rows' ids are read back by (split, hall) and (split, unit) for the rows below them.
 
 Order matters where the rules say it does: halls in a unit by code and staff in a hall by employee number
@@ -27,7 +27,7 @@ from django.db import connection
 from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Cast, Round
 
-from halls.bulk import frame_insert
+from halls.bulk import columns_insert
 from halls.models import Hall, MarketingUnit
 from incentives.allocation import half_up_ratio, largest_remainder_cents
 from incentives.models import (
@@ -237,11 +237,9 @@ def _hall_staff(*, split: BonusSplit, halls: pd.DataFrame, month_end, notes: lis
     Staff count when employed on at least one day of the month; points recorded for anyone else are ignored
     and reported. A hall whose staff have no points keeps its amount, and the split says so."""
     month = split.month
-    units = halls["unit_id"].unique().tolist()
+    # Every record of the month, kept below for the staff of the split's halls only (one join fewer).
     recorded = _frame(
-        StaffServicePoints.objects.filter(month=month, staff__hall__marketing_unit_id__in=units).order_by(
-            "staff__employee_no"
-        ),
+        StaffServicePoints.objects.filter(month=month).order_by("staff__employee_no"),
         s_staff=F("staff_id"),
         s_employee_no=F("staff__employee_no"),
         s_hall=F("staff__hall_id"),
@@ -295,55 +293,49 @@ def _ids(model, split: BonusSplit, key: str) -> pd.Series:
 
 
 def _rows_insert(*, split: BonusSplit, units: pd.DataFrame, halls: pd.DataFrame, staff: pd.DataFrame) -> None:
-    frame_insert(
+    columns_insert(
         UnitBonus,
-        pd.DataFrame(
-            {
-                "split_id": split.pk,
-                "marketing_unit_id": units["unit_id"].to_numpy(),
-                "pool": _decimal_text(units["pool"], MONEY_PLACES),
-                "weight_total": _decimal_text(units["weight_total"], COEFFICIENT_PLACES),
-                "allocated": _decimal_text(units["allocated"], MONEY_PLACES),
-                "unallocated": _decimal_text(units["unallocated"], MONEY_PLACES),
-            }
-        ),
+        {
+            "split_id": [split.pk] * len(units),
+            "marketing_unit_id": units["unit_id"].tolist(),
+            "pool": _decimal_text(units["pool"], MONEY_PLACES),
+            "weight_total": _decimal_text(units["weight_total"], COEFFICIENT_PLACES),
+            "allocated": _decimal_text(units["allocated"], MONEY_PLACES),
+            "unallocated": _decimal_text(units["unallocated"], MONEY_PLACES),
+        },
     )
     unit_ids = _ids(UnitBonus, split, "marketing_unit_id")
-    frame_insert(
+    columns_insert(
         HallBonus,
-        pd.DataFrame(
-            {
-                "split_id": split.pk,
-                "unit_id": unit_ids.reindex(halls["unit_id"].to_numpy()).to_numpy(),
-                "hall_id": halls["hall_id"].to_numpy(),
-                "graded": halls["graded"].to_numpy(),
-                "grade": halls["grade"].to_numpy(),
-                "status": halls["status"].to_numpy(),
-                "vetoed": halls["vetoed"].to_numpy(),
-                "coefficient_basis": halls["basis"].to_numpy(),
-                "volume": halls["volume"].to_numpy(),
-                "coefficient": _decimal_text(halls["coefficient"], COEFFICIENT_PLACES),
-                "weight": _decimal_text(halls["weight"], COEFFICIENT_PLACES),
-                "share": _decimal_text(halls["share"], SHARE_PLACES),
-                "amount": _decimal_text(halls["amount"], MONEY_PLACES),
-                "points_total": _decimal_text(halls["points_total"], POINTS_PLACES),
-                "staff_allocated": _decimal_text(halls["staff_allocated"], MONEY_PLACES),
-                "staff_unallocated": _decimal_text(halls["staff_unallocated"], MONEY_PLACES),
-            }
-        ),
+        {
+            "split_id": [split.pk] * len(halls),
+            "unit_id": unit_ids.reindex(halls["unit_id"].to_numpy()).tolist(),
+            "hall_id": halls["hall_id"].tolist(),
+            "graded": halls["graded"].tolist(),
+            "grade": halls["grade"].tolist(),
+            "status": halls["status"].tolist(),
+            "vetoed": halls["vetoed"].tolist(),
+            "coefficient_basis": halls["basis"].tolist(),
+            "volume": halls["volume"].tolist(),
+            "coefficient": _decimal_text(halls["coefficient"], COEFFICIENT_PLACES),
+            "weight": _decimal_text(halls["weight"], COEFFICIENT_PLACES),
+            "share": _decimal_text(halls["share"], SHARE_PLACES),
+            "amount": _decimal_text(halls["amount"], MONEY_PLACES),
+            "points_total": _decimal_text(halls["points_total"], POINTS_PLACES),
+            "staff_allocated": _decimal_text(halls["staff_allocated"], MONEY_PLACES),
+            "staff_unallocated": _decimal_text(halls["staff_unallocated"], MONEY_PLACES),
+        },
     )
     hall_ids = _ids(HallBonus, split, "hall_id")
-    frame_insert(
+    columns_insert(
         StaffBonus,
-        pd.DataFrame(
-            {
-                "split_id": split.pk,
-                "hall_bonus_id": hall_ids.reindex(staff["hall_id"].to_numpy()).to_numpy(),
-                "staff_id": staff["staff_id"].to_numpy(),
-                "points": _decimal_text(staff["points"], POINTS_PLACES),
-                "share": _decimal_text(staff["share"], SHARE_PLACES),
-                "amount": _decimal_text(staff["amount"], MONEY_PLACES),
-                "left_in_month": staff["left_in_month"].to_numpy(),
-            }
-        ),
+        {
+            "split_id": [split.pk] * len(staff),
+            "hall_bonus_id": hall_ids.reindex(staff["hall_id"].to_numpy()).tolist(),
+            "staff_id": staff["staff_id"].tolist(),
+            "points": _decimal_text(staff["points"], POINTS_PLACES),
+            "share": _decimal_text(staff["share"], SHARE_PLACES),
+            "amount": _decimal_text(staff["amount"], MONEY_PLACES),
+            "left_in_month": staff["left_in_month"].tolist(),
+        },
     )
