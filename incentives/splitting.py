@@ -116,6 +116,7 @@ def split_rows_write(*, split: BonusSplit, table: CoefficientTable) -> None:
         p_cents=_scaled("amount", MONEY_PLACES),
     )
     pools.columns = ["unit_id", "unit_code", "pool"]
+    pools = pools.astype({"unit_id": np.int64, "pool": np.int64})
     unit_ids = pools["unit_id"].tolist()
     # Halls graded this month in a unit that has no pool: nothing to split for them, but HQ should know.
     notes: list[dict] = [
@@ -156,6 +157,7 @@ def _unit_halls(*, split: BonusSplit, pools: pd.DataFrame, table: CoefficientTab
         h_code=F("code"),
     )
     halls.columns = ["hall_id", "unit_id", "code"]
+    halls = halls.astype({"hall_id": np.int64, "unit_id": np.int64})
     results = _frame(
         HallMonthResult.objects.filter(run=split.grading_run),
         r_hall=F("hall_id"),
@@ -165,6 +167,7 @@ def _unit_halls(*, split: BonusSplit, pools: pd.DataFrame, table: CoefficientTab
         r_vetoed=F("vetoed"),
     )
     results.columns = ["hall_id", "graded", "grade", "status", "vetoed"]
+    results = results.astype({"hall_id": np.int64})
     results["has_result"] = True
     volumes = _frame(
         ServiceVolume.objects.filter(month=split.month, hall__marketing_unit_id__in=pools["unit_id"].tolist()),
@@ -172,6 +175,7 @@ def _unit_halls(*, split: BonusSplit, pools: pd.DataFrame, table: CoefficientTab
         v_total=F("front_desk") + F("assisted_self_service") + F("self_service_terminal"),
     )
     volumes.columns = ["hall_id", "volume"]
+    volumes = volumes.astype({"hall_id": np.int64, "volume": np.int64})
     unit_place = pd.Series(np.arange(len(pools)), index=pools["unit_id"].to_numpy())
     halls["unit_place"] = unit_place.reindex(halls["unit_id"].to_numpy()).to_numpy()
     halls = halls.merge(results, on="hall_id", how="left").merge(volumes, on="hall_id", how="left")
@@ -193,9 +197,9 @@ def _unit_halls(*, split: BonusSplit, pools: pd.DataFrame, table: CoefficientTab
         [CoefficientBasis.VETOED.value, CoefficientBasis.SUPERVISED.value, CoefficientBasis.NOT_GRADED.value],
         CoefficientBasis.GRADE.value,
     )
-    by_basis = basis == CoefficientBasis.GRADE.value
+    on_grade = basis == CoefficientBasis.GRADE.value
     grade_coefficient = pd.Series(grade).map({grade: coefficients[name] for grade, name in by_grade.items()})
-    if grade_coefficient[by_basis].isna().any():
+    if grade_coefficient[on_grade].isna().any():
         raise ValueError("a graded hall has a grade without a coefficient")
     coefficient = np.select(
         [vetoed, supervised, not_graded],
@@ -253,6 +257,7 @@ def _hall_staff(*, split: BonusSplit, halls: pd.DataFrame, month_end, notes: lis
         ),
     )
     recorded.columns = ["staff_id", "employee_no", "hall_id", "points", "not_employed", "left_in_month"]
+    recorded = recorded.astype({"staff_id": np.int64, "hall_id": np.int64, "points": np.int64})
     hall_place = pd.Series(np.arange(len(halls)), index=halls["hall_id"].to_numpy())
     recorded["hall_place"] = hall_place.reindex(recorded["hall_id"].to_numpy()).to_numpy()
     recorded = recorded[recorded["hall_place"].notna()]  # staff of halls in the split only

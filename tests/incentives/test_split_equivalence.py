@@ -209,6 +209,25 @@ def test_every_kind_of_note_is_given_alike():
     assert bulk == reference
 
 
+@pytest.mark.django_db
+def test_a_month_whose_pooled_units_have_no_open_hall_is_split_alike():
+    """Every pool in a unit without an open hall (one closed in the month, one opening after it); the graded
+    halls are in a unit without a pool."""
+    CoefficientTableFactory()
+    district = DistrictFactory()
+    pooled, other = (MarketingUnitFactory(city=district.city) for _ in range(2))
+    BonusPoolFactory(marketing_unit=pooled, month=MARCH, amount=Decimal("99.99"))
+    HallFactory(district=district, marketing_unit=pooled, closed_on=dt.date(2026, 3, 20))
+    HallFactory(district=district, marketing_unit=pooled, opened_on=dt.date(2026, 4, 1))
+    published_month(MARCH, {HallFactory(district=district, marketing_unit=other): {}})
+
+    reference, bulk = _both_splits()
+
+    assert reference["units"] and not reference["halls"]
+    assert [note["kind"] for note in reference["notes"]] == ["unit_no_pool", "unit_zero_weight"]
+    assert bulk == reference
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     groups=st.lists(
