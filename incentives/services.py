@@ -1,7 +1,8 @@
 """Writes for the service bonus: pools (one by one or a file's worth), the default coefficient table, splitting a
 month and approving a split.
 
-How a month is split (:func:`split_bonus`), on the month's published grading only:
+How a month is split (:func:`split_bonus`, computed in bulk by :mod:`incentives.splitting`), on the month's published
+grading only:
 
 - Halls: every hall of a unit with a pool that was open during the month.
 - Coefficient, first match wins: vetoed in the month → ``vetoed``; carrying the supervised status in the month

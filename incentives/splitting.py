@@ -1,13 +1,14 @@
-"""The bulk body of :func:`incentives.services.split_bonus`: a month's pools to halls and staff for 20,000 halls
-and 130,000 staff shares in about a second.
+"""The bulk body of :func:`incentives.services.split_bonus`: a month's pools to halls and staff (20,000 halls
+and 130,000 staff shares in a province) with one query per input and one COPY per table.
 
-Each input is read by one query into a frame (pools, halls open in the month, the grading's results, service
-volumes, staff points with employment); units → halls → staff are computed column by column in whole numbers
-(:func:`incentives.allocation.largest_remainder_cents`, :func:`incentives.allocation.half_up_ratio`): cents for
-money, weights and points scaled to integers by their fields' decimal places, so every figure is exactly what
-one Decimal per hall and per staff member gave (tests/incentives/test_split_equivalence.py compares the two
-row for row). The rows are written with COPY on PostgreSQL (:func:`halls.bulk.columns_insert`); the hall and
-unit rows' ids are read back by (split, hall) and (split, unit) for the rows below them.
+Each input is read by one query into a frame (:func:`halls.frames.queryset_frame`): the pools, the halls open
+in the month, the grading's results, the service volumes, the staff points with employment. Units → halls →
+staff are computed column by column in whole numbers (:func:`incentives.allocation.largest_remainder_cents`,
+:func:`incentives.allocation.half_up_ratio`): cents for money, weights and points scaled to integers by their
+fields' decimal places, so every figure is exactly what one Decimal per hall and per staff member gave
+(tests/incentives/test_split_equivalence.py compares the two row for row). The rows are written with COPY on
+PostgreSQL (:func:`halls.bulk.columns_insert`); the unit and hall rows' ids are read back by (split, unit)
+and (split, hall) for the rows below them.
 
 Order matters where the rules say it does: halls in a unit by code and staff in a hall by employee number
 as the database sorts them (the rows' order, hence their ids, and the notes' order); ties of the rounding by
@@ -22,12 +23,11 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
-from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BigIntegerField, BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import Cast, Round
 
 from halls.bulk import columns_insert
+from halls.frames import queryset_frame
 from halls.models import Hall, MarketingUnit
 from incentives.allocation import half_up_ratio, largest_remainder_cents
 from incentives.models import (
@@ -58,21 +58,6 @@ def _scaled(path: str, places: int):
     """A decimal column as a whole number of its smallest unit (cents, hundredths of a point), computed by the
     database: exact on PostgreSQL, and on SQLite (floating point) the nearest integer, which is the value."""
     return Cast(Round(F(path) * 10**places), BigIntegerField())
-
-
-def _frame(queryset: QuerySet, **columns) -> pd.DataFrame:
-    """``queryset`` reduced to ``columns`` (name → expression) in one query, fetched by one cursor into a
-    frame: no model or per-row conversion, hence every column an integer, a boolean or a string."""
-    query = queryset.values(**columns).query
-    assert not query.values_select and list(query.annotation_select) == list(columns)
-    try:
-        sql, params = query.sql_with_params()
-    except EmptyResultSet:  # a filter such as ``__in=[]`` that nothing can match
-        return pd.DataFrame({name: [] for name in columns})
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return pd.DataFrame.from_records(rows, columns=list(columns), nrows=len(rows))
 
 
 def _decimal_text(values, places: int) -> list[str]:
@@ -109,11 +94,10 @@ def _coefficients(table: CoefficientTable) -> dict[str, int]:
 def split_rows_write(*, split: BonusSplit, table: CoefficientTable) -> None:
     """Compute ``split``'s unit, hall and staff rows, write them, and store its totals and notes."""
     month, month_end = split.month, _month_end(split.month)
-    pools = _frame(
-        BonusPool.objects.filter(month=month).order_by("marketing_unit__code"),
-        p_unit=F("marketing_unit_id"),
-        p_code=F("marketing_unit__code"),
-        p_cents=_scaled("amount", MONEY_PLACES),
+    pools = queryset_frame(
+        BonusPool.objects.filter(month=month)
+        .order_by("marketing_unit__code")
+        .values("marketing_unit_id", "marketing_unit__code", cents=_scaled("amount", MONEY_PLACES))
     )
     pools.columns = ["unit_id", "unit_code", "pool"]
     pools = pools.astype({"unit_id": np.int64, "pool": np.int64})
@@ -148,31 +132,24 @@ def split_rows_write(*, split: BonusSplit, table: CoefficientTable) -> None:
 def _unit_halls(*, split: BonusSplit, pools: pd.DataFrame, table: CoefficientTable, month_end) -> pd.DataFrame:
     """The halls of the units with a pool, open in the month as grading sees it (a hall closed in the month or
     before has no share), in the rows' order (units by code, halls by code), with coefficient and weight."""
-    halls = _frame(
+    halls = queryset_frame(
         Hall.objects.filter(marketing_unit_id__in=pools["unit_id"].tolist(), opened_on__lte=month_end)
         .exclude(closed_on__lte=month_end)
-        .order_by("code"),
-        h_id=F("id"),
-        h_unit=F("marketing_unit_id"),
-        h_code=F("code"),
+        .order_by("code")
+        .values("id", "marketing_unit_id", "code")
     )
     halls.columns = ["hall_id", "unit_id", "code"]
     halls = halls.astype({"hall_id": np.int64, "unit_id": np.int64})
-    results = _frame(
-        HallMonthResult.objects.filter(run=split.grading_run),
-        r_hall=F("hall_id"),
-        r_graded=F("graded"),
-        r_grade=F("grade"),
-        r_status=F("status"),
-        r_vetoed=F("vetoed"),
+    results = queryset_frame(
+        HallMonthResult.objects.filter(run=split.grading_run).values("hall_id", "graded", "grade", "status", "vetoed")
     )
     results.columns = ["hall_id", "graded", "grade", "status", "vetoed"]
     results = results.astype({"hall_id": np.int64})
     results["has_result"] = True
-    volumes = _frame(
-        ServiceVolume.objects.filter(month=split.month, hall__marketing_unit_id__in=pools["unit_id"].tolist()),
-        v_hall=F("hall_id"),
-        v_total=F("front_desk") + F("assisted_self_service") + F("self_service_terminal"),
+    volumes = queryset_frame(
+        ServiceVolume.objects.filter(month=split.month, hall__marketing_unit_id__in=pools["unit_id"].tolist()).values(
+            "hall_id", total=F("front_desk") + F("assisted_self_service") + F("self_service_terminal")
+        )
     )
     volumes.columns = ["hall_id", "volume"]
     volumes = volumes.astype({"hall_id": np.int64, "volume": np.int64})
@@ -242,19 +219,22 @@ def _hall_staff(*, split: BonusSplit, halls: pd.DataFrame, month_end, notes: lis
     and reported. A hall whose staff have no points keeps its amount, and the split says so."""
     month = split.month
     # Every record of the month, kept below for the staff of the split's halls only (one join fewer).
-    recorded = _frame(
-        StaffServicePoints.objects.filter(month=month).order_by("staff__employee_no"),
-        s_staff=F("staff_id"),
-        s_employee_no=F("staff__employee_no"),
-        s_hall=F("staff__hall_id"),
-        s_points=_scaled("points", POINTS_PLACES),
-        s_not_employed=ExpressionWrapper(
-            Q(staff__active_from__gt=month_end) | Q(staff__active_to__isnull=False, staff__active_to__lt=month),
-            output_field=BooleanField(),
-        ),
-        s_left=ExpressionWrapper(
-            Q(staff__active_to__isnull=False, staff__active_to__lte=month_end), output_field=BooleanField()
-        ),
+    recorded = queryset_frame(
+        StaffServicePoints.objects.filter(month=month)
+        .order_by("staff__employee_no")
+        .values(
+            "staff_id",
+            "staff__employee_no",
+            "staff__hall_id",
+            hundredths=_scaled("points", POINTS_PLACES),
+            not_employed=ExpressionWrapper(
+                Q(staff__active_from__gt=month_end) | Q(staff__active_to__isnull=False, staff__active_to__lt=month),
+                output_field=BooleanField(),
+            ),
+            left=ExpressionWrapper(
+                Q(staff__active_to__isnull=False, staff__active_to__lte=month_end), output_field=BooleanField()
+            ),
+        )
     )
     recorded.columns = ["staff_id", "employee_no", "hall_id", "points", "not_employed", "left_in_month"]
     recorded = recorded.astype({"staff_id": np.int64, "hall_id": np.int64, "points": np.int64})
