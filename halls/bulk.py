@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 from django.db import connection
@@ -64,6 +64,30 @@ def rows_insert(model: type[Model], columns: Sequence[str], rows: Iterable[Seque
     prepared = [tuple([convert(value) for value in row]) for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
+
+
+def columns_insert(model: type[Model], columns: Mapping[str, Sequence]) -> None:
+    """Insert rows given column by column (name → values, all of one length; each value an int, a bool or a
+    str, such as a decimal's text "12.50" or a code; no NULL). PostgreSQL takes one COPY whose text is joined
+    column-wise, far faster than :func:`rows_insert`'s value-by-value conversion for 100,000s of rows."""
+    if not len(next(iter(columns.values()), ())):
+        return
+    if connection.vendor != "postgresql":
+        rows_insert(model, list(columns), zip(*columns.values(), strict=True))
+        return
+    texts = []
+    for values in columns.values():
+        first = values[0]
+        if isinstance(first, bool):
+            texts.append(["t" if value else "f" for value in values])
+        elif isinstance(first, str):
+            joined = "".join(values)
+            escape = any(special in joined for special in ("\\", "\t", "\n", "\r"))
+            texts.append([_copy_text(value) for value in values] if escape else values)
+        else:
+            texts.append([str(value) for value in values])
+    buffer = io.StringIO("\n".join(map("\t".join, zip(*texts, strict=True))) + "\n")
+    _copy(model, list(columns), buffer)
 
 
 def cents_text(values: pd.Series) -> list[str | None]:

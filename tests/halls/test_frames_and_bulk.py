@@ -12,9 +12,10 @@ from django.db.models.functions import Cast
 from hypothesis import given
 from hypothesis import strategies as st
 
-from halls.bulk import cents_text
+from halls.bulk import cents_text, columns_insert
 from halls.frames import queryset_frame
-from halls.models import Hall
+from halls.models import Hall, MarketingUnit
+from tests.factories import CityFactory
 
 
 @pytest.mark.django_db
@@ -53,3 +54,24 @@ def test_cents_text_rounds_as_python_round_and_never_writes_minus_zero(value):
 
 def test_cents_text_leaves_a_missing_value_null_and_keeps_cents_exact():
     assert cents_text(pd.Series([math.nan, 84.995, 0.125, -0.001, 2.675])) == [None, "85.00", "0.12", "0.00", "2.67"]
+
+
+@pytest.mark.django_db
+def test_columns_insert_writes_each_row_with_its_text_exactly_as_given():
+    """Rows given column by column; a value holding COPY's separators (tab, newline, backslash) is escaped."""
+    city = CityFactory()
+    names = ["plain 营销单元", "tab\there", "line\nbreak", "back\\slash\\N", "carriage\rreturn"]
+
+    columns_insert(
+        MarketingUnit,
+        {"city_id": [city.pk] * len(names), "code": [f"CI{i}" for i in range(len(names))], "name": names},
+    )
+
+    stored = dict(MarketingUnit.objects.filter(code__startswith="CI").values_list("code", "name"))
+    assert stored == {f"CI{i}": name for i, name in enumerate(names)}
+
+
+@pytest.mark.django_db
+def test_columns_insert_of_no_row_writes_nothing():
+    columns_insert(MarketingUnit, {"city_id": [], "code": [], "name": []})
+    assert not MarketingUnit.objects.filter(code__startswith="CI").exists()
