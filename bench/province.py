@@ -53,6 +53,7 @@ from surveys.models import (
     SurveyKind,
     SurveyResponse,
 )
+from surveys.services.satisfaction import satisfaction_months_add
 
 # Rates per hall and month.
 ONSITE_COUNTS, ONSITE_WEIGHTS = (2, 3, 4), (0.2, 0.6, 0.2)  # overt or remote inspections: 3 on average
@@ -576,6 +577,8 @@ def _surveys(
             Column("comment", comment, "text"),
         ],
     )
+    # The month's responses are all new (the province is generated into a database without halls).
+    satisfaction_months_add(responses=SurveyResponse.objects.filter(month=month, survey=survey))
 
     # Dissatisfied customers go on the repair list.
     built = time.perf_counter()

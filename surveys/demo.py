@@ -34,6 +34,7 @@ from surveys.models import (
     SurveyResponse,
 )
 from surveys.services.definitions import CUSTOMER_SURVEY_CODE, survey_defaults_load
+from surveys.services.satisfaction import satisfaction_months_add
 
 DEMO_VENDOR = "演示调研公司"
 SCENARIOS = ["办理套餐变更", "咨询宽带业务", "补换 SIM 卡", "缴费与发票", "投诉受理", "新机入网"]
@@ -207,6 +208,7 @@ def demo_evidence_seed(*, halls: list[Hall], months: int, seed: int, today: dt.d
     )  # fmt: skip
     rectifications_open_for(inspection_ids=[visit.pk for visit in visits], due_days=7)
     SurveyResponse.objects.bulk_create(responses, batch_size=500)
+    satisfaction_months_add(responses=SurveyResponse.objects.filter(pk__in=[response.pk for response in responses]))
     SurveyAnswer.objects.bulk_create(
         [
             SurveyAnswer(response=response, dimension_id=dimension_id, score=score)

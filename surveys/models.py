@@ -161,6 +161,28 @@ class SurveyResponse(models.Model):
         indexes = [models.Index(fields=["month", "hall"])]
 
 
+class SatisfactionMonth(models.Model):
+    """How many responses a hall's survey had in a month and the sum of their overall scores: what the
+    satisfaction index reads (:func:`surveys.selectors.satisfaction_index_frame`), a few rows per hall
+    instead of every response. Every writer of ``SurveyResponse`` adds its rows here in the same transaction
+    (:func:`surveys.services.satisfaction.satisfaction_months_add`); responses are never deleted."""
+
+    month = models.DateField(_("月份"))
+    hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="+")
+    survey = models.ForeignKey(SurveyDefinition, on_delete=models.PROTECT, related_name="+")
+    responses = models.PositiveIntegerField(_("答卷数"))
+    overall_sum = models.DecimalField(_("总体评分合计"), max_digits=14, decimal_places=1)
+
+    class Meta:
+        constraints = [
+            # Month first: grading reads one month's rows.
+            models.UniqueConstraint(fields=["month", "hall", "survey"], name="one_satisfaction_row_per_hall_month"),
+            models.CheckConstraint(condition=Q(responses__gte=0), name="satisfaction_responses_nonneg"),
+            models.CheckConstraint(condition=Q(overall_sum__gte=0), name="satisfaction_overall_sum_nonneg"),
+            models.CheckConstraint(condition=Q(month__day=1), name="satisfaction_month_first_day"),
+        ]
+
+
 class SurveyAnswer(models.Model):
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
     dimension = models.ForeignKey(SurveyDimension, on_delete=models.PROTECT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from django.db.models import Count, FloatField, QuerySet, Sum
+from django.db.models import Count, FloatField, QuerySet
 from django.db.models.functions import Cast
 from django.http import Http404
 
@@ -17,36 +17,34 @@ from surveys.models import (
     ComplaintCare,
     ImportBatch,
     RepairCase,
+    SatisfactionMonth,
     SurveyDefinition,
     SurveyKind,
-    SurveyResponse,
 )
 
 
 def satisfaction_index_frame(
     *, month: dt.date, hall_ids: list[int] | None = None, city_id: int | None = None
 ) -> pd.DataFrame:
-    """The monthly customer-satisfaction index per hall, one SQL aggregate.
+    """The monthly customer-satisfaction index per hall, read from the per-hall monthly aggregate.
 
     index = mean over the month's customer-survey responses of (overall score / scale maximum) × 100,
     so 0–100 whatever the survey's scale; a hall with no response has no row (no data, not zero).
     Columns: hall_id, responses, index. Only ``hall_ids``, or only ``city_id``'s halls, when given.
 
-    The scores are summed exactly in SQL per hall and survey, and each sum divided by its survey's scale
-    here: the same mean as dividing response by response, with a hash aggregate over a few rows per hall
-    instead of a join and a sort over every response of the month.
+    The scores are summed exactly per hall and survey (``SatisfactionMonth``, kept by the writers of
+    responses: one row per hall and survey instead of some thirty responses), and each sum divided by its
+    survey's scale here: the same mean as dividing response by response.
     """
     scales = dict(SurveyDefinition.objects.filter(kind=SurveyKind.CUSTOMER).values_list("pk", "scale_max"))
-    qs = SurveyResponse.objects.filter(month=month, survey_id__in=list(scales))
+    qs = SatisfactionMonth.objects.filter(month=month, survey_id__in=list(scales), responses__gt=0)
     if hall_ids is not None:
         qs = qs.filter(hall_id__in=hall_ids)
     if city_id is not None:
         qs = qs.filter(hall__district__city_id=city_id)
     rows = queryset_frame(
-        qs.values("hall_id", "survey_id")
-        .annotate(responses=Count("pk"), overall_sum=Cast(Sum("overall"), FloatField()))
-        .order_by()
-    )
+        qs.values("hall_id", "survey_id", "responses", overall_sum_float=Cast("overall_sum", FloatField()))
+    ).rename(columns={"overall_sum_float": "overall_sum"})
     rows["ratio_sum"] = rows["overall_sum"].astype(float) / rows["survey_id"].map(scales).astype(float)
     frame = rows.groupby("hall_id", as_index=False)[["responses", "ratio_sum"]].sum()
     frame["responses"] = frame["responses"].astype(int)

@@ -42,13 +42,13 @@ from surveys.models import (
     ServiceVolume,
     StaffServicePoints,
     SurveyDefinition,
-    SurveyResponse,
 )
 from surveys.services.definitions import survey_defaults_load
 from surveys.services.imports import import_batch_start, import_template_build
 from tests.factories import CityFactory, StaffFactory, city_manager
 from tests.incentives.factories import published_month
 from tests.inspections.factories import image_upload, inspection_enter
+from tests.surveys.factories import survey_response_stored
 
 SAMPLE_MONTH = dt.date(2026, 3, 1)
 BONUS_MONTH = dt.date(2026, 2, 1)
@@ -103,7 +103,7 @@ def samples_build(world) -> Samples:
     bonus_pool_set(unit=world.hall_a1.marketing_unit, month=BONUS_MONTH, amount=Decimal("5000.00"))
     split = split_bonus(month=BONUS_MONTH, user=world.hq)
     survey = survey_defaults_load()[0]
-    response = SurveyResponse.objects.create(
+    response = survey_response_stored(
         survey=survey, hall=world.hall_a1, external_id="S-1", month=SAMPLE_MONTH, overall=Decimal("4"),
         responded_at=timezone.make_aware(dt.datetime(2026, 3, 5, 11)), respondent_phone="13812345678",
     )  # fmt: skip

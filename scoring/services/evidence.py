@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 
 import pandas as pd
-from django.db.models import Count, F, FloatField, Q, Sum
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from halls.db import reads_side_by_side
@@ -87,13 +87,14 @@ TOTAL_COLUMNS = [
 ]
 
 
-def _inspection_totals(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
+def inspection_totals_query(*, month: dt.date, city_id: int | None = None) -> QuerySet:
     """Stored totals of the month's submitted inspections and visits, summed per hall (one query, one row per
-    hall: grouping by hall alone keeps the aggregate small enough for memory)."""
+    hall: grouping by hall alone keeps the aggregate small enough for memory). The bench times this query
+    alone as grading's input."""
     mystery = Q(kind=InspectionKind.MYSTERY)
     remote = Q(kind=InspectionKind.REMOTE)
     on_site = ~mystery & ~remote
-    rows = (
+    return (
         Inspection.objects.filter(_in_city(city_id), month=month, state=InspectionState.SUBMITTED)
         .values("hall_id")
         .annotate(
@@ -112,7 +113,10 @@ def _inspection_totals(*, month: dt.date, city_id: int | None = None) -> pd.Data
         )
         .order_by()
     )
-    return queryset_frame(rows)
+
+
+def _inspection_totals(*, month: dt.date, city_id: int | None = None) -> pd.DataFrame:
+    return queryset_frame(inspection_totals_query(month=month, city_id=city_id))
 
 
 def _per_hall(totals: pd.DataFrame) -> pd.DataFrame:

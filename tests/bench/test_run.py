@@ -42,7 +42,7 @@ def test_bench_runs_at_a_tiny_size_and_prints_every_section(tmp_path):
         "== history",
         "== grading",
         "== memory",
-        "== baseline",
+        "== grading's inputs",
         "== ratio",
         "== workers",
         "== bonus",
@@ -51,6 +51,8 @@ def test_bench_runs_at_a_tiny_size_and_prints_every_section(tmp_path):
         assert section in out
     assert "1 earlier month(s) graded and published" in out
     assert "30 hall results" in out
+    assert "stored inspection totals of the month: 30 halls" in out and "satisfaction aggregate: 30 rows" in out
+    assert "ratio grading ÷ reading its inputs:" in out
     assert "GROUP BY over the month's" in out and "item rows: 30 halls" in out
     assert "peak memory of the grading process:" in out
     assert "skipped: CELERY_BROKER_URL is not set" in out  # the bench's child processes run tasks eagerly

@@ -26,6 +26,7 @@ from scoring.models import GradingRun, HallMonthResult, HallStatus, RunState
 from scoring.services import default_policy_load
 from surveys.models import RepairCase, RepairState, SurveyDefinition, SurveyKind, SurveyResponse
 from tests.factories import HallFactory, d
+from tests.surveys.factories import survey_response_stored
 
 # A small three-level tree, in force from January 2025:
 #
@@ -164,7 +165,7 @@ def repair_case(*, hall, overall: float = 3, state: str = RepairState.OPEN) -> R
     survey, _created = SurveyDefinition.objects.get_or_create(
         code="CSAT", defaults={"name": "客户满意度", "kind": SurveyKind.CUSTOMER}
     )
-    response = SurveyResponse.objects.create(
+    response = survey_response_stored(
         survey=survey,
         hall=hall,
         external_id=f"R{SurveyResponse.objects.count() + 1}",

@@ -30,9 +30,10 @@ from pypdf import PdfReader
 from scoring.models import Bulletin, BulletinLevel, BulletinState
 from scoring.selectors.bulletins import bulletin_content
 from scoring.services.bulletins import bulletins_request
-from surveys.models import Complaint, SurveyDefinition, SurveyKind, SurveyResponse
+from surveys.models import Complaint, SurveyDefinition, SurveyKind
 from tests.factories import city_manager
 from tests.reports.factories import JUNE, inspection_submit, rectification
+from tests.surveys.factories import survey_response_stored
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +56,7 @@ def june_evidence(world, gradings):
         )  # fmt: skip
     survey = SurveyDefinition.objects.create(code="CSAT", name="客户满意度", kind=SurveyKind.CUSTOMER)
     for n, (hall, overall) in enumerate(((world.hall_a1, 8), (world.hall_a1, 9), (world.hall_b1, 6))):
-        SurveyResponse.objects.create(
+        survey_response_stored(
             survey=survey, hall=hall, external_id=f"R{n}", responded_at=received, month=JUNE, overall=Decimal(overall)
         )
     return gradings

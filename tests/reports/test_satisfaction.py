@@ -19,7 +19,7 @@ from scoring.selectors.satisfaction import hall_satisfaction, satisfaction_drive
 from scoring.services import default_policy_load
 from surveys.models import SurveyAnswer, SurveyDimension, SurveyResponse
 from tests.factories import CityFactory, DistrictFactory, HallFactory, city_manager, hq_user
-from tests.surveys.factories import SurveyFactory
+from tests.surveys.factories import SurveyFactory, survey_response_stored
 
 FEB, MARCH = dt.date(2026, 2, 1), dt.date(2026, 3, 1)
 
@@ -34,7 +34,7 @@ def survey(db):
 
 
 def answer(survey, hall, month, overall, **scores):
-    response = SurveyResponse.objects.create(
+    response = survey_response_stored(
         survey=survey,
         hall=hall,
         external_id=f"R{SurveyResponse.objects.count() + 1}",

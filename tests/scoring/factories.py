@@ -12,6 +12,8 @@ from django.utils import timezone
 from inspections.models import Inspection, InspectionKind
 from inspections.models.inspection import InspectionState
 from surveys.models import AdjustmentKind, Complaint, HallAdjustment, SurveyDefinition, SurveyKind, SurveyResponse
+from surveys.services.satisfaction import satisfaction_months_add
+from tests.surveys.factories import survey_response_stored
 
 _ids = itertools.count(1)
 
@@ -66,7 +68,7 @@ def customer_survey() -> SurveyDefinition:
 
 
 def response_add(hall, month: dt.date, *, overall) -> SurveyResponse:
-    return SurveyResponse.objects.create(
+    return survey_response_stored(
         survey=customer_survey(),
         hall=hall,
         external_id=f"R{next(_ids):06d}",
@@ -182,6 +184,7 @@ def province_generate(*, halls: int, cities: int, months: list[dt.date], scheme,
                 )
     Inspection.objects.bulk_create(inspections, batch_size=500)
     SurveyResponse.objects.bulk_create(responses, batch_size=500)
+    satisfaction_months_add(responses=SurveyResponse.objects.filter(pk__in=[response.pk for response in responses]))
     Complaint.objects.bulk_create(complaints, batch_size=500)
     HallAdjustment.objects.bulk_create(adjustments, batch_size=500)
     return hall_list

@@ -7,7 +7,15 @@ import factory
 from django.utils import timezone
 
 from surveys.models import Complaint, RepairCase, SurveyDefinition, SurveyKind, SurveyResponse
+from surveys.services.satisfaction import satisfaction_months_add
 from tests.factories import HallFactory
+
+
+def survey_response_stored(**fields) -> SurveyResponse:
+    """A response written as the importers write one: the row, and its share of the monthly aggregate."""
+    response = SurveyResponse.objects.create(**fields)
+    satisfaction_months_add(responses=SurveyResponse.objects.filter(pk=response.pk))
+    return response
 
 
 class SurveyFactory(factory.django.DjangoModelFactory):
@@ -31,6 +39,10 @@ class SurveyResponseFactory(factory.django.DjangoModelFactory):
     month = dt.date(2026, 3, 1)
     respondent_phone = "13812341234"
     overall = Decimal("3")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return survey_response_stored(*args, **kwargs)
 
 
 class RepairCaseFactory(factory.django.DjangoModelFactory):

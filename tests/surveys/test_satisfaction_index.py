@@ -8,14 +8,15 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from surveys.models import SurveyDefinition, SurveyKind, SurveyResponse
+from surveys.models import SurveyDefinition, SurveyKind
 from surveys.selectors import satisfaction_index_frame
+from tests.surveys.factories import survey_response_stored
 
 MARCH = dt.date(2026, 3, 1)
 
 
 def _answer(survey, hall, overall, number):
-    return SurveyResponse.objects.create(
+    return survey_response_stored(
         survey=survey,
         hall=hall,
         external_id=f"S{number}",

@@ -23,6 +23,7 @@ from surveys.models import (
     SurveyKind,
     SurveyResponse,
 )
+from surveys.services.satisfaction import satisfaction_months_add
 
 DIM_PREFIX = "dim:"
 
@@ -115,6 +116,12 @@ class SurveyResponseImporter(Importer):
     def insert(self, records: list[Record], *, batch_id: int) -> int:
         responses = [SurveyResponse(**record.data["response"], import_batch_id=batch_id) for record in records]
         SurveyResponse.objects.bulk_create(responses, batch_size=500)
+        # A batch's rows by its id (indexed); a response entered by hand (no batch) by its primary key.
+        satisfaction_months_add(
+            responses=SurveyResponse.objects.filter(import_batch_id=batch_id)
+            if batch_id is not None
+            else SurveyResponse.objects.filter(pk__in=[response.pk for response in responses])
+        )
         SurveyAnswer.objects.bulk_create(
             [
                 SurveyAnswer(response_id=response.pk, dimension_id=dimension_id, score=score)
