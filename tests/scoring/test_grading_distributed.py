@@ -145,9 +145,11 @@ def test_the_finish_step_waits_for_a_missing_city_and_fails_the_run_when_it_neve
     run.refresh_from_db()
     # The cities done have their rows written, but the run is still running, which no page reads.
     assert run.state == RunState.RUNNING
-    assert HallMonthResult.objects.filter(run=run).count() == HallMonthResult.objects.filter(
-        run=run, hall__district__city_id__in=cities_open(month=JAN)[1:]
-    ).count() > 0
+    assert (
+        HallMonthResult.objects.filter(run=run).count()
+        == HallMonthResult.objects.filter(run=run, hall__district__city_id__in=cities_open(month=JAN)[1:]).count()
+        > 0
+    )
     with pytest.raises(Exception, match="1 个城市"):
         grading_chunks_finish(run_id=run.pk, attempt=attempt, final=True)
     run.refresh_from_db()
