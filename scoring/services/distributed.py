@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from functools import partial
 
 import pandas as pd
 from django.conf import settings
@@ -41,7 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from halls.bulk import frame_insert
-from halls.db import connection_reset_if_broken, reads_side_by_side
+from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.jobs import task_named
 from halls.months import month_start
@@ -167,12 +166,10 @@ def grading_city_results(*, run: GradingRun, city_id: int) -> pd.DataFrame:
     the same functions on the city's evidence and history (every group they rank in lies in one city)."""
     figures = PolicyFigures.of(run.policy)
     rescore_on = run.scheme if run.is_what_if and run.scheme_id else None
-    evidence, history = reads_side_by_side(
-        partial(evidence_frame, month=run.month, scheme=rescore_on, city_id=city_id),
-        partial(history_frame, month=run.month, months_back=max(figures.consecutive_months, 1), city_id=city_id),
-    )
+    evidence = evidence_frame(month=run.month, scheme=rescore_on, city_id=city_id)
     if evidence.empty:
         return pd.DataFrame()
+    history = history_frame(month=run.month, months_back=max(figures.consecutive_months, 1), city_id=city_id)
     return supervision_hold(rank_and_status(city_scores(evidence, figures), history, figures, month=run.month))
 
 
@@ -186,12 +183,15 @@ def grading_chunk_compute(*, run_id: int, city_id: int, attempt: str, expected: 
     if run is None:
         return 0
     try:
-        results = grading_city_results(run=run, city_id=city_id)
-        frame = _result_frame(run, results) if not results.empty else pd.DataFrame()
+        # One transaction on the worker's own connection, reads included: they then run one after the other
+        # rather than each on a connection opened for it (the other workers keep the other cores busy), and
+        # the run is held from the first read on, so that a chunk of a restarted attempt reads nothing.
         with transaction.atomic():
             if not _holding(run.pk, attempt):
                 logger.info("grading_chunk_step_skipped run=%s city=%s", run.pk, city_id)
                 return 0
+            results = grading_city_results(run=run, city_id=city_id)
+            frame = _result_frame(run, results) if not results.empty else pd.DataFrame()
             HallMonthResult.objects.filter(run=run, hall__district__city_id=city_id).delete()
             ResultChange.objects.filter(run=run, hall__district__city_id=city_id).delete()
             if not frame.empty:
