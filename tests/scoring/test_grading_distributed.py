@@ -236,3 +236,22 @@ def test_a_draft_regraded_across_workers_keeps_no_row_of_its_earlier_grading(gen
     assert result_rows(run) == single
     assert not HallMonthResult.objects.filter(run=run, hall__in=in_city).exists()
     assert run.halls_graded + run.halls_not_graded == len(single)
+
+
+def test_regrading_a_published_month_across_workers_records_the_changes_the_single_process_records(generated):
+    from scoring.models import ResultChange
+
+    grade_month(month=JAN)
+    month_publish(month=JAN)
+    # A stricter policy since publication: grades (C from 75 up) and composites (complaints cost more) move.
+    GradingPolicy.objects.update(grade_c_min=75, complaint_penalty=F("complaint_penalty") + 7)
+    single = grade_month(month=JAN, reason="复核")
+
+    def changes(run):
+        return sorted(ResultChange.objects.filter(run=run).values_list("hall_id", "field", "before", "after"))
+
+    expected = changes(single)
+    assert {field for _hall, field, _before, _after in expected} >= {"grade", "composite"}
+    run = grade_month_distributed(month=JAN, reason="复核")  # the same draft revision, re-graded per city
+    assert run.pk == single.pk and run.state == RunState.DRAFT
+    assert changes(run) == expected
