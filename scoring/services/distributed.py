@@ -108,11 +108,14 @@ def grading_run_dispatch(*, run_id: int) -> None:
     if run is None:
         return
     attempt = _attempt_key(run)
-    with transaction.atomic():
-        # The chunks write the run's rows themselves: a draft re-graded in place, or an earlier attempt, leaves
-        # rows and marks that this attempt must not find (no one reads a running run's rows meanwhile).
-        _run_rows_delete(run)
     cities = cities_open(month=run.month)
+    with transaction.atomic():
+        # A draft re-graded in place, or an earlier attempt, left rows and marks that this attempt must not
+        # find (no one reads a running run's rows meanwhile). Each chunk replaces its own city's rows, side
+        # by side with the others: only the rows of halls in no city graded now are deleted here.
+        HallMonthResult.objects.filter(run=run).exclude(hall__district__city_id__in=cities).delete()
+        ResultChange.objects.filter(run=run).exclude(hall__district__city_id__in=cities).delete()
+        GradingChunk.objects.filter(run=run).delete()
     _progress(run, 10, DISPATCHED_MESSAGE, cities=len(cities))
     logger.info("grading_run_dispatched run=%s cities=%s", run.pk, len(cities))
     # The finish step is sent by whichever worker stores the last chunk: name the queue explicitly, or it
@@ -197,8 +200,11 @@ def grading_chunk_compute(*, run_id: int, city_id: int, attempt: str, expected: 
             if not frame.empty:
                 frame_insert(HallMonthResult, frame)
                 _changes_write(run=run, frame=frame, city_id=city_id)
-            GradingChunk.objects.update_or_create(
-                run=run, city_id=city_id, attempt=run.started_at, defaults={"hall_count": len(frame)}
+            GradingChunk.objects.bulk_create(
+                [GradingChunk(run=run, city_id=city_id, attempt=run.started_at, hall_count=len(frame))],
+                update_conflicts=True,
+                unique_fields=["run", "city", "attempt"],
+                update_fields=["hall_count"],
             )
     except Exception:
         logger.exception("grading_chunk_failed run=%s city=%s", run.pk, city_id)
