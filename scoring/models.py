@@ -174,16 +174,17 @@ class ResultChange(models.Model):
 class GradingChunk(models.Model):
     """One city done in one attempt of a run graded across workers (``HALLQ_GRADING_CHUNKS=city``).
 
-    A mark: a chunk task writes its city's final rows straight into the run's results and this row with
-    them, in one transaction (again, identically, if its message is redelivered); the finish step checks
-    that every city has its mark, makes the run a draft and deletes the marks. ``attempt`` is the run's
-    ``started_at``: a run restarted after a failure never counts an older attempt's marks.
+    A mark, made (not done: no ``hall_count``) by the dispatch: a chunk task locks it, writes its city's
+    final rows straight into the run's results and sets ``hall_count``, in one transaction (again,
+    identically, if its message is redelivered); the finish step checks that every city's mark is done,
+    makes the run a draft and deletes the marks. ``attempt`` is the run's ``started_at``: a run restarted
+    after a failure never counts an older attempt's marks.
     """
 
     run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="chunks")
     city = models.ForeignKey("halls.CityCompany", on_delete=models.CASCADE, related_name="+")
     attempt = models.DateTimeField()
-    hall_count = models.PositiveIntegerField()
+    hall_count = models.PositiveIntegerField(null=True)  # set when the city's rows are written
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -18,10 +18,11 @@ Guarantees kept from the single path:
 * nothing half-shown: a running or failed run's rows are shown nowhere (pages, reviews and reports read
   drafts and published runs); the run becomes a draft, with its counts, in one transaction once every
   city's rows are in, and a failed run keeps no row;
-* re-deliverable: a chunk task replaces its city's rows of the run and marks the city done (one row keyed
-  by (run, city, attempt)) in one transaction, so running it again writes the same rows; it holds the run's
-  row (FOR SHARE on PostgreSQL) while it writes, so a restart of the run waits for it, and a chunk of an
-  earlier attempt writes nothing. The finish step does nothing once the run left *running*; it trusts the
+* re-deliverable: the dispatch clears the run and gives each city a mark (one row keyed by (run, city,
+  attempt)); a chunk task locks its mark, writes its city's rows and sets the mark done in one transaction,
+  so a second delivery waits for the first and then replaces the same rows with the same rows; it holds
+  the run's row (FOR SHARE on PostgreSQL) while it writes, so a restart of the run waits for it, and a
+  chunk of an earlier attempt writes nothing. The finish step does nothing once the run left *running*; it trusts the
   marks, not the chord's counter: it checks that every city with an open hall is done for this attempt,
   and waits (a retry) while one is missing.
 """
@@ -111,11 +112,13 @@ def grading_run_dispatch(*, run_id: int) -> None:
     cities = cities_open(month=run.month)
     with transaction.atomic():
         # A draft re-graded in place, or an earlier attempt, left rows and marks that this attempt must not
-        # find (no one reads a running run's rows meanwhile). Each chunk replaces its own city's rows, side
-        # by side with the others: only the rows of halls in no city graded now are deleted here.
-        HallMonthResult.objects.filter(run=run).exclude(hall__district__city_id__in=cities).delete()
-        ResultChange.objects.filter(run=run).exclude(hall__district__city_id__in=cities).delete()
-        GradingChunk.objects.filter(run=run).delete()
+        # find (no one reads a running run's rows meanwhile): one DELETE by run here, so that a chunk only
+        # inserts. Each city gets its mark, not done yet: a chunk locks it, which puts a second delivery of
+        # the same chunk behind the first.
+        _run_rows_delete(run)
+        GradingChunk.objects.bulk_create(
+            [GradingChunk(run=run, city_id=city_id, attempt=run.started_at) for city_id in cities]
+        )
     _progress(run, 10, DISPATCHED_MESSAGE, cities=len(cities))
     logger.info("grading_run_dispatched run=%s cities=%s", run.pk, len(cities))
     # The finish step is sent by whichever worker stores the last chunk: name the queue explicitly, or it
@@ -193,24 +196,26 @@ def grading_chunk_compute(*, run_id: int, city_id: int, attempt: str, expected: 
             if not _holding(run.pk, attempt):
                 logger.info("grading_chunk_step_skipped run=%s city=%s", run.pk, city_id)
                 return 0
+            mark, unmarked = GradingChunk.objects.select_for_update().get_or_create(
+                run=run, city_id=city_id, attempt=run.started_at
+            )
+            # Delivered before (the city's rows are in), or sent by no dispatch of this attempt (which would
+            # have cleared the run): the city's rows are replaced.
+            if unmarked or mark.hall_count is not None:
+                HallMonthResult.objects.filter(run=run, hall__district__city_id=city_id).delete()
+                ResultChange.objects.filter(run=run, hall__district__city_id=city_id).delete()
             results = grading_city_results(run=run, city_id=city_id)
             frame = _result_frame(run, results) if not results.empty else pd.DataFrame()
-            HallMonthResult.objects.filter(run=run, hall__district__city_id=city_id).delete()
-            ResultChange.objects.filter(run=run, hall__district__city_id=city_id).delete()
             if not frame.empty:
                 frame_insert(HallMonthResult, frame)
                 _changes_write(run=run, frame=frame, city_id=city_id)
-            GradingChunk.objects.bulk_create(
-                [GradingChunk(run=run, city_id=city_id, attempt=run.started_at, hall_count=len(frame))],
-                update_conflicts=True,
-                unique_fields=["run", "city", "attempt"],
-                update_fields=["hall_count"],
-            )
+            mark.hall_count = len(frame)
+            mark.save(update_fields=["hall_count", "computed_at"])
     except Exception:
         logger.exception("grading_chunk_failed run=%s city=%s", run.pk, city_id)
         _chunks_failed(run.pk, attempt, CHUNK_FAILED_MESSAGE)
         raise
-    done = GradingChunk.objects.filter(run=run, attempt=run.started_at).count()
+    done = GradingChunk.objects.filter(run=run, attempt=run.started_at, hall_count__isnull=False).count()
     expected = max(expected, done, 1)
     _progress(run, 10 + 85 * done // expected, CHUNK_DONE_MESSAGE, done=done, expected=expected)
     logger.info("grading_chunk_stored run=%s city=%s halls=%s", run.pk, city_id, len(frame))
@@ -227,7 +232,8 @@ def grading_chunks_finish(*, run_id: int, attempt: str, final: bool = False) -> 
     if run is None:
         return None
     try:
-        done = set(GradingChunk.objects.filter(run=run, attempt=run.started_at).values_list("city_id", flat=True))
+        marks = GradingChunk.objects.filter(run=run, attempt=run.started_at, hall_count__isnull=False)
+        done = set(marks.values_list("city_id", flat=True))
         missing = set(cities_open(month=run.month)) - done
         if missing:
             if final:
