@@ -21,7 +21,7 @@ Guarantees kept from the single path:
 * re-deliverable: the dispatch clears the run and gives each city a mark (one row keyed by (run, city,
   attempt)); a chunk task locks its mark, writes its city's rows and sets the mark done in one transaction,
   so a second delivery waits for the first and then replaces the same rows with the same rows; it holds
-  the run's row (FOR SHARE on PostgreSQL) while it writes, so a restart of the run waits for it, and a
+  the run's row (FOR KEY SHARE on PostgreSQL) while it writes, so a restart of the run waits for it, and a
   chunk of an earlier attempt writes nothing. The finish step does nothing once the run left *running*; it trusts the
   marks, not the chord's counter: it checks that every city with an open hall is done for this attempt,
   and waits (a retry) while one is missing.
@@ -140,10 +140,14 @@ def _run_rows_delete(run: GradingRun) -> None:
 
 
 def _holding(run_id: int, attempt: str) -> bool:
-    """Inside a transaction: hold the run's row until it ends (FOR SHARE on PostgreSQL: chunks do not wait
-    for each other, a restart or a failure waits for them) and say whether it still runs ``attempt``."""
+    """Inside a transaction: hold the run's row until it ends and say whether it still runs ``attempt``.
+
+    FOR KEY SHARE on PostgreSQL: a restart (``grading_run_start`` locks the run FOR UPDATE), a failure and
+    the finish step wait for the chunks writing; the chunks do not wait for each other, nor for another
+    chunk's progress update (a plain UPDATE, which FOR SHARE would have made wait for every chunk in flight,
+    putting the workers one behind the other)."""
     with connection.cursor() as cursor:
-        lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
         cursor.execute(f"SELECT state, started_at FROM {GradingRun._meta.db_table} WHERE id = %s{lock}", [run_id])
         row = cursor.fetchone()
     if row is None or row[0] != RunState.RUNNING:
