@@ -88,9 +88,10 @@ def timed(grade, repeat: int):
     return times, run
 
 
-def compare(*, month, repeat: int, reason: str, say=print) -> bool:
+def compare(*, month, repeat: int, reason: str, say=print, figures: dict | None = None) -> bool:
     """Grade ``month`` in one process, then per city on 1 and on 2 workers; print a table; True when the
-    three configurations' results are identical."""
+    three configurations' results are identical. ``figures``, when given, receives each configuration's
+    best and median seconds and checksum."""
     from config.celery_app import app
     from halls.models import Hall
     from scoring.models import GradingRun, RunState
@@ -135,6 +136,16 @@ def compare(*, month, repeat: int, reason: str, say=print) -> bool:
         say(f"{name:<24} {min(times):>8.2f} {statistics.median(times):>9.2f}  {digest[:16]}")
     identical = len({digest for _times, digest in results.values()}) == 1
     say(f"results identical: {'yes' if identical else 'NO'}")
+    single_best = min(results["single process"][0])
+    for count in (1, 2):
+        name = f"{count} worker{'s' if count > 1 else ''} (per city)"
+        ratio = min(results[name][0]) / single_best
+        # The target is the 2 workers' (faster than one process); 1 worker shows what splitting costs.
+        verdict = f" (target < 1: {'met' if ratio < 1 else 'MISSED'})" if count == 2 else ""
+        say(f"{name} ÷ single process: {ratio:.2f} (best ÷ best){verdict}")
+    if figures is not None:
+        for name, (times, digest) in results.items():
+            figures[name] = {"best": min(times), "median": statistics.median(times), "checksum": digest}
     return identical
 
 

@@ -89,6 +89,25 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--server-threads", type=int, default=4)
     parser.add_argument("--worker-repeat", type=int, default=1, help="timed runs per worker configuration")
     parser.add_argument("--skip-load", action="store_true", help="no load test")
+    parser.add_argument(
+        "--figures",
+        type=Path,
+        help="where this run's grading figures are written as JSON (default var/bench-<halls>.json)",
+    )
+    parser.add_argument(
+        "--compare-with",
+        type=Path,
+        metavar="JSON",
+        help="the figures file of a run at another size: grade_month's time here against its time there, "
+        "target ≤ halls here ÷ halls there (5 from 20,000 to 100,000 halls: no worse than linear)",
+    )
+    parser.add_argument(
+        "--compare-seconds",
+        type=float,
+        metavar="S",
+        help="instead of --compare-with: grade_month's best time at --compare-halls halls, measured elsewhere",
+    )
+    parser.add_argument("--compare-halls", type=int, default=20_000, help="halls of --compare-seconds (20000)")
     return parser.parse_args(argv)
 
 
@@ -165,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio grading ÷ reading its inputs: {ratio:.2f} (best ÷ best; first runs: "
         f"{grading['first_seconds'] / inputs_first:.2f}) ({_verdict(ratio, TARGET_RATIO)})"
     )
-    identical = _workers(month, repeat=args.worker_repeat)
+    workers: dict = {}
+    identical = _workers(month, repeat=args.worker_repeat, figures=workers)
+    _scale(args, month=month, grading=grading, workers=workers)
     _bonus(month)
     ok = identical is not False
     if args.skip_load:
@@ -299,7 +320,7 @@ def _item_rows_group_by(month) -> None:
     _say(f"for information: GROUP BY over the month's {items:,} item rows: {halls:,} halls, {seconds:.2f} s (one run)")
 
 
-def _workers(month, *, repeat: int) -> bool | None:
+def _workers(month, *, repeat: int, figures: dict) -> bool | None:
     from django.conf import settings
 
     _say("== workers")
@@ -308,7 +329,44 @@ def _workers(month, *, repeat: int) -> bool | None:
         return None
     from bench.grading_workers import compare
 
-    return compare(month=month, repeat=repeat, reason=REASON, say=_say)
+    return compare(month=month, repeat=repeat, reason=REASON, say=_say, figures=figures)
+
+
+def _scale(args: argparse.Namespace, *, month, grading: dict, workers: dict) -> None:
+    """Write this run's grading figures (JSON, for a run at another size to compare with) and, given a
+    run at another size, print how grading's time grew against the number of halls."""
+    from halls.models import Hall
+    from scoring.services.evidence import cities_open
+
+    _say("== scale")
+    halls = Hall.objects.count()
+    figures = {
+        "halls": halls,
+        "cities": len(cities_open(month=month)),
+        "month": f"{month:%Y-%m}",
+        "grade_month_seconds": grading["seconds"],
+        "grade_month_first_seconds": grading["first_seconds"],
+        "peak_rss_mib": grading["peak_rss_mib"],
+        "workers": workers,
+    }
+    path = args.figures or ROOT / "var" / f"bench-{halls}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    _say(f"figures written to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    if args.compare_with:
+        other = json.loads(args.compare_with.read_text())
+        other_seconds, other_halls = other["grade_month_seconds"], other["halls"]
+    elif args.compare_seconds:
+        other_seconds, other_halls = args.compare_seconds, args.compare_halls
+    else:
+        _say("grade_month against another size: not compared (--compare-with or --compare-seconds)")
+        return
+    ratio = grading["seconds"] / other_seconds
+    target = halls / other_halls
+    _say(
+        f"grade_month at {halls:,} halls ÷ at {other_halls:,} halls: {grading['seconds']:.2f} s ÷ "
+        f"{other_seconds:.2f} s = {ratio:.2f} ({_verdict(ratio, target)}, the ratio of the hall counts)"
+    )
 
 
 def _bonus(month) -> None:

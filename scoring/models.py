@@ -172,20 +172,19 @@ class ResultChange(models.Model):
 
 
 class GradingChunk(models.Model):
-    """One city's scores for one attempt of a run graded across workers (``HALLQ_GRADING_CHUNKS=city``).
+    """One city done in one attempt of a run graded across workers (``HALLQ_GRADING_CHUNKS=city``).
 
-    A staging row: a chunk task writes it (again, identically, if its message is redelivered), the ranking
-    step reads every city's row, writes the results and deletes the run's chunks in one transaction.
-    ``attempt`` is the run's ``started_at``: a run restarted after a failure never reads an older attempt's
-    chunks. ``scores`` holds the city's per-hall scores column by column (plain JSON numbers, so each
-    float comes back bit for bit and the ranking matches the single-process run's).
+    A mark, made (not done: no ``hall_count``) by the dispatch: a chunk task locks it, writes its city's
+    final rows straight into the run's results and sets ``hall_count``, in one transaction (again,
+    identically, if its message is redelivered); the finish step checks that every city's mark is done,
+    makes the run a draft and deletes the marks. ``attempt`` is the run's ``started_at``: a run restarted
+    after a failure never counts an older attempt's marks.
     """
 
     run = models.ForeignKey(GradingRun, on_delete=models.CASCADE, related_name="chunks")
     city = models.ForeignKey("halls.CityCompany", on_delete=models.CASCADE, related_name="+")
     attempt = models.DateTimeField()
-    hall_count = models.PositiveIntegerField()
-    scores = models.JSONField()
+    hall_count = models.PositiveIntegerField(null=True)  # set when the city's rows are written
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -16,12 +16,12 @@ def grade_month_task(run_id: int) -> None:
 
 
 @shared_task(name="scoring.grade_city_chunk", acks_late=True, time_limit=30 * 60, soft_time_limit=25 * 60)
-def grade_city_chunk_task(run_id: int, city_id: int, attempt: str) -> int:
-    """One city's scores for a run graded across workers, stored as the run's chunk (idempotent).
-    Returns the city's hall count: the chord needs a result, the scores themselves stay in the database."""
+def grade_city_chunk_task(run_id: int, city_id: int, attempt: str, expected: int = 0) -> int:
+    """One city's final rows of a run graded across workers, written to the run's results (idempotent).
+    Returns the city's hall count: the chord needs a result, the rows themselves are in the database."""
     from scoring.services.distributed import grading_chunk_compute
 
-    return grading_chunk_compute(run_id=run_id, city_id=city_id, attempt=attempt)
+    return grading_chunk_compute(run_id=run_id, city_id=city_id, attempt=attempt, expected=expected)
 
 
 FINISH_RETRIES = 60
@@ -37,8 +37,8 @@ FINISH_RETRIES = 60
     soft_time_limit=55 * 60,
 )
 def grade_chunks_finish_task(self, run_id: int, attempt: str) -> None:
-    """Rank the stored chunks and write the run's results in one transaction. If a chunk is still missing
-    (the chord fired early after a redelivery), wait for it; after the last retry the run fails."""
+    """Make the run a draft once every city's rows are written. If a city is still missing (the chord fired
+    early after a redelivery), wait for it; after the last retry the run fails."""
     from scoring.services.distributed import ChunksMissing, grading_chunks_finish
 
     final = self.request.is_eager or self.request.retries >= FINISH_RETRIES

@@ -1,45 +1,58 @@
-"""Grading one month across Celery workers: one chunk task per city, then one ranking step.
+"""Grading one month across Celery workers: one chunk task per city, then one short closing step.
 
 The single-process path (:func:`scoring.services.grading.grading_run_execute`) reads the whole month and
-ranks it. Here the same arithmetic is split where it splits naturally (``compute.city_scores`` needs one
-city's evidence only; ``compute.rank_and_status`` needs every city), as a Celery chord:
+ranks it. Every figure of a hall's result is taken within its city: its scores follow from its own evidence,
+and the ranks, group sizes, top and bottom shares, statuses and star nominees are taken within the city,
+its districts or the city's halls of one kind (``compute.rank_and_status``; a district lies in one city).
+So a chunk task computes its city's final rows, exactly as the single process computes them, and writes them
+once (COPY) into the run's results; the closing step only checks that every city is there and makes the
+run a draft:
 
     grading_run_dispatch ──► chunk(city 1) ─┐
-                         ├─► chunk(city 2) ─┼─► finish: read the chunks, rank, write, delete the chunks
+                         ├─► chunk(city 2) ─┼─► finish: every city there? the run becomes a draft
                          └─► chunk(city n) ─┘
 
 Guarantees kept from the single path:
 
 * one running run per month: the run is started by ``grading_run_start`` (the partial unique index);
-* nothing half-written: the results, the run's state and the deletion of its chunks are one transaction;
-* re-deliverable: a chunk task writes its city's row keyed by (run, city, attempt), so running it again
-  rewrites the same row with the same content; the finish step does nothing once the run left *running*.
-  The finish step trusts the staging rows, not the chord's counter: it checks that every city with an open
-  hall has its chunk for this attempt, and waits (a retry) while one is missing.
+* nothing half-shown: a running or failed run's rows are shown nowhere (pages, reviews and reports read
+  drafts and published runs); the run becomes a draft, with its counts, in one transaction once every
+  city's rows are in, and a failed run keeps no row;
+* re-deliverable: the dispatch clears the run and gives each city a mark (one row keyed by (run, city,
+  attempt)); a chunk task locks its mark, writes its city's rows and sets the mark done in one transaction,
+  so a second delivery waits for the first and then replaces the same rows with the same rows; it holds
+  the run's row (FOR KEY SHARE on PostgreSQL) while it writes, so a restart of the run waits for it, and a
+  chunk of an earlier attempt writes nothing. The finish step does nothing once the run left *running*; it trusts the
+  marks, not the chord's counter: it checks that every city with an open hall is done for this attempt,
+  and waits (a retry) while one is missing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 
 import pandas as pd
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from halls.bulk import frame_insert
+from halls.db import connection_reset_if_broken
 from halls.errors import ApplicationError
 from halls.jobs import task_named
 from halls.months import month_start
 from inspections.models import IndicatorScheme
-from scoring.models import GradingChunk, GradingPolicy, GradingRun, RunState
+from scoring.models import GradingChunk, GradingPolicy, GradingRun, HallMonthResult, ResultChange, RunState
 from scoring.services.compute import PolicyFigures, city_scores, rank_and_status
 from scoring.services.evidence import cities_open, evidence_frame, history_frame
 from scoring.services.grading import (
+    _changes_write,
     _progress,
-    _results_write,
+    _result_frame,
     _run_failed,
     grading_run_execute,
     grading_run_start,
@@ -53,7 +66,6 @@ CHUNK_FAILED_MESSAGE = gettext_noop("分城市评定计算出错，请联系系�
 CHUNKS_MISSING_MESSAGE = gettext_noop("有 %(missing)s 个城市的分块结果未到，评定未完成")
 DISPATCHED_MESSAGE = gettext_noop("正在分 %(cities)s 个城市计算")
 CHUNK_DONE_MESSAGE = gettext_noop("已完成 %(done)s/%(expected)s 个城市")
-RANKING_MESSAGE = gettext_noop("正在排名并写入评定结果")
 
 
 class ChunksMissing(Exception):
@@ -87,7 +99,7 @@ def _running(run_id: int, attempt: str | None = None) -> GradingRun | None:
 
 
 def grading_run_dispatch(*, run_id: int) -> None:
-    """Send one chunk task per city with an open hall, chained (a chord) to the ranking step.
+    """Send one chunk task per city with an open hall, chained (a chord) to the finish step.
 
     With eager Celery (no broker) the chord runs inline, so the run is finished when this returns.
     """
@@ -97,12 +109,19 @@ def grading_run_dispatch(*, run_id: int) -> None:
     if run is None:
         return
     attempt = _attempt_key(run)
-    # Chunks of an earlier, failed attempt of this run are never read again.
-    GradingChunk.objects.filter(run=run).exclude(attempt=run.started_at).delete()
     cities = cities_open(month=run.month)
+    with transaction.atomic():
+        # A draft re-graded in place, or an earlier attempt, left rows and marks that this attempt must not
+        # find (no one reads a running run's rows meanwhile): one DELETE by run here, so that a chunk only
+        # inserts. Each city gets its mark, not done yet: a chunk locks it, which puts a second delivery of
+        # the same chunk behind the first.
+        _run_rows_delete(run)
+        GradingChunk.objects.bulk_create(
+            [GradingChunk(run=run, city_id=city_id, attempt=run.started_at) for city_id in cities]
+        )
     _progress(run, 10, DISPATCHED_MESSAGE, cities=len(cities))
     logger.info("grading_run_dispatched run=%s cities=%s", run.pk, len(cities))
-    # The ranking step is sent by whichever worker stores the last chunk: name the queue explicitly, or it
+    # The finish step is sent by whichever worker stores the last chunk: name the queue explicitly, or it
     # would go to that worker's default queue rather than the one this run was dispatched to.
     finish_task, chunk_task = task_named("scoring.grade_chunks_finish"), task_named("scoring.grade_city_chunk")
     queue = finish_task.app.conf.task_default_queue
@@ -110,100 +129,145 @@ def grading_run_dispatch(*, run_id: int) -> None:
     if not cities:
         finish.apply_async()
         return
-    chunks = [chunk_task.si(run.pk, city_id, attempt).set(queue=queue) for city_id in cities]
+    chunks = [chunk_task.si(run.pk, city_id, attempt, len(cities)).set(queue=queue) for city_id in cities]
     chord(chunks)(finish)
 
 
-def _scores_to_json(scores: pd.DataFrame) -> dict[str, list]:
-    """Column by column, as plain Python values (NaN → null): JSON floats come back bit for bit."""
-
-    def plain(value):
-        if isinstance(value, float) and math.isnan(value):
-            return None
-        return value
-
-    return {column: [plain(v) for v in scores[column].tolist()] for column in scores.columns}
+def _run_rows_delete(run: GradingRun) -> None:
+    HallMonthResult.objects.filter(run=run).delete()
+    ResultChange.objects.filter(run=run).delete()
+    GradingChunk.objects.filter(run=run).delete()
 
 
-def _scores_from_json(data: dict[str, list]) -> pd.DataFrame:
-    frame = pd.DataFrame(data)
-    for column in frame.columns:
-        if column.endswith(("_score", "_weight")) or column in ("composite", "bonus_points", "deduction_points"):
-            frame[column] = frame[column].astype(float)  # null → NaN, as city_scores left it
-    return frame
+def _holding(run_id: int, attempt: str) -> bool:
+    """Inside a transaction: hold the run's row until it ends and say whether it still runs ``attempt``.
+
+    FOR KEY SHARE on PostgreSQL: a restart (``grading_run_start`` locks the run FOR UPDATE), a failure and
+    the finish step wait for the chunks writing; the chunks do not wait for each other, nor for another
+    chunk's progress update (a plain UPDATE, which FOR SHARE would have made wait for every chunk in flight,
+    putting the workers one behind the other)."""
+    with connection.cursor() as cursor:
+        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+        cursor.execute(f"SELECT state, started_at FROM {GradingRun._meta.db_table} WHERE id = %s{lock}", [run_id])
+        row = cursor.fetchone()
+    if row is None or row[0] != RunState.RUNNING:
+        return False
+    started_at = row[1]
+    if isinstance(started_at, str):  # SQLite gives the timestamp as text
+        started_at = dt.datetime.fromisoformat(started_at)
+    if timezone.is_naive(started_at):
+        started_at = timezone.make_aware(started_at, dt.UTC)
+    return started_at.astimezone(dt.UTC).isoformat() == attempt
 
 
-def grading_chunk_compute(*, run_id: int, city_id: int, attempt: str) -> int:
-    """Compute one city's per-hall scores and store them as the run's chunk for that city; the hall count.
+def _chunks_failed(run_id: int, attempt: str, message: str, **params) -> None:
+    """Mark the run's ``attempt`` failed and drop every row its chunks wrote (a failed run keeps none)."""
+    connection_reset_if_broken()
+    with transaction.atomic():
+        run = GradingRun.objects.select_for_update().filter(pk=run_id, state=RunState.RUNNING).first()
+        if run is None or _attempt_key(run) != attempt:
+            return
+        _run_rows_delete(run)
+        _run_failed(run.pk, message, **params)
 
-    Idempotent: a redelivered message rewrites the same row with the same scores.
+
+def grading_city_results(*, run: GradingRun, city_id: int) -> pd.DataFrame:
+    """``city_id``'s rows of ``run``, final (scores, ranks, statuses), as the single process computes them:
+    the same functions on the city's evidence and history (every group they rank in lies in one city)."""
+    figures = PolicyFigures.of(run.policy)
+    rescore_on = run.scheme if run.is_what_if and run.scheme_id else None
+    evidence = evidence_frame(month=run.month, scheme=rescore_on, city_id=city_id)
+    if evidence.empty:
+        return pd.DataFrame()
+    history = history_frame(month=run.month, months_back=max(figures.consecutive_months, 1), city_id=city_id)
+    return supervision_hold(rank_and_status(city_scores(evidence, figures), history, figures, month=run.month))
+
+
+def grading_chunk_compute(*, run_id: int, city_id: int, attempt: str, expected: int = 0) -> int:
+    """Compute one city's final rows of the run and write them, marking the city done; the hall count.
+    ``expected`` is the number of cities of the run (for the progress shown).
+
+    Idempotent: a redelivered message replaces the city's rows with the same rows.
     """
     run = _running(run_id, attempt)
     if run is None:
         return 0
     try:
-        figures = PolicyFigures.of(run.policy)
-        rescore_on = run.scheme if run.is_what_if and run.scheme_id else None
-        evidence = evidence_frame(month=run.month, scheme=rescore_on, city_id=city_id)
-        scores = city_scores(evidence, figures)
-        GradingChunk.objects.update_or_create(
-            run=run,
-            city_id=city_id,
-            attempt=run.started_at,
-            defaults={"hall_count": len(scores), "scores": _scores_to_json(scores)},
-        )
+        # One transaction on the worker's own connection, reads included: they then run one after the other
+        # rather than each on a connection opened for it (the other workers keep the other cores busy), and
+        # the run is held from the first read on, so that a chunk of a restarted attempt reads nothing.
+        with transaction.atomic():
+            if not _holding(run.pk, attempt):
+                logger.info("grading_chunk_step_skipped run=%s city=%s", run.pk, city_id)
+                return 0
+            mark, unmarked = GradingChunk.objects.select_for_update().get_or_create(
+                run=run, city_id=city_id, attempt=run.started_at
+            )
+            # Delivered before (the city's rows are in), or sent by no dispatch of this attempt (which would
+            # have cleared the run): the city's rows are replaced.
+            if unmarked or mark.hall_count is not None:
+                HallMonthResult.objects.filter(run=run, hall__district__city_id=city_id).delete()
+                ResultChange.objects.filter(run=run, hall__district__city_id=city_id).delete()
+            results = grading_city_results(run=run, city_id=city_id)
+            frame = _result_frame(run, results) if not results.empty else pd.DataFrame()
+            if not frame.empty:
+                frame_insert(HallMonthResult, frame)
+                _changes_write(run=run, frame=frame, city_id=city_id)
+            mark.hall_count = len(frame)
+            mark.save(update_fields=["hall_count", "computed_at"])
     except Exception:
-        _run_failed(run.pk, CHUNK_FAILED_MESSAGE)
         logger.exception("grading_chunk_failed run=%s city=%s", run.pk, city_id)
+        _chunks_failed(run.pk, attempt, CHUNK_FAILED_MESSAGE)
         raise
-    done = GradingChunk.objects.filter(run=run, attempt=run.started_at).count()
-    expected = len(cities_open(month=run.month))
-    _progress(run, 10 + 60 * done // max(expected, 1), CHUNK_DONE_MESSAGE, done=done, expected=expected)
-    logger.info("grading_chunk_stored run=%s city=%s halls=%s", run.pk, city_id, len(scores))
-    return len(scores)
+    done = GradingChunk.objects.filter(run=run, attempt=run.started_at, hall_count__isnull=False).count()
+    expected = max(expected, done, 1)
+    _progress(run, 10 + 85 * done // expected, CHUNK_DONE_MESSAGE, done=done, expected=expected)
+    logger.info("grading_chunk_stored run=%s city=%s halls=%s", run.pk, city_id, len(frame))
+    return len(frame)
 
 
 def grading_chunks_finish(*, run_id: int, attempt: str, final: bool = False) -> GradingRun | None:
-    """Rank every city's stored scores, write the results and drop the chunks, all in one transaction.
+    """Once every city's rows are in, make the run a draft with its counts and drop the marks (one transaction).
 
-    Raises :class:`ChunksMissing` while a city's chunk is not stored yet (the caller retries later);
-    with ``final`` (no retry left) the run is marked failed instead.
+    Raises :class:`ChunksMissing` while a city is not done yet (the caller retries later); with ``final``
+    (no retry left) the run is marked failed instead, and its rows dropped.
     """
     run = _running(run_id, attempt)
     if run is None:
         return None
     try:
-        chunks = list(GradingChunk.objects.filter(run=run, attempt=run.started_at).order_by("city_id"))
-        expected = set(cities_open(month=run.month))
-        missing = expected - {chunk.city_id for chunk in chunks}
+        marks = GradingChunk.objects.filter(run=run, attempt=run.started_at, hall_count__isnull=False)
+        done = set(marks.values_list("city_id", flat=True))
+        missing = set(cities_open(month=run.month)) - done
         if missing:
             if final:
-                _run_failed(run.pk, CHUNKS_MISSING_MESSAGE, missing=len(missing))
+                _chunks_failed(run.pk, attempt, CHUNKS_MISSING_MESSAGE, missing=len(missing))
                 raise ApplicationError(_(CHUNKS_MISSING_MESSAGE) % {"missing": len(missing)})
             raise ChunksMissing(sorted(missing))
-        _progress(run, 70, RANKING_MESSAGE)
-        figures = PolicyFigures.of(run.policy)
-        frames = [_scores_from_json(chunk.scores) for chunk in chunks if chunk.hall_count]
-        if frames:
-            scores = pd.concat(frames, ignore_index=True)
-            history = history_frame(month=run.month, months_back=max(figures.consecutive_months, 1))
-            results = supervision_hold(rank_and_status(scores, history, figures, month=run.month))
-        else:
-            results = pd.DataFrame()
         with transaction.atomic():
-            _results_write(run=run, results=results)
-            GradingChunk.objects.filter(run=run).delete()
-    except ChunksMissing:
-        raise
-    except ApplicationError as exc:
-        _run_failed(run.pk, exc.message)
+            locked = GradingRun.objects.select_for_update().get(pk=run.pk)
+            if locked.state != RunState.RUNNING or _attempt_key(locked) != attempt:
+                return None
+            counts = HallMonthResult.objects.filter(run=locked).aggregate(
+                total=Count("pk"), graded=Count("pk", filter=Q(graded=True))
+            )
+            GradingChunk.objects.filter(run=locked).delete()
+            locked.state = RunState.DRAFT
+            locked.progress = 100
+            locked.message = ""
+            locked.message_params = {}
+            locked.finished_at = timezone.now()
+            locked.halls_graded = counts["graded"]
+            locked.halls_not_graded = counts["total"] - counts["graded"]
+            locked.save()
+    except (ChunksMissing, ApplicationError):
         raise
     except Exception:
-        _run_failed(run.pk, CHUNK_FAILED_MESSAGE)
         logger.exception("grading_finish_failed run=%s", run.pk)
+        _chunks_failed(run.pk, attempt, CHUNK_FAILED_MESSAGE)
         raise
     run.refresh_from_db()
-    logger.info("grading_run_finished run=%s graded=%s chunks=%s", run.pk, run.halls_graded, len(chunks))
+    logger.info("grading_run_finished run=%s graded=%s chunks=%s", run.pk, run.halls_graded, len(done))
     return run
 
 

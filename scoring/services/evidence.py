@@ -296,12 +296,13 @@ def evidence_frame(
     return frame.reset_index()[[*EVIDENCE_COLUMNS, "activity"]]
 
 
-def history_frame(*, month: dt.date, months_back: int) -> pd.DataFrame:
-    """Published results of the ``months_back`` months before ``month`` and of ``month``'s year (one query)."""
+def history_frame(*, month: dt.date, months_back: int, city_id: int | None = None) -> pd.DataFrame:
+    """Published results of the ``months_back`` months before ``month`` and of ``month``'s year (one query);
+    only ``city_id``'s halls when given (a chunk of grading across workers)."""
     since = min(month_add(month, -months_back), dt.date(month.year, 1, 1))
     rows = (
         HallMonthResult.objects.filter(
-            month__gte=since, month__lt=month, run__state=RunState.PUBLISHED, run__is_what_if=False
+            _in_city(city_id), month__gte=since, month__lt=month, run__state=RunState.PUBLISHED, run__is_what_if=False
         )
         .values(*(name for name in HISTORY_COLUMNS if name != "composite"), score=Cast("composite", FloatField()))
         .order_by("month", "hall_id")

@@ -240,12 +240,18 @@ def _change_texts(frame: pd.DataFrame) -> pd.DataFrame:
     return texts
 
 
-def _changes(run: GradingRun, frame: pd.DataFrame, against: GradingRun) -> list[ResultChange]:
-    """What changed per hall and field against the published run, compared as text."""
+def _changes(
+    run: GradingRun, frame: pd.DataFrame, against: GradingRun, *, city_id: int | None = None
+) -> list[ResultChange]:
+    """What changed per hall and field against the published run, compared as text; ``frame`` holds only
+    ``city_id``'s halls when it is given (a chunk of grading across workers), and only they are read."""
     if frame.empty:
         return []
+    published = HallMonthResult.objects.filter(run=against)
+    if city_id is not None:
+        published = published.filter(hall__district__city_id=city_id)
     before = pd.DataFrame(  # as objects: a rank with some NULLs must stay an int, not become a float
-        list(HallMonthResult.objects.filter(run=against).values_list("hall_id", *CHANGE_FIELDS)),
+        list(published.values_list("hall_id", *CHANGE_FIELDS)),
         columns=["hall_id", *CHANGE_FIELDS],
         dtype=object,
     )
@@ -261,6 +267,19 @@ def _changes(run: GradingRun, frame: pd.DataFrame, against: GradingRun) -> list[
     return changes
 
 
+def _changes_write(*, run: GradingRun, frame: pd.DataFrame, city_id: int | None = None) -> None:
+    """Record what ``frame`` (the run's rows, or ``city_id``'s) changes against the month's published run."""
+    if run.is_what_if:
+        return
+    published = (
+        GradingRun.objects.filter(month=run.month, state=RunState.PUBLISHED, is_what_if=False)
+        .exclude(pk=run.pk)
+        .first()
+    )
+    if published is not None:
+        ResultChange.objects.bulk_create(_changes(run, frame, published, city_id=city_id), batch_size=1000)
+
+
 @transaction.atomic
 def _results_write(*, run: GradingRun, results: pd.DataFrame) -> None:
     locked = GradingRun.objects.select_for_update().get(pk=run.pk)
@@ -272,13 +291,7 @@ def _results_write(*, run: GradingRun, results: pd.DataFrame) -> None:
     # COPY on PostgreSQL (bulk_create's per-value preparation was half the grading time at 20,000 halls);
     # the table's constraints still check every row.
     frame_insert(HallMonthResult, frame)
-    published = (
-        GradingRun.objects.filter(month=locked.month, state=RunState.PUBLISHED, is_what_if=False)
-        .exclude(pk=locked.pk)
-        .first()
-    )
-    if published is not None and not locked.is_what_if:
-        ResultChange.objects.bulk_create(_changes(locked, frame, published), batch_size=1000)
+    _changes_write(run=locked, frame=frame)
     locked.state = RunState.DRAFT
     locked.progress = 100
     locked.message = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -65,10 +66,17 @@ def test_bench_runs_at_a_tiny_size_and_prints_every_section(tmp_path):
             assert re.search(line, out), out[-2000:]
 
 
-def test_bench_reuses_the_province_it_finds(tmp_path):
-    first = _run(tmp_path, "--halls", "8", "--months", "1", "--skip-load")
+def test_bench_reuses_the_province_it_finds_and_compares_grading_with_an_earlier_run(tmp_path):
+    figures = tmp_path / "first.json"
+    first = _run(tmp_path, "--halls", "8", "--months", "1", "--skip-load", "--figures", str(figures))
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
-    again = _run(tmp_path, "--halls", "8", "--months", "1", "--reuse", "--skip-load")
+    written = json.loads(figures.read_text())
+    assert written["halls"] == 8 and written["grade_month_seconds"] > 0 and written["peak_rss_mib"] > 0
+    assert "not compared (--compare-with or --compare-seconds)" in first.stdout
+    # The earlier run as if it had graded half the halls in a quarter of the time: grading here took 4 times
+    # as long for twice the halls, worse than linear, so the target (≤ 2) is missed.
+    figures.write_text(json.dumps({**written, "halls": 4, "grade_month_seconds": written["grade_month_seconds"] / 4}))
+    again = _run(tmp_path, "--halls", "8", "--months", "1", "--reuse", "--skip-load", "--compare-with", str(figures))
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     assert "reused: 8 halls already in the database" in again.stdout
     assert "== load test: skipped (--skip-load)" in again.stdout
@@ -77,6 +85,10 @@ def test_bench_reuses_the_province_it_finds(tmp_path):
     copy = r"split against a COPY of its rows \(([\d,]+) unit, hall and staff rows, [\d.]+ s\): ratio [\d.]+ "
     found = re.search(copy + r"\(target ≤ 1 s judged from 20,000 halls on\)", again.stdout)
     assert found and int(found.group(1).replace(",", "")) > 8, again.stdout[-2000:]
+    pattern = r"grade_month at 8 halls ÷ at 4 halls: [\d.]+ s ÷ [\d.]+ s = ([\d.]+) \(target ≤ 2: (\w+)"
+    line = re.search(pattern, again.stdout)
+    assert line, again.stdout[-2000:]
+    assert (float(line.group(1)) > 2) == (line.group(2) == "MISSED")
 
 
 def test_bench_refuses_the_development_database(tmp_path):

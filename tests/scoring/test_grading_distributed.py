@@ -143,11 +143,19 @@ def test_the_finish_step_waits_for_a_missing_city_and_fails_the_run_when_it_neve
     with pytest.raises(ChunksMissing):
         grading_chunks_finish(run_id=run.pk, attempt=attempt)
     run.refresh_from_db()
-    assert run.state == RunState.RUNNING and not HallMonthResult.objects.filter(run=run).exists()
+    # The cities done have their rows written, but the run is still running, which no page reads.
+    assert run.state == RunState.RUNNING
+    assert (
+        HallMonthResult.objects.filter(run=run).count()
+        == HallMonthResult.objects.filter(run=run, hall__district__city_id__in=cities_open(month=JAN)[1:]).count()
+        > 0
+    )
     with pytest.raises(Exception, match="1 个城市"):
         grading_chunks_finish(run_id=run.pk, attempt=attempt, final=True)
     run.refresh_from_db()
+    # A failed run keeps none of the rows its chunks wrote, nor their marks.
     assert run.state == RunState.FAILED and not HallMonthResult.objects.filter(run=run).exists()
+    assert not GradingChunk.objects.filter(run=run).exists()
     with translation.override("en"):  # stored as the msgid and its figure: each reader sees it in his language
         assert run.message_text == "Cities whose results did not arrive: 1; grading was not completed"
     assert run.message_text == "有 1 个城市的分块结果未到，评定未完成"
@@ -184,3 +192,66 @@ def test_grade_month_command_grades_across_workers_with_distributed(generated):
     call_command("grade_month", "2026-01", "--distributed", stdout=out)
     assert "graded" in out.getvalue()
     assert checksum(GradingRun.objects.get(month=JAN, is_what_if=False)) == single
+
+
+def test_a_chunk_that_fails_fails_the_run_and_drops_the_rows_of_the_cities_already_written(generated, monkeypatch):
+    from scoring.services import distributed
+    from scoring.services.evidence import cities_open
+
+    run = grading_run_start(month=JAN)
+    attempt = distributed._attempt_key(run)
+    first, second, *_ = cities_open(month=JAN)
+    grading_chunk_compute(run_id=run.pk, city_id=first, attempt=attempt)
+    assert HallMonthResult.objects.filter(run=run).exists()
+
+    def broken(**_kwargs):
+        raise RuntimeError("the city's evidence could not be read")
+
+    monkeypatch.setattr(distributed, "grading_city_results", broken)
+    with pytest.raises(RuntimeError):
+        grading_chunk_compute(run_id=run.pk, city_id=second, attempt=attempt)
+    run.refresh_from_db()
+    assert run.state == RunState.FAILED
+    assert not HallMonthResult.objects.filter(run=run).exists() and not GradingChunk.objects.exists()
+
+
+def test_a_draft_regraded_across_workers_keeps_no_row_of_its_earlier_grading(generated):
+    # A city whose halls have all closed since January's draft has no chunk in the re-grading: the rows
+    # it had in the draft must still go (the dispatch clears the run before the chunks write).
+    from halls.models import Hall
+    from scoring.services.evidence import cities_open
+
+    city = cities_open(month=JAN)[0]
+    in_city = Hall.objects.filter(district__city_id=city)
+    first = grade_month(month=JAN)
+    assert HallMonthResult.objects.filter(run=first, hall__in=in_city).exists()
+    in_city.update(closed_on=JAN)
+    single = result_rows(grade_month(month=JAN))
+    in_city.update(closed_on=None)
+    grade_month(month=JAN)  # the draft holds the city's rows again
+    in_city.update(closed_on=JAN)
+    run = grade_month_distributed(month=JAN)
+    assert run.pk == first.pk and run.state == RunState.DRAFT
+    assert city not in cities_open(month=JAN)
+    assert result_rows(run) == single
+    assert not HallMonthResult.objects.filter(run=run, hall__in=in_city).exists()
+    assert run.halls_graded + run.halls_not_graded == len(single)
+
+
+def test_regrading_a_published_month_across_workers_records_the_changes_the_single_process_records(generated):
+    from scoring.models import ResultChange
+
+    grade_month(month=JAN)
+    month_publish(month=JAN)
+    # A stricter policy since publication: grades (C from 75 up) and composites (complaints cost more) move.
+    GradingPolicy.objects.update(grade_c_min=75, complaint_penalty=F("complaint_penalty") + 7)
+    single = grade_month(month=JAN, reason="复核")
+
+    def changes(run):
+        return sorted(ResultChange.objects.filter(run=run).values_list("hall_id", "field", "before", "after"))
+
+    expected = changes(single)
+    assert {field for _hall, field, _before, _after in expected} >= {"grade", "composite"}
+    run = grade_month_distributed(month=JAN, reason="复核")  # the same draft revision, re-graded per city
+    assert run.pk == single.pk and run.state == RunState.DRAFT
+    assert changes(run) == expected
