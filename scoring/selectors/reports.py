@@ -397,28 +397,49 @@ def _graded(results: dict) -> list:
     return [r for r in results.values() if r.composite is not None]
 
 
-def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date | None = None) -> Archive:
+@dataclass
+class Outstanding:
+    rectifications: list
+    repair_cases: list
+
+
+def hall_outstanding(*, hall: Hall) -> Outstanding:
+    """The hall's outstanding rectifications and customers to repair (two queries). Only what the archive
+    shows of them: these change any day, so they are read for each request (never cached), but narrowly."""
+    return Outstanding(
+        rectifications=list(
+            Rectification.objects.filter(hall=hall, state__in=OUTSTANDING_STATES)
+            .select_related("indicator")
+            .only("hall", "due_date", "indicator__code", "indicator__name_zh", "indicator__name_en")
+            .order_by("due_date")[:20]
+        ),
+        repair_cases=list(
+            RepairCase.objects.filter(hall=hall, state__in=[RepairState.OPEN, RepairState.CONTACTED])
+            .select_related("response")
+            .only("hall", "state", "response__responded_at", "response__overall")
+            .order_by("-response__responded_at")[:20]
+        ),
+    )
+
+
+def hall_archive(
+    *,
+    runs: dict[dt.date, GradingRun],
+    hall: Hall,
+    month: dt.date | None = None,
+    outstanding: Outstanding | None = None,
+) -> Archive:
     """The hall's service archive for ``month`` (default: the newest month the user may see).
 
     ``hall`` comes from :func:`halls.selectors.hall_get`, which has checked the scope, and ``runs`` from
     :func:`visible_runs` for the same user. At most eight queries, whatever the hall's history; the hall's
-    page of a published month, asked for again, two (its outstanding rectifications and repair cases).
+    page of a published month, asked for again, two (its outstanding rectifications and repair cases, read
+    here unless ``outstanding`` brings them).
     """
     chosen = month_choose(runs=runs, requested=month)
     archive = Archive(hall=hall, months=list(runs), month=chosen)
-    # Only what the page shows of them: these change any day, so they are read each time, but narrowly.
-    archive.rectifications = list(
-        Rectification.objects.filter(hall=hall, state__in=OUTSTANDING_STATES)
-        .select_related("indicator")
-        .only("hall", "due_date", "indicator__code", "indicator__name_zh", "indicator__name_en")
-        .order_by("due_date")[:20]
-    )
-    archive.repair_cases = list(
-        RepairCase.objects.filter(hall=hall, state__in=[RepairState.OPEN, RepairState.CONTACTED])
-        .select_related("response")
-        .only("hall", "state", "response__responded_at", "response__overall")
-        .order_by("-response__responded_at")[:20]
-    )
+    outstanding = outstanding or hall_outstanding(hall=hall)
+    archive.rectifications, archive.repair_cases = outstanding.rectifications, outstanding.repair_cases
     if chosen is None:
         return archive
     trend_months = [month_add(chosen, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]

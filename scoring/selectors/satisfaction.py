@@ -141,13 +141,17 @@ class HallSatisfaction:
 CITY_FRAMES_SECONDS = 24 * 3600
 
 
-def _city_frames(*, city_id: int, months: list[dt.date]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def responses_stamp() -> str:
+    """The newest survey response and the newest change to the halls (two one-row reads): what the city's
+    frames, and the hall's satisfaction panel drawn from them, are cached under."""
     newest_response = SurveyResponse.objects.order_by("-pk").values_list("pk", flat=True).first()
     newest_hall_change = Hall.history.order_by("-history_id").values_list("history_id", flat=True).first()
-    key = (
-        f"satisfaction:city:{city_id}:{months[0]:%Y%m}-{months[-1]:%Y%m}:"
-        f"{newest_response}:{newest_hall_change}:{get_language()}"
-    )
+    return f"{newest_response}:{newest_hall_change}"
+
+
+def _city_frames(*, city_id: int, months: list[dt.date], stamp: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    stamp = stamp or responses_stamp()
+    key = f"satisfaction:city:{city_id}:{months[0]:%Y%m}-{months[-1]:%Y%m}:{stamp}:{get_language()}"
     return cache.get_or_set(
         key,
         lambda: (dimension_frame(months=months, city_id=city_id), index_frame(months=months, city_id=city_id)),
@@ -155,14 +159,14 @@ def _city_frames(*, city_id: int, months: list[dt.date]) -> tuple[pd.DataFrame, 
     )
 
 
-def hall_satisfaction(*, hall: Hall, month: dt.date) -> HallSatisfaction:
+def hall_satisfaction(*, hall: Hall, month: dt.date, stamp: str | None = None) -> HallSatisfaction:
     """The hall's index and six dimensions in ``month`` against its city, with the previous month, and the
     twelve-month trend of the index and each dimension. The city's dimension scores and index per hall and
     month over the twelve months (two queries, a few rows per hall; cached per city), the hall's picked out
-    here."""
+    here. ``stamp``: :func:`responses_stamp`, when the caller has read it already."""
     months = [month_add(month, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
     previous = month_add(month, -1)
-    city_dims_all, city_index_all = _city_frames(city_id=hall.district.city_id, months=months)
+    city_dims_all, city_index_all = _city_frames(city_id=hall.district.city_id, months=months, stamp=stamp)
     dims = _dimensions_of(
         city_dims_all[city_dims_all["hall_id"] == hall.pk] if not city_dims_all.empty else city_dims_all
     )
