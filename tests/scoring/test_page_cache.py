@@ -1,0 +1,227 @@
+"""Pages of published months served from the cache (scoring.selectors.page_cache): the hall archive's figures and
+the ranking page's content are rendered once per run, viewer scope, query and language, then read from the
+cache; drafts, what changes after publication and each user's own bits (name, unread count, CSRF token) are
+rendered for each request.
+
+The months are :func:`tests.reports.factories.gradings_build`'s: May and June published, July a draft under
+review. Hall a1's June composite is 92.50 (city rank 1); in the July draft it is 60.00.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from halls.models import UserProfile
+from inspections.models import RectificationState
+from inspections.services.appeals import appeal_file
+from inspections.services.rectification import rectification_fix
+from scoring.models import GradingRun, HallMonthResult, RunState
+from scoring.services import month_publish
+from scoring.views import archive as archive_views
+from scoring.views import reports as report_views
+from tests.factories import d, hall_manager
+from tests.reports.factories import JULY, JUNE, gradings_build, inspection_submit, rectification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def gradings(world):
+    return gradings_build(world)
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """How often each view computed what its cached part is drawn from (the archive, the ranking page)."""
+    calls = {"archive": 0, "ranking": 0}
+
+    def counting(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(archive_views, "hall_archive", counting("archive", archive_views.hall_archive))
+    monkeypatch.setattr(report_views, "ranking_page", counting("ranking", report_views.ranking_page))
+    return calls
+
+
+def _get(client, user, url, **params):
+    if client.session.get("_auth_user_id") != str(user.pk):
+        client.force_login(user)
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _archive(client, user, hall, **params) -> str:
+    return _get(client, user, reverse("halls:detail", args=[hall.pk]), **params)
+
+
+def _ranking(client, user, **params) -> str:
+    return _get(client, user, reverse("scoring:ranking"), **params)
+
+
+def _regrade_june(gradings, *, hall, composite: str) -> GradingRun:
+    """June graded again (revision 2) with ``hall`` at ``composite``, and published: revision 1 is superseded."""
+    revision = GradingRun.objects.create(
+        month=JUNE, revision=2, state=RunState.DRAFT, policy=gradings.june.policy, finished_at=gradings.june.finished_at
+    )
+    rows = list(HallMonthResult.objects.filter(run=gradings.june))
+    for row in rows:
+        row.pk, row.run = None, revision
+        if row.hall_id == hall.pk:
+            row.composite = d(composite)
+    HallMonthResult.objects.bulk_create(rows)
+    return month_publish(month=JUNE)
+
+
+def test_a_published_archive_is_rendered_once_then_read_from_the_cache(client, world, gradings, renders):
+    with CaptureQueriesContext(connection) as first:
+        html = _archive(client, world.manager_a1, world.hall_a1)
+    with CaptureQueriesContext(connection) as again:
+        cached = _archive(client, world.manager_a1, world.hall_a1)
+    assert renders["archive"] == 1  # the second page did not compute the archive at all
+    assert 'id="archive-composite">92.50<' in html and 'id="archive-composite">92.50<' in cached
+    assert len(again) < len(first)
+    # Neither the results, the city figures nor the satisfaction and activity panels were read again.
+    read_again = " ".join(q["sql"] for q in again.captured_queries)
+    for table in ("scoring_hallmonthresult", "scoring_citydimensionfigure", "surveys_activityparticipation"):
+        assert table not in read_again
+
+
+def test_a_published_ranking_page_is_rendered_once_then_read_from_the_cache(client, world, gradings, renders):
+    first = _ranking(client, world.hq, month="2026-06")
+    with CaptureQueriesContext(connection) as again:
+        cached = _ranking(client, world.hq, month="2026-06")
+    assert renders["ranking"] == 1
+    assert cached.count("92.50") == first.count("92.50") >= 1
+    # What is left is the request's own: session, user, profile, unread count, then the runs and the filter's
+    # cities and districts, which the key and the form's validation need.
+    assert len(again) <= 6
+    assert "scoring_hallmonthresult" not in " ".join(q["sql"] for q in again.captured_queries)
+
+
+def test_a_draft_month_stays_live(client, world, gradings, renders):
+    _archive(client, world.hq, world.hall_a1, month="2026-07")
+    _ranking(client, world.hq, month="2026-07")
+    # The draft regraded in place: new figures, a new finishing time.
+    HallMonthResult.objects.filter(run=gradings.july_draft, hall=world.hall_a1).update(composite=d("61.00"))
+    GradingRun.objects.filter(pk=gradings.july_draft.pk).update(finished_at=timezone.now())
+    html = _archive(client, world.hq, world.hall_a1, month="2026-07")
+    _ranking(client, world.hq, month="2026-07")
+    assert renders == {"archive": 2, "ranking": 2}
+    assert 'id="archive-composite">61.00<' in html
+
+
+def test_regrading_a_published_month_makes_a_new_key_and_the_new_figures_show(client, world, gradings):
+    assert 'id="archive-composite">92.50<' in _archive(client, world.manager_a1, world.hall_a1)
+    assert "92.50" in _ranking(client, world.hq, month="2026-06")
+    _regrade_june(gradings, hall=world.hall_a1, composite="93.75")
+    html = _archive(client, world.manager_a1, world.hall_a1)
+    assert 'id="archive-composite">93.75<' in html
+    ranking = _ranking(client, world.hq, month="2026-06")
+    assert "93.75" in ranking and "92.50" not in ranking
+
+
+def test_publishing_the_draft_turns_the_live_page_into_a_cached_one(client, world, gradings, renders):
+    _archive(client, world.hq, world.hall_a1, month="2026-07")
+    _archive(client, world.hq, world.hall_a1, month="2026-07")
+    assert renders["archive"] == 2  # the draft: computed for each request
+    month_publish(month=JULY)
+    first = _archive(client, world.manager_a1, world.hall_a1)  # the hall manager now sees July
+    again = _archive(client, world.manager_a1, world.hall_a1)
+    assert renders["archive"] == 3
+    assert 'id="archive-composite">60.00<' in first and 'id="archive-composite">60.00<' in again
+    assert "尚待审核发布" not in again
+
+
+def test_a_rectification_answered_shows_on_the_cached_archive_at_once(client, world, gradings, renders):
+    inspection = inspection_submit(hall=world.hall_a1, month=JUNE, points={"S1.2": 4})
+    item = rectification(inspection=inspection, code="S1.2", due=JUNE.replace(day=20))
+    before = _archive(client, world.manager_a1, world.hall_a1)
+    assert "期限 2026-06-20" in before  # outstanding
+    rectification_fix(rectification_id=item.pk, user=world.manager_a1, note="已更换")
+    after = _archive(client, world.manager_a1, world.hall_a1)
+    assert renders["archive"] == 1  # the figures came from the cache
+    assert "期限 2026-06-20" not in after  # no longer outstanding
+    assert str(RectificationState.FIXED.label) in after  # the panel shows the answer
+
+
+def test_an_appeal_filed_reaches_hq_on_a_page_whose_figures_are_cached(client, world, gradings, renders):
+    _archive(client, world.hq, world.hall_a1, month="2026-06")
+    assert 'id="nav-unread"' not in _archive(client, world.hq, world.hall_a1, month="2026-06")
+    inspection = inspection_submit(hall=world.hall_a1, month=JULY, points={"S1.2": 4})
+    appeal_file(
+        user=world.manager_a1,
+        item=inspection.items.get(indicator__code="S1.2"),
+        reason="顾客已离开",
+        requested_points=d(5),
+    )
+    html = _archive(client, world.hq, world.hall_a1, month="2026-06")
+    assert renders["archive"] == 1
+    assert 'id="nav-unread">1<' in html  # HQ's notification of the new appeal
+
+
+def test_each_language_has_its_own_page(client, world, gradings):
+    chinese = _archive(client, world.manager_a1, world.hall_a1)
+    UserProfile.objects.filter(user=world.manager_a1).update(language="en")
+    english = _archive(client, world.manager_a1, world.hall_a1)
+    UserProfile.objects.filter(user=world.manager_a1).update(language="zh-hans")
+    again = _archive(client, world.manager_a1, world.hall_a1)
+    assert "服务档案" in chinese and "综合得分怎么来的" in chinese
+    assert "综合得分怎么来的" not in english and "Service archive" in english
+    assert "综合得分怎么来的" in again
+    UserProfile.objects.filter(user=world.hq).update(language="en")
+    ranking_en = _ranking(client, world.hq, month="2026-06")
+    UserProfile.objects.filter(user=world.hq).update(language="zh-hans")
+    ranking_zh = _ranking(client, world.hq, month="2026-06")
+    assert '<h1 class="h4 mb-0">Hall rankings' in ranking_en
+    assert '<h1 class="h4 mb-0">营业厅排名' in ranking_zh
+
+
+def test_viewers_of_different_scope_never_see_each_others_page(client, world, gradings):
+    history = reverse("halls:history", args=[world.hall_a1.pk])
+    assert history in _archive(client, world.hq, world.hall_a1, month="2026-06")  # HQ's link to the changes
+    assert history not in _archive(client, world.manager_a1, world.hall_a1, month="2026-06")
+    assert history not in _archive(client, world.district_a, world.hall_a1, month="2026-06")
+    assert history in _archive(client, world.hq, world.hall_a1, month="2026-06")
+    # The rankings highlight the viewer's own halls: a1 for its manager, none for HQ.
+    mine = _ranking(client, world.manager_a1, month="2026-06")
+    hq = _ranking(client, world.hq, month="2026-06")
+    assert mine.count('class="own-hall"') == 1 and 'class="own-hall"' not in hq
+
+
+def _csrf_token(html: str) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+
+def test_each_user_gets_his_own_name_and_csrf_token_around_the_cached_figures(world, gradings, renders):
+    """Two managers of hall a1 share the scope, so the second is served the first one's cached figures."""
+    world.manager_a1.first_name, world.manager_a1.last_name = "", "张三"
+    world.manager_a1.save()
+    deputy = hall_manager(world.hall_a1, username="hm_a1_deputy", first_name="", last_name="李四")
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    page_one = _archive(first, world.manager_a1, world.hall_a1)
+    page_two = _archive(second, deputy, world.hall_a1)
+    assert renders["archive"] == 1
+    assert "张三" in page_one and "李四" not in page_one
+    assert "李四" in page_two and "张三" not in page_two
+    # The deputy's language form posts with his page's token against his own cookie...
+    response = second.post(
+        reverse("set_language"), {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": _csrf_token(page_two)}
+    )
+    assert response.status_code == 302
+    # ...and a token from the other user's page does not pass his cookie.
+    response = second.post(
+        reverse("set_language"), {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": _csrf_token(page_one)}
+    )
+    assert response.status_code == 403
