@@ -14,11 +14,13 @@ Each function returns None when the page must stay live (a draft, a run still ru
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from collections.abc import Callable
 
 from django.http import QueryDict
+from django.template.loader import get_template
 from django.utils.translation import get_language
 
 from halls.models import Hall
@@ -28,7 +30,26 @@ from scoring.models import GradingRun, RunState
 from scoring.selectors.reports import TREND_MONTHS, RankingFilter, _run_stamp
 
 ARCHIVE_PAGE_SECONDS = 24 * 3600  # frozen data: the day only bounds the memory it holds
-PAGE_KEY_VERSION = "p1"  # raised when a cached template changes, so no fragment of the old one is served
+# The templates rendered into the cached fragments: a digest of their source is in every key, so that a
+# release that changes one of them never serves a fragment rendered by the old one (the cache outlives it).
+CACHED_TEMPLATES = (
+    "halls/_archive_figures.html",
+    "scoring/_hall_satisfaction.html",
+    "scoring/_hall_activity.html",
+    "scoring/_ranking_content.html",
+    "scoring/_ranking_filter.html",
+    "scoring/_ranking_rows.html",
+    "scoring/_ranking_movers.html",
+    "scoring/_sort_link.html",
+    "partials/pagination.html",
+)
+
+
+@functools.cache
+def templates_version() -> str:
+    """A digest of :data:`CACHED_TEMPLATES`' source, read once per process."""
+    sources = [get_template(name).template.source for name in CACHED_TEMPLATES]
+    return _digest(*sources)[:10]
 
 
 def _digest(*parts) -> str:
@@ -74,7 +95,7 @@ def archive_page_key(
     if any(_run_stamp(other) == "" for other in window if other is not None):
         return None
     return (
-        f"{PAGE_KEY_VERSION}:archive:{hall.pk}:{month:%Y-%m}:{runs_key(runs)}:{hall_key(hall)}:"
+        f"{templates_version()}:archive:{hall.pk}:{month:%Y-%m}:{runs_key(runs)}:{hall_key(hall)}:"
         f"{scope_key(scope)}:{get_language()}"
     )
 
@@ -89,7 +110,7 @@ def evidence_panels_key(
     The activity rule is the run's policy's: the run is in the key."""
     if month is None or run is None or run.state != RunState.PUBLISHED:
         return None
-    return f"{PAGE_KEY_VERSION}:evidence:{hall.pk}:{month:%Y-%m}:{run.pk}:{responses_stamp()}:{get_language()}"
+    return f"{templates_version()}:evidence:{hall.pk}:{month:%Y-%m}:{run.pk}:{responses_stamp()}:{get_language()}"
 
 
 RANKING_PARAMETERS = frozenset({"month", "city", "district", "kind", "sort", "page"})
@@ -121,4 +142,4 @@ def ranking_page_key(
     if "page" in query and not _PAGE_NUMBER.fullmatch(query["page"]):
         return None
     asked = _digest(query.urlencode(), filter_key)
-    return f"{PAGE_KEY_VERSION}:ranking:{stamps[0]}:{stamps[1]}:{scope_key(scope)}:{asked}:{get_language()}"
+    return f"{templates_version()}:ranking:{stamps[0]}:{stamps[1]}:{scope_key(scope)}:{asked}:{get_language()}"

@@ -225,3 +225,22 @@ def test_each_user_gets_his_own_name_and_csrf_token_around_the_cached_figures(wo
         reverse("set_language"), {"language": "zh-hans", "next": "/", "csrfmiddlewaretoken": _csrf_token(page_one)}
     )
     assert response.status_code == 403
+
+
+def _included(name: str) -> set[str]:
+    from django.template.loader import get_template
+
+    source = get_template(name).template.source
+    names = set(re.findall(r'{%\s*include\s+"([^"]+)"', source))
+    return names.union(*(_included(child) for child in names)) if names else set()
+
+
+def test_every_template_rendered_into_a_cached_fragment_is_in_the_keys_template_digest():
+    """A release that changes one of them must not serve fragments rendered by the old one."""
+    from scoring.selectors.page_cache import CACHED_TEMPLATES
+
+    fragments = {"halls/_archive_figures.html", "scoring/_ranking_content.html"}
+    fragments |= {"scoring/_hall_satisfaction.html", "scoring/_hall_activity.html"}
+    for name in list(fragments):
+        fragments |= _included(name)
+    assert fragments <= set(CACHED_TEMPLATES)
