@@ -73,7 +73,6 @@ class HallDetailView(RoleRequiredMixin, DetailView):
             evidence_key=evidence_key,
             outstanding=outstanding,
             month_form=month_form,
-            trend_chart=SimpleLazyObject(lambda: archive().trend),
             dimension_chart=functools.cache(lambda: _dimension_chart(archive())),
             satisfaction=functools.cache(
                 lambda: (
