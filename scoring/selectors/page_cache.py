@@ -33,7 +33,15 @@ ARCHIVE_PAGE_SECONDS = 24 * 3600  # frozen data: the day only bounds the memory 
 # The templates rendered into the cached fragments: a digest of their source is in every key, so that a
 # release that changes one of them never serves a fragment rendered by the old one (the cache outlives it).
 CACHED_TEMPLATES = (
+    "halls/hall_detail.html",
+    "halls/_archive_page.html",
     "halls/_archive_figures.html",
+    "inspections/_hall_section.html",
+    "inspections/_hall_panel.html",
+    "surveys/_hall_evidence_include.html",
+    "surveys/_hall_evidence.html",
+    "incentives/_hall_bonus.html",
+    "incentives/_hall_bonus_panel.html",
     "scoring/_hall_satisfaction.html",
     "scoring/_hall_activity.html",
     "scoring/_ranking_content.html",
@@ -111,6 +119,20 @@ def evidence_panels_key(
     if month is None or run is None or run.state != RunState.PUBLISHED:
         return None
     return f"{templates_version()}:evidence:{hall.pk}:{month:%Y-%m}:{run.pk}:{responses_stamp()}:{get_language()}"
+
+
+def archive_content_key(*, figures_key: str | None, hall: Hall, evidence_key: str | None, today: dt.date) -> str | None:
+    """The key of the archive's whole content of a published month (figures, evidence panels and everything
+    read live before: outstanding rectifications and repair cases, inspections, rectifications and coaching,
+    mystery visits, repair cases, complaints, bonus, staff), or None when the figures stay live.
+
+    What the live panels show changes after publication, by any write path (services, ``queryset.update()``,
+    imports): database triggers raise the hall's version (halls.HallVersion, ``hall.page_version`` from
+    ``hall_get(with_version=True)``) whenever one of their rows is written, so the key holds it. The day is in
+    it as well: the outstanding rectifications are marked overdue against today."""
+    if figures_key is None or evidence_key is None:
+        return None
+    return f"{figures_key}:{_digest(evidence_key)}:v{hall.page_version}:{today:%Y%m%d}"
 
 
 RANKING_PARAMETERS = frozenset({"month", "city", "district", "kind", "sort", "page"})

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, FloatField, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import get_language, gettext
@@ -142,10 +143,12 @@ CITY_FRAMES_SECONDS = 24 * 3600
 
 
 def responses_stamp() -> str:
-    """The newest survey response and the newest change to the halls (two one-row reads): what the city's
-    frames, and the hall's satisfaction panel drawn from them, are cached under."""
-    newest_response = SurveyResponse.objects.order_by("-pk").values_list("pk", flat=True).first()
-    newest_hall_change = Hall.history.order_by("-history_id").values_list("history_id", flat=True).first()
+    """The newest survey response and the newest change to the halls (one query of two index reads): what the
+    city's frames, and the hall's satisfaction panel drawn from them, are cached under."""
+    responses, hall_changes = SurveyResponse._meta.db_table, Hall.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT MAX(id) FROM {responses}), (SELECT MAX(history_id) FROM {hall_changes})")
+        newest_response, newest_hall_change = cursor.fetchone()
     return f"{newest_response}:{newest_hall_change}"
 
 

@@ -19,7 +19,12 @@ from halls.selectors import hall_get
 from scoring.exports import XLSX_CONTENT_TYPE
 from scoring.report_forms import MonthForm
 from scoring.selectors.activity import hall_activity
-from scoring.selectors.page_cache import ARCHIVE_PAGE_SECONDS, archive_page_key, evidence_panels_key
+from scoring.selectors.page_cache import (
+    ARCHIVE_PAGE_SECONDS,
+    archive_content_key,
+    archive_page_key,
+    evidence_panels_key,
+)
 from scoring.selectors.reports import hall_archive, hall_outstanding, month_choose, visible_runs
 from scoring.selectors.satisfaction import hall_satisfaction, latest_survey_month, responses_stamp
 from scoring.services.archive_export import archive_pdf, archive_xlsx
@@ -28,20 +33,21 @@ from scoring.services.archive_export import archive_pdf, archive_xlsx
 class HallDetailView(RoleRequiredMixin, DetailView):
     """The hall's service archive (服务档案): the hall manager's home and every other role's hall page.
 
-    A published month's figures are frozen: the template keeps their rendered part in the cache under
-    ``archive_key``, and the satisfaction and activity panels under ``evidence_key`` (see
-    scoring.selectors.page_cache). What they are drawn from is therefore read lazily (``SimpleLazyObject``,
-    and zero-argument callables, which the template calls when it resolves them): a page served from the
-    cache never reads it. What changes after publication (outstanding rectifications and repair cases, the
-    inspections, rectifications and coaching visits panel, mystery visits, repair cases and complaints, the
-    bonus, the staff) is read and rendered for each request, and so is the layout around it all (the user's
-    name, unread count, messages and CSRF tokens)."""
+    A published month's content is kept rendered in the cache whole under ``page_key``: its key holds the
+    hall's version, which database triggers raise whenever anything the live panels show is written
+    (outstanding rectifications and repair cases, the inspections, rectifications and coaching visits panel,
+    mystery visits, repair cases and complaints, the bonus, the staff). Inside it the frozen figures keep
+    their own fragment under ``archive_key``, and the satisfaction and activity panels under
+    ``evidence_key`` (see scoring.selectors.page_cache), so a write to the hall re-renders the live panels
+    only. Everything is therefore read lazily (``SimpleLazyObject``, querysets, and zero-argument callables,
+    which the template calls when it resolves them): a page served from the cache reads none of it. The
+    layout around it (the user's name, unread count, messages and CSRF tokens) is rendered for each request."""
 
     template_name = "halls/hall_detail.html"
     context_object_name = "hall"
 
     def get_object(self, queryset=None):
-        return hall_get(user=self.request.user, pk=self.kwargs["pk"])
+        return hall_get(user=self.request.user, pk=self.kwargs["pk"], with_version=True)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -50,7 +56,7 @@ class HallDetailView(RoleRequiredMixin, DetailView):
         month_form = MonthForm(self.request.GET or None, months=list(runs))
         requested = month_form.month_value()
         month = month_choose(runs=runs, requested=requested)
-        outstanding = hall_outstanding(hall=hall)
+        outstanding = SimpleLazyObject(lambda: hall_outstanding(hall=hall))
 
         @functools.cache
         def archive():
@@ -64,13 +70,16 @@ class HallDetailView(RoleRequiredMixin, DetailView):
         responses = functools.cache(responses_stamp)
         run = runs.get(month) if month else None
         evidence_key = evidence_panels_key(run=run, hall=hall, month=month, responses_stamp=responses)
+        archive_key = archive_page_key(
+            runs=runs, hall=hall, month=month, scope=self.scope, month_in_error=bool(month_form.errors)
+        )
+        today = timezone.localdate()
         context.update(
             archive=SimpleLazyObject(archive),
-            archive_key=archive_page_key(
-                runs=runs, hall=hall, month=month, scope=self.scope, month_in_error=bool(month_form.errors)
-            ),
+            archive_key=archive_key,
             archive_seconds=ARCHIVE_PAGE_SECONDS,
             evidence_key=evidence_key,
+            page_key=archive_content_key(figures_key=archive_key, hall=hall, evidence_key=evidence_key, today=today),
             outstanding=outstanding,
             month_form=month_form,
             dimension_chart=functools.cache(lambda: _dimension_chart(archive())),
@@ -81,7 +90,7 @@ class HallDetailView(RoleRequiredMixin, DetailView):
             ),
             activity=functools.cache(lambda: hall_activity(hall=hall, month=month, policy=run.policy) if run else None),
             staff=hall.staff.order_by("active_to", "employee_no"),
-            today=timezone.localdate(),
+            today=today,
         )
         return context
 

@@ -4,7 +4,6 @@ SQLite (run this file with DATABASE_URL pointing at each)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -13,11 +12,11 @@ from django.utils import timezone
 
 from halls.models import Hall, HallVersion, Staff
 from halls.selectors import hall_get
-from incentives.models import BonusSplit, CoefficientBasis, HallBonus, SplitState, UnitBonus
+from incentives.models import BonusSplit, SplitState
 from inspections.models import CoachingVisit, Inspection, Rectification
 from surveys.models import Complaint, ComplaintCare, RepairCase
 from tests.factories import StaffFactory
-from tests.incentives.factories import CoefficientTableFactory
+from tests.incentives.factories import hall_bonus_split
 from tests.reports.factories import JUNE, grading_run, inspection_submit, rectification, repair_case
 
 pytestmark = pytest.mark.django_db
@@ -158,29 +157,8 @@ def test_repair_cases_complaints_and_callbacks_raise_their_hall(world):
     assert version(world.hall_b1) == 0
 
 
-def hall_bonus_split(*halls: Hall, month: dt.date = JUNE) -> BonusSplit:
-    """A draft split of ``month`` giving each hall ¥100.00 (the run, table and unit rows it needs, nothing more)."""
-    split = BonusSplit.objects.create(
-        month=month, revision=1, grading_run=grading_run(month), coefficients=CoefficientTableFactory()
-    )
-    for hall in halls:
-        unit, _ = UnitBonus.objects.get_or_create(split=split, marketing_unit=hall.marketing_unit)
-        HallBonus.objects.create(
-            split=split,
-            unit=unit,
-            hall=hall,
-            coefficient_basis=CoefficientBasis.GRADE,
-            volume=1000,
-            coefficient=Decimal("1.00"),
-            weight=Decimal("1000"),
-            amount=Decimal("100.00"),
-            staff_unallocated=Decimal("100.00"),
-        )
-    return split
-
-
 def test_a_split_approved_through_a_queryset_raises_every_hall_of_the_split_and_no_other(world):
-    split = hall_bonus_split(world.hall_a1, world.hall_a2)
+    split = hall_bonus_split(world.hall_a1, world.hall_a2, run=grading_run(JUNE))
     before = {hall.pk: version(hall) for hall in (world.hall_a1, world.hall_a2, world.hall_b1)}
     assert before[world.hall_b1.pk] == 0
     BonusSplit.objects.filter(pk=split.pk).update(reason="备注")  # neither its state nor its month: nothing shown

@@ -9,25 +9,33 @@ review. Hall a1's June composite is 92.50 (city rank 1); in the July draft it is
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from halls.models import UserProfile
+from halls.models import Staff, UserProfile
+from incentives.models import BonusSplit, SplitState
 from inspections.models import RectificationState
-from inspections.services.appeals import appeal_file
+from inspections.services.appeals import appeal_decide, appeal_file
 from inspections.services.rectification import rectification_fix
 from scoring.models import GradingRun, HallMonthResult, RunState
 from scoring.services import month_publish
 from scoring.views import archive as archive_views
 from scoring.views import reports as report_views
-from tests.factories import d, hall_manager
-from tests.reports.factories import JULY, JUNE, gradings_build, inspection_submit, rectification
+from surveys.models import CareState, Complaint, ComplaintCare, RepairState
+from surveys.services.care import complaint_care_update
+from surveys.services.repair import repair_case_update
+from tests.factories import StaffFactory, d, hall_manager
+from tests.incentives.factories import hall_bonus_split
+from tests.reports.factories import JULY, JUNE, gradings_build, inspection_submit, rectification, repair_case
 
 pytestmark = pytest.mark.django_db
 
@@ -239,8 +247,158 @@ def test_every_template_rendered_into_a_cached_fragment_is_in_the_keys_template_
     """A release that changes one of them must not serve fragments rendered by the old one."""
     from scoring.selectors.page_cache import CACHED_TEMPLATES
 
-    fragments = {"halls/_archive_figures.html", "scoring/_ranking_content.html"}
+    fragments = {"halls/hall_detail.html", "halls/_archive_page.html", "scoring/_ranking_content.html"}
     fragments |= {"scoring/_hall_satisfaction.html", "scoring/_hall_activity.html"}
+    # The archive's live panels, rendered by inclusion tags (which _included does not follow).
+    fragments |= {"inspections/_hall_panel.html", "surveys/_hall_evidence.html", "incentives/_hall_bonus_panel.html"}
     for name in list(fragments):
         fragments |= _included(name)
     assert fragments <= set(CACHED_TEMPLATES)
+
+
+# --- The whole archive content, under the hall's version ------------------------------------------------------
+
+
+@pytest.fixture
+def panels(monkeypatch):
+    """How often the archive's live panels were rendered: the outstanding rectifications and repair cases, the
+    inspections panel, the mystery visits / repair cases / complaints panel, the bonus panel."""
+    from incentives.templatetags import incentives_tags
+    from inspections.templatetags import inspections_tags
+    from surveys.templatetags import surveys_tags
+
+    calls = {"outstanding": 0, "inspections": 0, "evidence": 0, "bonus": 0}
+
+    def counting(name, module, attribute):
+        function = getattr(module, attribute)
+
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+
+        monkeypatch.setattr(module, attribute, wrapper)
+
+    counting("outstanding", archive_views, "hall_outstanding")
+    counting("inspections", inspections_tags, "inspection_list")
+    counting("evidence", surveys_tags, "mystery_visit_list")
+    counting("bonus", incentives_tags, "hall_bonus_latest")
+    return calls
+
+
+LIVE_TABLES = ("inspections_", "surveys_repaircase", "surveys_complaint", "incentives_", "halls_staff")
+
+
+def test_a_warm_archive_makes_six_queries_at_most_and_renders_no_panel(client, world, gradings, panels):
+    _archive(client, world.manager_a1, world.hall_a1)
+    assert panels == {"outstanding": 1, "inspections": 1, "evidence": 1, "bonus": 1}
+    with CaptureQueriesContext(connection) as warm:
+        html = _archive(client, world.manager_a1, world.hall_a1)
+    assert panels == {"outstanding": 1, "inspections": 1, "evidence": 1, "bonus": 1}
+    assert 'id="archive-composite">92.50<' in html and 'id="hall-quality"' in html
+    # Session, user, profile; the hall with its version; the runs; the survey responses' stamp.
+    assert len(warm) <= 6, [q["sql"][:150] for q in warm.captured_queries]
+    read = " ".join(q["sql"] for q in warm.captured_queries)
+    assert not [table for table in LIVE_TABLES if table in read]
+
+
+def _rerendered(client, user, hall, panels, change) -> str:
+    """The archive, warm; ``change()``; the archive again: its live panels rendered anew (the version moved)."""
+    _archive(client, user, hall)
+    _archive(client, user, hall)
+    before = dict(panels)
+    change()
+    html = _archive(client, user, hall)
+    assert panels["inspections"] == before["inspections"] + 1, "the page was served from the cache"
+    return html
+
+
+def test_a_new_inspection_submitted_shows_at_once(client, world, gradings, panels, renders):
+    inspection = {}
+
+    def submit():
+        inspection["row"] = inspection_submit(hall=world.hall_a1, month=JULY, points={"S1.2": 4})
+
+    html = _rerendered(client, world.manager_a1, world.hall_a1, panels, submit)
+    assert reverse("inspections:detail", args=[inspection["row"].pk]) in html
+    assert renders["archive"] == 1  # the frozen figures kept their own fragment
+
+
+def test_a_repair_case_followed_up_shows_at_once(client, world, gradings, panels):
+    case = repair_case(hall=world.hall_a1)
+
+    def follow_up():
+        repair_case_update(case_id=case.pk, user=world.manager_a1, state=RepairState.CONTACTED, follow_up="已致电客户")
+
+    assert "已致电客户" in _rerendered(client, world.manager_a1, world.hall_a1, panels, follow_up)
+
+
+def test_a_complaint_callback_renders_the_page_anew(client, world, gradings, panels):
+    complaint = Complaint.objects.create(
+        external_id="C-1", hall=world.hall_a1, received_at=timezone.now(), month=JULY, category="服务", channel="10000"
+    )
+    care = ComplaintCare.objects.create(complaint=complaint, hall=world.hall_a1)
+
+    def call_back():
+        complaint_care_update(care_id=care.pk, user=world.manager_a1, state=CareState.SATISFIED, outcome="认可")
+
+    _rerendered(client, world.manager_a1, world.hall_a1, panels, call_back)
+
+
+def test_an_appeal_filed_then_decided_shows_the_new_score_at_once(client, world, gradings, panels):
+    inspection = inspection_submit(hall=world.hall_a1, month=JULY, points={"S1.2": 4})
+    item = inspection.items.get(indicator__code="S1.2")
+    appeal = {}
+
+    def file():
+        appeal["row"] = appeal_file(user=world.manager_a1, item=item, reason="顾客已离开", requested_points=d(5))
+
+    _rerendered(client, world.hq, world.hall_a1, panels, file)
+
+    def decide():
+        appeal_decide(
+            user=world.hq, appeal_id=appeal["row"].pk, lock_version=0, uphold=True, decided_points=d(5), note="属实"
+        )
+
+    old_score = inspection.score
+    html = _rerendered(client, world.hq, world.hall_a1, panels, decide)
+    inspection.refresh_from_db()
+    assert inspection.score != old_score
+    assert f'<td class="text-end">{inspection.score}</td>' in html
+
+
+def test_a_bonus_split_approved_by_a_queryset_update_shows_at_once(client, world, gradings, panels):
+    split = hall_bonus_split(world.hall_a1, run=gradings.june)
+
+    def approve():  # not through the service: a plain UPDATE, which no signal or save() sees
+        BonusSplit.objects.filter(pk=split.pk).update(state=SplitState.APPROVED, approved_at=timezone.now())
+
+    assert "¥100.00" not in _archive(client, world.manager_a1, world.hall_a1)
+    assert "¥100.00" in _rerendered(client, world.manager_a1, world.hall_a1, panels, approve)
+
+
+def test_a_staff_change_by_a_queryset_update_shows_at_once(client, world, gradings, panels):
+    clerk = StaffFactory(hall=world.hall_a1, name="王五")
+
+    def rename():
+        Staff.objects.filter(pk=clerk.pk).update(name="王五六")
+
+    assert "王五六" in _rerendered(client, world.manager_a1, world.hall_a1, panels, rename)
+
+
+def test_a_write_to_another_hall_leaves_the_page_in_the_cache(client, world, gradings, panels):
+    _archive(client, world.manager_a1, world.hall_a1)
+    StaffFactory(hall=world.hall_a2)
+    inspection_submit(hall=world.hall_b1, month=JULY)
+    _archive(client, world.manager_a1, world.hall_a1)
+    assert panels["inspections"] == 1
+
+
+def test_the_page_is_rendered_anew_each_day_since_overdue_is_against_today(client, world, gradings, panels):
+    inspection = inspection_submit(hall=world.hall_a1, month=JUNE, points={"S1.2": 4})
+    rectification(inspection=inspection, code="S1.2", due=dt.date(2026, 8, 10))
+    with time_machine.travel(dt.datetime(2026, 8, 10, 12, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        due_today = _archive(client, world.manager_a1, world.hall_a1)
+    with time_machine.travel(dt.datetime(2026, 8, 11, 12, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+        overdue = _archive(client, world.manager_a1, world.hall_a1)
+    assert '<span class="text-muted">期限 2026-08-10' in due_today
+    assert '<span class="text-danger">期限 2026-08-10' in overdue
