@@ -52,7 +52,8 @@ class HallDetailView(RoleRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         hall = self.object
-        runs = visible_runs(scope=self.scope)
+        # The page reads a run's policy (its activity rule, a veto's cap) only when it renders its figures.
+        runs = visible_runs(scope=self.scope, with_policy=False)
         month_form = MonthForm(self.request.GET or None, months=list(runs))
         requested = month_form.month_value()
         month = month_choose(runs=runs, requested=requested)
