@@ -302,12 +302,14 @@ def test_a_warm_archive_makes_six_queries_at_most_and_renders_no_panel(client, w
 
 
 def _rerendered(client, user, hall, panels, change) -> str:
-    """The archive, warm; ``change()``; the archive again: its live panels rendered anew (the version moved)."""
-    _archive(client, user, hall)
-    _archive(client, user, hall)
+    """The archive of June (published), warm; ``change()``; the archive again: its live panels rendered anew
+    (the version moved)."""
+    _archive(client, user, hall, month="2026-06")
     before = dict(panels)
+    _archive(client, user, hall, month="2026-06")
+    assert panels == before, "the page is not served from the cache"
     change()
-    html = _archive(client, user, hall)
+    html = _archive(client, user, hall, month="2026-06")
     assert panels["inspections"] == before["inspections"] + 1, "the page was served from the cache"
     return html
 
