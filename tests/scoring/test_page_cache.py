@@ -398,9 +398,9 @@ def test_a_write_to_another_hall_leaves_the_page_in_the_cache(client, world, gra
 def test_the_page_is_rendered_anew_each_day_since_overdue_is_against_today(client, world, gradings, panels):
     inspection = inspection_submit(hall=world.hall_a1, month=JUNE, points={"S1.2": 4})
     rectification(inspection=inspection, code="S1.2", due=dt.date(2026, 8, 10))
-    with time_machine.travel(dt.datetime(2026, 8, 10, 12, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+    with time_machine.travel(dt.datetime(2026, 8, 10, 23, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         due_today = _archive(client, world.manager_a1, world.hall_a1)
-    with time_machine.travel(dt.datetime(2026, 8, 11, 12, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
+    with time_machine.travel(dt.datetime(2026, 8, 11, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")), tick=False):
         overdue = _archive(client, world.manager_a1, world.hall_a1)
     assert '<span class="text-muted">期限 2026-08-10' in due_today
     assert '<span class="text-danger">期限 2026-08-10' in overdue
