@@ -96,6 +96,20 @@ class Hall(models.Model):
         return f"{self.name}（{self.code}）"
 
 
+class HallVersion(models.Model):
+    """A counter per hall that database triggers raise whenever a row the hall's archive page shows is written
+    (its staff, inspections, rectifications, coaching visits, appeals, repair cases, complaints, bonus...), by
+    any path: a service, ``queryset.update()``, an import, a COPY. The cached archive page is keyed by it
+    (scoring.selectors.page_cache). The triggers are created by each owning app's migrations through
+    :mod:`halls.hall_versions`; a hall without a row is at version 0."""
+
+    hall = models.OneToOneField(Hall, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.hall_id}@{self.version}"
+
+
 class StaffKind(models.TextChoices):
     EMPLOYEE = "employee", _("自有员工")
     PARTNER = "partner", _("合作方员工")

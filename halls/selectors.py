@@ -15,6 +15,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from halls.models import (
     DistrictCompany,
     GradingPolicy,
     Hall,
+    HallVersion,
     MarketingUnit,
     PolicyState,
     Role,
@@ -119,10 +121,20 @@ def hall_list(*, user, filters: dict | None = None) -> QuerySet[Hall]:
     return scope_for(user).filter(qs, hall_path="")
 
 
-def hall_get(*, user, pk: int) -> Hall:
-    """The hall, or 404 when it does not exist or lies outside the user's scope."""
+_VERSION_OF_HALL = (
+    f"COALESCE((SELECT version FROM {HallVersion._meta.db_table} WHERE hall_id = {Hall._meta.db_table}.id), 0)"
+)
+
+
+def hall_get(*, user, pk: int, with_version: bool = False) -> Hall:
+    """The hall, or 404 when it does not exist or lies outside the user's scope. ``with_version``: with its
+    ``page_version`` (:class:`HallVersion`, 0 before any write) read in the same query."""
+    halls = hall_list(user=user)
+    if with_version:
+        # Raw: a Subquery expression cost more to compile (0.4 ms) than the whole read of the row.
+        halls = halls.annotate(page_version=RawSQL(_VERSION_OF_HALL, ()))
     try:
-        return hall_list(user=user).get(pk=pk)
+        return halls.get(pk=pk)
     except Hall.DoesNotExist as exc:
         raise Http404("No hall in your scope matches") from exc
 

@@ -67,15 +67,19 @@ def share_lost(max_points, awarded) -> Decimal | None:
 # --- Months a user may see ---------------------------------------------------------------------
 
 
-def visible_runs(*, scope: Scope) -> dict[dt.date, GradingRun]:
+def visible_runs(*, scope: Scope, with_policy: bool = True) -> dict[dt.date, GradingRun]:
     """For every month the user may see, the run whose results he sees, newest month first (one query).
 
     A published run wins; otherwise HQ and district managers see the latest draft under review.
+    ``with_policy=False``: without the join of each run's policy (46 columns, half the query's time), for a
+    page that reads the policy of one run at most, and only when it is not served from the cache.
     """
     states = [RunState.PUBLISHED] if scope.is_hall_manager else [RunState.PUBLISHED, RunState.DRAFT]
     if scope.role is None:
         return {}
-    runs = GradingRun.objects.filter(is_what_if=False, state__in=states).select_related("policy")
+    runs = GradingRun.objects.filter(is_what_if=False, state__in=states)
+    if with_policy:
+        runs = runs.select_related("policy")
     chosen: dict[dt.date, GradingRun] = {}
     for run in runs.order_by("month", "revision"):
         current = chosen.get(run.month)
@@ -397,28 +401,49 @@ def _graded(results: dict) -> list:
     return [r for r in results.values() if r.composite is not None]
 
 
-def hall_archive(*, runs: dict[dt.date, GradingRun], hall: Hall, month: dt.date | None = None) -> Archive:
+@dataclass
+class Outstanding:
+    rectifications: list
+    repair_cases: list
+
+
+def hall_outstanding(*, hall: Hall) -> Outstanding:
+    """The hall's outstanding rectifications and customers to repair (two queries). Only what the archive
+    shows of them: these change any day, so they are read for each request (never cached), but narrowly."""
+    return Outstanding(
+        rectifications=list(
+            Rectification.objects.filter(hall=hall, state__in=OUTSTANDING_STATES)
+            .select_related("indicator")
+            .only("hall", "due_date", "indicator__code", "indicator__name_zh", "indicator__name_en")
+            .order_by("due_date")[:20]
+        ),
+        repair_cases=list(
+            RepairCase.objects.filter(hall=hall, state__in=[RepairState.OPEN, RepairState.CONTACTED])
+            .select_related("response")
+            .only("hall", "state", "response__responded_at", "response__overall")
+            .order_by("-response__responded_at")[:20]
+        ),
+    )
+
+
+def hall_archive(
+    *,
+    runs: dict[dt.date, GradingRun],
+    hall: Hall,
+    month: dt.date | None = None,
+    outstanding: Outstanding | None = None,
+) -> Archive:
     """The hall's service archive for ``month`` (default: the newest month the user may see).
 
     ``hall`` comes from :func:`halls.selectors.hall_get`, which has checked the scope, and ``runs`` from
     :func:`visible_runs` for the same user. At most eight queries, whatever the hall's history; the hall's
-    page of a published month, asked for again, two (its outstanding rectifications and repair cases).
+    page of a published month, asked for again, two (its outstanding rectifications and repair cases, read
+    here unless ``outstanding`` brings them).
     """
     chosen = month_choose(runs=runs, requested=month)
     archive = Archive(hall=hall, months=list(runs), month=chosen)
-    # Only what the page shows of them: these change any day, so they are read each time, but narrowly.
-    archive.rectifications = list(
-        Rectification.objects.filter(hall=hall, state__in=OUTSTANDING_STATES)
-        .select_related("indicator")
-        .only("hall", "due_date", "indicator__code", "indicator__name_zh", "indicator__name_en")
-        .order_by("due_date")[:20]
-    )
-    archive.repair_cases = list(
-        RepairCase.objects.filter(hall=hall, state__in=[RepairState.OPEN, RepairState.CONTACTED])
-        .select_related("response")
-        .only("hall", "state", "response__responded_at", "response__overall")
-        .order_by("-response__responded_at")[:20]
-    )
+    outstanding = outstanding or hall_outstanding(hall=hall)
+    archive.rectifications, archive.repair_cases = outstanding.rectifications, outstanding.repair_cases
     if chosen is None:
         return archive
     trend_months = [month_add(chosen, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, FloatField, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import get_language, gettext
@@ -141,13 +142,19 @@ class HallSatisfaction:
 CITY_FRAMES_SECONDS = 24 * 3600
 
 
-def _city_frames(*, city_id: int, months: list[dt.date]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    newest_response = SurveyResponse.objects.order_by("-pk").values_list("pk", flat=True).first()
-    newest_hall_change = Hall.history.order_by("-history_id").values_list("history_id", flat=True).first()
-    key = (
-        f"satisfaction:city:{city_id}:{months[0]:%Y%m}-{months[-1]:%Y%m}:"
-        f"{newest_response}:{newest_hall_change}:{get_language()}"
-    )
+def responses_stamp() -> str:
+    """The newest survey response and the newest change to the halls (one query of two index reads): what the
+    city's frames, and the hall's satisfaction panel drawn from them, are cached under."""
+    responses, hall_changes = SurveyResponse._meta.db_table, Hall.history.model._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT (SELECT MAX(id) FROM {responses}), (SELECT MAX(history_id) FROM {hall_changes})")
+        newest_response, newest_hall_change = cursor.fetchone()
+    return f"{newest_response}:{newest_hall_change}"
+
+
+def _city_frames(*, city_id: int, months: list[dt.date], stamp: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    stamp = stamp or responses_stamp()
+    key = f"satisfaction:city:{city_id}:{months[0]:%Y%m}-{months[-1]:%Y%m}:{stamp}:{get_language()}"
     return cache.get_or_set(
         key,
         lambda: (dimension_frame(months=months, city_id=city_id), index_frame(months=months, city_id=city_id)),
@@ -155,14 +162,14 @@ def _city_frames(*, city_id: int, months: list[dt.date]) -> tuple[pd.DataFrame, 
     )
 
 
-def hall_satisfaction(*, hall: Hall, month: dt.date) -> HallSatisfaction:
+def hall_satisfaction(*, hall: Hall, month: dt.date, stamp: str | None = None) -> HallSatisfaction:
     """The hall's index and six dimensions in ``month`` against its city, with the previous month, and the
     twelve-month trend of the index and each dimension. The city's dimension scores and index per hall and
     month over the twelve months (two queries, a few rows per hall; cached per city), the hall's picked out
-    here."""
+    here. ``stamp``: :func:`responses_stamp`, when the caller has read it already."""
     months = [month_add(month, -offset) for offset in range(TREND_MONTHS - 1, -1, -1)]
     previous = month_add(month, -1)
-    city_dims_all, city_index_all = _city_frames(city_id=hall.district.city_id, months=months)
+    city_dims_all, city_index_all = _city_frames(city_id=hall.district.city_id, months=months, stamp=stamp)
     dims = _dimensions_of(
         city_dims_all[city_dims_all["hall_id"] == hall.pk] if not city_dims_all.empty else city_dims_all
     )

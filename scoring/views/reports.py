@@ -3,6 +3,8 @@ The hall archive is the hall detail page (``scoring.views.archive``)."""
 
 from __future__ import annotations
 
+import functools
+
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
@@ -18,6 +20,7 @@ from scoring.models import RunState
 from scoring.report_forms import MonthForm, RankingFilterForm
 from scoring.selectors.dashboards import district_home, hq_dashboard
 from scoring.selectors.early_warning import early_warning
+from scoring.selectors.page_cache import ranking_page_key
 from scoring.selectors.reports import (
     RANK_TREND_MONTHS,
     RANKING_CACHE_SECONDS,
@@ -49,32 +52,46 @@ class RankingMixin(RoleRequiredMixin):
 
 
 class RankingView(RankingMixin, TemplateView):
-    """Every role sees the rankings of the cities its scope touches; hall managers only published months."""
+    """Every role sees the rankings of the cities its scope touches; hall managers only published months.
+
+    A published month's content is kept rendered in the cache under ``page_key`` (see
+    scoring.selectors.page_cache.ranking_page_key); the page and the movers are therefore read lazily, when
+    the template first asks for them, which a page served from the cache never does. Inside, the filters,
+    rows and movers keep fragments of their own (shared by the queries that show them alike)."""
 
     template_name = "scoring/ranking_list.html"
 
     def get_context_data(self, **kwargs):
         runs, form, criteria = self.ranking_criteria()
-        shown = ranking_page(
-            scope=self.scope,
-            runs=runs,
-            criteria=criteria,
-            page=self.request.GET.get("page"),
-            per_page=RANKING_PAGE_SIZE,
-        )
+
+        @functools.cache
+        def shown():
+            return ranking_page(
+                scope=self.scope,
+                runs=runs,
+                criteria=criteria,
+                page=self.request.GET.get("page"),
+                per_page=RANKING_PAGE_SIZE,
+            )
+
         query = self.request.GET.copy()
         query.pop("page", None)
         sortless = query.copy()
         sortless.pop("sort", None)
+        filter_key = form.render_key(shown_month=criteria.month)
         return super().get_context_data(
             form=form,
-            filter_key=form.render_key(shown_month=criteria.month),
+            filter_key=filter_key,
+            page_key=ranking_page_key(
+                runs=runs, criteria=criteria, scope=self.scope, query=self.request.GET, filter_key=filter_key
+            ),
+            page_seconds=RANKING_CACHE_SECONDS,
             criteria=criteria,
             run=runs.get(criteria.month),
-            page_obj=shown.page,
-            movers=shown.movers,
-            rows_key=shown.rows_key,
-            movers_key=shown.movers_key,
+            page_obj=SimpleLazyObject(lambda: shown().page),
+            movers=SimpleLazyObject(lambda: shown().movers),
+            rows_key=lambda: shown().rows_key,
+            movers_key=lambda: shown().movers_key,
             cache_seconds=RANKING_CACHE_SECONDS,
             query_string=query.urlencode(),
             sortless_query=sortless.urlencode(),
@@ -84,7 +101,7 @@ class RankingView(RankingMixin, TemplateView):
             if criteria.month
             else [],
             # Read only where the rows are rendered, not when the rendered rows come from the cache.
-            highlight_hall_ids=SimpleLazyObject(lambda: self._highlighted(shown.page)),
+            highlight_hall_ids=SimpleLazyObject(lambda: self._highlighted(shown().page)),
             **kwargs,
         )
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from incentives.models import BonusPool, CoefficientTable
+from incentives.models import BonusPool, BonusSplit, CoefficientBasis, CoefficientTable, HallBonus, UnitBonus
 from scoring.models import Grade, GradingRun, HallMonthResult, HallStatus, RunState
 from scoring.services import default_policy_load
 from surveys.models import ServiceVolume, StaffServicePoints
@@ -89,3 +89,24 @@ def published_month(month: dt.date, results: dict, *, revision: int = 1) -> Grad
             fields.setdefault("composite", None)
         HallMonthResultFactory(run=run, hall=hall, **fields)
     return run
+
+
+def hall_bonus_split(*halls, run: GradingRun) -> BonusSplit:
+    """A draft split of ``run``'s month giving each hall ¥100.00 (the table and unit rows it needs, nothing more)."""
+    split = BonusSplit.objects.create(
+        month=run.month, revision=1, grading_run=run, coefficients=CoefficientTableFactory()
+    )
+    for hall in halls:
+        unit, _ = UnitBonus.objects.get_or_create(split=split, marketing_unit=hall.marketing_unit)
+        HallBonus.objects.create(
+            split=split,
+            unit=unit,
+            hall=hall,
+            coefficient_basis=CoefficientBasis.GRADE,
+            volume=1000,
+            coefficient=Decimal("1.00"),
+            weight=Decimal("1000"),
+            amount=Decimal("100.00"),
+            staff_unallocated=Decimal("100.00"),
+        )
+    return split

@@ -168,7 +168,8 @@ def test_the_citys_satisfaction_frames_are_read_once_for_all_its_halls_and_anew_
     django_assert_num_queries,
 ):
     """Every hall of a city compares itself with the same city figures: the second hall's page reads only the
-    two stamps; a new response changes the stamp, and the figures are read again."""
+    stamp (the newest response and hall change, one query); a new response changes the stamp, and the figures
+    are read again."""
     from django.core.cache import cache
 
     from scoring.selectors.satisfaction import _city_frames
@@ -179,12 +180,12 @@ def test_the_citys_satisfaction_frames_are_read_once_for_all_its_halls_and_anew_
     hall = HallFactory()
     months = [dt.date(2026, 2, 1), dt.date(2026, 3, 1)]
     response = SurveyResponseFactory(hall=hall, month=months[1])
-    with django_assert_num_queries(4):  # two stamps, two frames
+    with django_assert_num_queries(3):  # the stamp, two frames
         first = _city_frames(city_id=hall.district.city_id, months=months)
-    with django_assert_num_queries(2):  # the stamps only
+    with django_assert_num_queries(1):  # the stamp only
         again = _city_frames(city_id=hall.district.city_id, months=months)
     assert again[1].equals(first[1]) and len(first[1]) == 1
     SurveyResponseFactory(hall=HallFactory(district=hall.district), month=months[1], survey=response.survey)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         after = _city_frames(city_id=hall.district.city_id, months=months)
     assert len(after[1]) == 2
