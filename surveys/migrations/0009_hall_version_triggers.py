@@ -9,7 +9,7 @@ from halls.hall_versions import run_sql
 class Migration(migrations.Migration):
     dependencies = [
         ("halls", "0013_hall_version"),
-        ("surveys", "0007_complaint_care"),
+        ("surveys", "0008_satisfaction_month"),
     ]
 
     operations = [
