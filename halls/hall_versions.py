@@ -125,7 +125,9 @@ def _sqlite(
             halls = halls_of(row)
             actions.append(
                 f"INSERT OR IGNORE INTO halls_hallversion (hall_id, version) "
-                f"SELECT hall_id, 0 FROM ({halls}) WHERE hall_id IS NOT NULL;"
+                # Only for a hall that still exists: SQLite's flush (and any cascade) deletes the halls
+                # before the rows that name them, and a version row for a deleted hall breaks its key.
+                f"SELECT hall_id, 0 FROM ({halls}) WHERE hall_id IN (SELECT id FROM halls_hall);"
             )
             # An update within one hall raises it twice (NEW and OLD): a version only has to change.
             actions.append(f"UPDATE halls_hallversion SET version = version + 1 WHERE hall_id IN ({halls});")
