@@ -31,7 +31,7 @@ def _demo_results_and_evidence_delete():
     Inspection.objects.all().delete()
     for model in (
         evidence.StaffServicePoints, evidence.ServiceVolume, evidence.HallAdjustment, evidence.ActivityParticipation,
-        evidence.Complaint, evidence.RepairCase, evidence.SurveyResponse,
+        evidence.Complaint, evidence.RepairCase, evidence.SurveyResponse, evidence.SatisfactionMonth,
     ):  # fmt: skip
         model.objects.all().delete()
 
