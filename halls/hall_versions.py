@@ -136,6 +136,34 @@ def _sqlite(
     return Triggers(forwards=forwards, backwards=backwards)
 
 
+def hall_delete_triggers(vendor: str) -> Triggers:
+    """The trigger that deletes a hall's version row with the hall. The version triggers of other tables may
+    write the row again while the hall's own rows are deleted before it (Django's cascade, SQLite's flush, which
+    deletes table by table in no set order): the row must go with the hall, or its key breaks at commit."""
+    name = "halls_hall_hallversion_forget"
+    if vendor == "postgresql":
+        function = f"{name}_fn"
+        return Triggers(
+            forwards=[
+                f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+                "    DELETE FROM halls_hallversion WHERE hall_id IN (SELECT id FROM old_rows);\n"
+                "    RETURN NULL;\nEND\n$$;",
+                f"CREATE TRIGGER {name} AFTER DELETE ON halls_hall REFERENCING OLD TABLE AS old_rows "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();",
+            ],
+            backwards=[f"DROP TRIGGER IF EXISTS {name} ON halls_hall;", f"DROP FUNCTION IF EXISTS {function}();"],
+        )
+    if vendor == "sqlite":
+        return Triggers(
+            forwards=[
+                f"CREATE TRIGGER {name} AFTER DELETE ON halls_hall "
+                "BEGIN DELETE FROM halls_hallversion WHERE hall_id = OLD.id; END;"
+            ],
+            backwards=[f"DROP TRIGGER IF EXISTS {name};"],
+        )
+    raise NotImplementedError(f"no hall version triggers for {vendor}")
+
+
 def run_sql(forwards: list[tuple[str, dict]]):
     """A migration operation creating the triggers ``forwards`` lists ((table, keyword arguments of
     :func:`hall_version_triggers`)) for the database the migration runs on, and dropping them backwards."""

@@ -176,12 +176,21 @@ def test_a_database_error_in_the_bonus_split_write_saves_no_part_of_the_split(wo
     samples_build(world)
     counts = (BonusSplit.objects.count(), UnitBonus.objects.count(), HallBonus.objects.count())
 
-    def connection_lost(*args, **kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
+    from incentives import splitting
 
-    monkeypatch.setattr("incentives.services.rows_insert", connection_lost)  # the staff rows: the last write
+    real = splitting.columns_insert
+    written: list[str] = []
+
+    def connection_lost_at_the_staff_rows(model, columns):
+        if model is StaffBonus:  # the last write: the split, its units and its halls are written by now
+            raise OperationalError("server closed the connection unexpectedly")
+        written.append(model.__name__)
+        return real(model, columns)
+
+    monkeypatch.setattr(splitting, "columns_insert", connection_lost_at_the_staff_rows)
     with pytest.raises(OperationalError):
         split_bonus(month=BONUS_MONTH, user=world.hq)
+    assert written == ["UnitBonus", "HallBonus"]
     assert (BonusSplit.objects.count(), UnitBonus.objects.count(), HallBonus.objects.count()) == counts
 
 
