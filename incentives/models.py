@@ -188,7 +188,9 @@ NOTE_TEXTS = {
 class UnitBonus(models.Model):
     """A unit's pool in one split: how much reached its halls, and how much stayed unallocated and why."""
 
-    split = models.ForeignKey(BonusSplit, on_delete=models.CASCADE, related_name="units")
+    # No index of its own on split in the three row tables: each one's unique constraint leads with it and serves
+    # every lookup by split, and a second index on one value repeated 130,000 times was a quarter of the COPY.
+    split = models.ForeignKey(BonusSplit, on_delete=models.CASCADE, related_name="units", db_index=False)
     marketing_unit = models.ForeignKey(MarketingUnit, on_delete=models.PROTECT, related_name="+")
     pool = _money(_("酬金池"))
     weight_total = models.DecimalField(_("权重合计"), max_digits=18, decimal_places=4, default=Decimal("0"))
@@ -217,7 +219,7 @@ class CoefficientBasis(models.TextChoices):
 class HallBonus(models.Model):
     """A hall's share of its unit's pool, with everything that produced it."""
 
-    split = models.ForeignKey(BonusSplit, on_delete=models.CASCADE, related_name="halls")
+    split = models.ForeignKey(BonusSplit, on_delete=models.CASCADE, related_name="halls", db_index=False)
     unit = models.ForeignKey(UnitBonus, on_delete=models.CASCADE, related_name="halls")
     hall = models.ForeignKey(Hall, on_delete=models.PROTECT, related_name="bonuses")
     graded = models.BooleanField(_("已评定"), default=True)
@@ -259,7 +261,7 @@ class HallBonus(models.Model):
 class StaffBonus(models.Model):
     """A staff member's share of his hall's amount, by the service points recorded for him that month."""
 
-    split = models.ForeignKey(BonusSplit, on_delete=models.CASCADE, related_name="staff")
+    split = models.ForeignKey(BonusSplit, on_delete=models.CASCADE, related_name="staff", db_index=False)
     hall_bonus = models.ForeignKey(HallBonus, on_delete=models.CASCADE, related_name="staff")
     staff = models.ForeignKey(Staff, on_delete=models.PROTECT, related_name="bonuses")
     points = models.DecimalField(_("服务积点"), max_digits=8, decimal_places=2)

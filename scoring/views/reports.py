@@ -37,7 +37,8 @@ RANKING_PAGE_SIZE = 50
 
 class RankingMixin(RoleRequiredMixin):
     def ranking_criteria(self):
-        runs = visible_runs(scope=self.scope)
+        # The policy is read only by the content (its ranking group), which a cached page never renders.
+        runs = visible_runs(scope=self.scope, with_policy=False)
         self.choices = ranking_choices(scope=self.scope)
         form = RankingFilterForm(
             self.request.GET or None,
