@@ -10,11 +10,12 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from halls.bulk import rows_insert
 from halls.errors import ApplicationError
 from halls.models import GradingPolicy, Hall, HallStatus, Role, UserProfile
 from halls.months import month_add, month_start
@@ -143,9 +144,15 @@ def _district_inspectors(district_ids: set[int]) -> dict[int, int]:
 
 
 def _chunks(ids: list[int], size: int = 900):
-    """``ids`` in slices small enough for one SQLite statement's parameters."""
+    """``ids`` in slices small enough for one SQLite statement's parameters; on a database without such a limit
+    (PostgreSQL), in one piece: the publication's 20,000 halls in 23 slices made 69 statements of it."""
+    if connection.features.max_query_params is None:
+        size = max(len(ids), 1)
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
+
+
+PLANNED = str(PlanLineState.PLANNED)
 
 
 @transaction.atomic
@@ -188,12 +195,12 @@ def plans_make(*, month: dt.date, statuses: dict[int, str], run_id: int | None =
             lines_of_halls.exclude(state=PlanLineState.PLANNED).values_list("hall_id", "kind", "vendor").order_by()
         )
         lines_of_halls.filter(state=PlanLineState.PLANNED).delete()
-    PlanHall.objects.bulk_create(
-        [
-            PlanHall(plan=plans[district_id], hall_id=hall_id, status=statuses[hall_id])
-            for hall_id, district_id in hall_districts.items()
-        ],
-        batch_size=2000,
+    # A province's 20,000 halls and 100,000 lines, inside the publication's transaction: COPY on PostgreSQL
+    # (bulk_create's model instances and per-value preparation took 15 s of it), every constraint checked.
+    rows_insert(
+        PlanHall,
+        ("plan_id", "hall_id", "status"),
+        ((plans[district_id].pk, hall_id, str(statuses[hall_id])) for hall_id, district_id in hall_districts.items()),
     )
     inspectors = _district_inspectors(district_ids)
     specs = plan_lines_for(
@@ -210,17 +217,20 @@ def plans_make(*, month: dt.date, statuses: dict[int, str], run_id: int | None =
             continue
         district_id = hall_districts[spec.hall_id]
         rows.append(
-            PlanLine(
-                plan=plans[district_id],
-                hall_id=spec.hall_id,
-                kind=spec.kind,
-                vendor=spec.vendor,
-                due_date=spec.due_date,
-                inspector_id=inspectors.get(district_id),
-                scheme_id=scheme_id if spec.kind in (PlanLineKind.OVERT, PlanLineKind.REMOTE) else None,
+            (
+                plans[district_id].pk,
+                spec.hall_id,
+                str(spec.kind),
+                spec.vendor,
+                spec.due_date,
+                inspectors.get(district_id),
+                scheme_id if spec.kind in (PlanLineKind.OVERT, PlanLineKind.REMOTE) else None,
+                PLANNED,
             )
         )
-    PlanLine.objects.bulk_create(rows, batch_size=2000)
+    rows_insert(
+        PlanLine, ("plan_id", "hall_id", "kind", "vendor", "due_date", "inspector_id", "scheme_id", "state"), rows
+    )
     return len(rows)
 
 
