@@ -227,3 +227,21 @@ def test_each_row_shows_the_hall_s_city_rank_over_the_last_six_months(client, wo
     # The same from the cache, on a second reading.
     again = _ranking(client, world.hq, month="2026-06")
     assert "— › — › — › — › 2 › 1" in again.content.decode()
+
+
+def test_the_filter_offers_the_districts_of_the_cities_each_scope_touches(world):
+    from halls.selectors import scope_for
+    from scoring.selectors.reports import ranking_choices
+
+    other_city = CityFactory()
+    other_district = DistrictFactory(city=other_city)  # a city with no hall yet
+    city = world.hall_a1.district.city
+    own = {world.hall_a1.district_id, world.hall_b1.district_id}
+
+    hq = ranking_choices(scope=scope_for(world.hq))
+    assert {pk for pk, _name in hq.cities} >= {city.pk, other_city.pk}
+    assert {pk for pk, _name in hq.districts} >= own | {other_district.pk}
+    for user in (world.district_a, world.manager_a1):  # a district's manager, a hall's: their city's districts
+        choices = ranking_choices(scope=scope_for(user))
+        assert [pk for pk, _name in choices.cities] == [city.pk]
+        assert {pk for pk, _name in choices.districts} == own
