@@ -164,6 +164,44 @@ def hall_delete_triggers(vendor: str) -> Triggers:
     raise NotImplementedError(f"no hall version triggers for {vendor}")
 
 
+ORGANISATION_TABLES = ("halls_citycompany", "halls_districtcompany")
+
+
+def organisation_version_triggers(vendor: str) -> Triggers:
+    """The triggers raising :class:`halls.models.OrganisationVersion` (its one row, made when missing) on every
+    insert, update and delete of a city or district company."""
+    forwards, backwards = [], []
+    if vendor == "postgresql":
+        function = "halls_organisationversion_bump"
+        forwards.append(
+            f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n"
+            "    INSERT INTO halls_organisationversion (id, version) VALUES (1, 1)\n"
+            "    ON CONFLICT (id) DO UPDATE SET version = halls_organisationversion.version + 1;\n"
+            "    RETURN NULL;\nEND\n$$;"
+        )
+        for table in ORGANISATION_TABLES:
+            name = f"{table}_orgversion"
+            forwards.append(
+                f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
+            )
+            backwards.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
+        backwards.append(f"DROP FUNCTION IF EXISTS {function}();")
+        return Triggers(forwards=forwards, backwards=backwards)
+    if vendor == "sqlite":
+        for table in ORGANISATION_TABLES:
+            for event in EVENTS:
+                name = f"{table}_orgversion_{event.lower()}"
+                forwards.append(
+                    f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN "
+                    "INSERT OR IGNORE INTO halls_organisationversion (id, version) VALUES (1, 0); "
+                    "UPDATE halls_organisationversion SET version = version + 1 WHERE id = 1; END;"
+                )
+                backwards.append(f"DROP TRIGGER IF EXISTS {name};")
+        return Triggers(forwards=forwards, backwards=backwards)
+    raise NotImplementedError(f"no organisation version triggers for {vendor}")
+
+
 def run_sql(forwards: list[tuple[str, dict]]):
     """A migration operation creating the triggers ``forwards`` lists ((table, keyword arguments of
     :func:`hall_version_triggers`)) for the database the migration runs on, and dropping them backwards."""

@@ -96,6 +96,22 @@ class Hall(models.Model):
         return f"{self.name}（{self.code}）"
 
 
+class OrganisationVersion(models.Model):
+    """One row (id 1), raised by database triggers whenever a city or district company is inserted, updated or
+    deleted, by any path: a service, ``queryset.update()``, the admin, an import. The ranking page's cached
+    content lists the cities and districts in its filter, so its key holds this version
+    (scoring.selectors.page_cache) and the page is found without reading them. The triggers are created by
+    migration through :mod:`halls.hall_versions`; no row is version 0."""
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="organisation_version_one_row")]
+
+    def __str__(self) -> str:
+        return f"organisation@{self.version}"
+
+
 class HallVersion(models.Model):
     """A counter per hall that database triggers raise whenever a row the hall's archive page shows is written
     (its staff, inspections, rectifications, coaching visits, appeals, repair cases, complaints, bonus...), by

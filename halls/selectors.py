@@ -27,6 +27,7 @@ from halls.models import (
     Hall,
     HallVersion,
     MarketingUnit,
+    OrganisationVersion,
     PolicyState,
     Role,
     Staff,
@@ -124,6 +125,12 @@ def hall_list(*, user, filters: dict | None = None) -> QuerySet[Hall]:
 _VERSION_OF_HALL = (
     f"COALESCE((SELECT version FROM {HallVersion._meta.db_table} WHERE hall_id = {Hall._meta.db_table}.id), 0)"
 )
+
+
+def organisation_version() -> int:
+    """The version of the cities and districts (:class:`halls.models.OrganisationVersion`): it changes with
+    every write to either, so a page that lists them may be cached under it."""
+    return OrganisationVersion.objects.filter(pk=1).values_list("version", flat=True).first() or 0
 
 
 def hall_get(*, user, pk: int, with_version: bool = False) -> Hall:

@@ -27,7 +27,7 @@ from halls.models import Hall
 from halls.months import month_add
 from halls.selectors import Scope
 from scoring.models import GradingRun, RunState
-from scoring.selectors.reports import TREND_MONTHS, RankingFilter, _run_stamp
+from scoring.selectors.reports import TREND_MONTHS, _run_stamp
 
 ARCHIVE_PAGE_SECONDS = 24 * 3600  # frozen data: the day only bounds the memory it holds
 # The templates rendered into the cached fragments: a digest of their source is in every key, so that a
@@ -140,28 +140,36 @@ _PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,4}")
 
 
 def ranking_page_key(
-    *,
-    runs: dict[dt.date, GradingRun],
-    criteria: RankingFilter,
-    scope: Scope,
-    query: QueryDict,
-    filter_key: str | None,
+    *, runs: dict[dt.date, GradingRun], scope: Scope, query: QueryDict, organisation: Callable[[], int]
 ) -> str | None:
-    """The key of the ranking page's content (filters, table, pagination, movers) of a published month, for
-    the query asked for (``query``, the request's GET; its links echo it), or None when the page stays live:
-    a draft or a run still running, a filter in error (``filter_key`` None: the message is the request's
-    own), or a query that is not the form's own parameters once each with a page number of five digits at
-    most (anything else would let a client fill the cache with keys of its own making)."""
-    run = runs.get(criteria.month) if criteria.month else None
-    previous = runs.get(month_add(criteria.month, -1)) if criteria.month else None
-    if filter_key is None or run is None or run.state != RunState.PUBLISHED:
-        return None
-    stamps = (_run_stamp(run), _run_stamp(previous))
-    if "" in stamps:
-        return None
+    """The key of the ranking page's content (filters, table, pagination, movers) of a published month, read
+    from the request's query (``query``, its GET; the page's links echo it) before any form is built: a page
+    served from the cache builds neither the filter form nor its lists of cities and districts.
+
+    None when the page stays live: a query that is not the form's own parameters once each with a page number
+    of five digits at most (anything else would let a client fill the cache with keys of its own making), a
+    month the viewer may not see, a draft or a run still running. The view stores a page under the key only
+    once its filters have validated: a field in error shows the request's own value and message.
+
+    The key names every run the viewer may see (the month picker lists them; the month's and the previous
+    month's runs are the rows and the movement), the version of the cities and districts the filter lists
+    (``organisation()``, read only for a page that may be cached: a rename shows at once), the viewer's scope,
+    the query and the language."""
     if not set(query) <= RANKING_PARAMETERS or any(len(query.getlist(name)) > 1 for name in query):
         return None
     if "page" in query and not _PAGE_NUMBER.fullmatch(query["page"]):
         return None
-    asked = _digest(query.urlencode(), filter_key)
-    return f"{templates_version()}:ranking:{stamps[0]}:{stamps[1]}:{scope_key(scope)}:{asked}:{get_language()}"
+    by_label = {f"{month:%Y-%m}": month for month in runs}
+    asked = query.get("month", "")
+    if asked and asked not in by_label:
+        return None
+    month = by_label[asked] if asked else next(iter(runs), None)
+    run = runs.get(month) if month else None
+    if run is None or run.state != RunState.PUBLISHED:
+        return None
+    if "" in (_run_stamp(run), _run_stamp(runs.get(month_add(month, -1)))):
+        return None
+    return (
+        f"{templates_version()}:ranking:{runs_key(runs)}:o{organisation()}:{scope_key(scope)}:"
+        f"{_digest(query.urlencode())}:{get_language()}"
+    )

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import functools
 
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView, View
 
 from halls.mixins import DISTRICT_LEVEL_ROLES, RoleRequiredMixin
 from halls.models import Role
 from halls.months import month_add
-from halls.selectors import hall_list
+from halls.selectors import hall_list, organisation_version
 from inspections.plan_selectors import today_work
 from scoring.exports import xlsx_response
 from scoring.models import RunState
@@ -33,12 +36,13 @@ from scoring.selectors.reports import (
 from scoring.selectors.satisfaction import latest_survey_month, satisfaction_warnings
 
 RANKING_PAGE_SIZE = 50
+RANKING_FRAGMENT = "ranking-page"  # the name of the {% cache %} fragment in scoring/ranking_list.html
 
 
 class RankingMixin(RoleRequiredMixin):
-    def ranking_criteria(self):
+    def ranking_criteria(self, runs=None):
         # The policy is read only by the content (its ranking group), which a cached page never renders.
-        runs = visible_runs(scope=self.scope, with_policy=False)
+        runs = visible_runs(scope=self.scope, with_policy=False) if runs is None else runs
         self.choices = ranking_choices(scope=self.scope)
         form = RankingFilterForm(
             self.request.GET or None,
@@ -56,14 +60,23 @@ class RankingView(RankingMixin, TemplateView):
     """Every role sees the rankings of the cities its scope touches; hall managers only published months.
 
     A published month's content is kept rendered in the cache under ``page_key`` (see
-    scoring.selectors.page_cache.ranking_page_key); the page and the movers are therefore read lazily, when
-    the template first asks for them, which a page served from the cache never does. Inside, the filters,
-    rows and movers keep fragments of their own (shared by the queries that show them alike)."""
+    scoring.selectors.page_cache.ranking_page_key), which the request's query names before any form is built:
+    a page found there is served without the filter form, its lists of cities and districts, the page or the
+    movers. Otherwise the page and the movers are read lazily, when the template first asks for them; inside,
+    the filters, rows and movers keep fragments of their own (shared by the queries that show them alike)."""
 
     template_name = "scoring/ranking_list.html"
 
     def get_context_data(self, **kwargs):
-        runs, form, criteria = self.ranking_criteria()
+        runs = visible_runs(scope=self.scope, with_policy=False)
+        page_key = ranking_page_key(
+            runs=runs, scope=self.scope, query=self.request.GET, organisation=organisation_version
+        )
+        if page_key is not None:
+            page_html = cache.get(make_template_fragment_key(RANKING_FRAGMENT, [page_key]))
+            if page_html is not None:  # rendered by this template from the same runs, scope, query and language
+                return super().get_context_data(page_html=mark_safe(page_html), **kwargs)
+        runs, form, criteria = self.ranking_criteria(runs=runs)
 
         @functools.cache
         def shown():
@@ -83,9 +96,8 @@ class RankingView(RankingMixin, TemplateView):
         return super().get_context_data(
             form=form,
             filter_key=filter_key,
-            page_key=ranking_page_key(
-                runs=runs, criteria=criteria, scope=self.scope, query=self.request.GET, filter_key=filter_key
-            ),
+            # Stored only once the filters are valid: a field in error echoes the request's own value.
+            page_key=page_key if filter_key is not None else None,
             page_seconds=RANKING_CACHE_SECONDS,
             criteria=criteria,
             run=runs.get(criteria.month),

@@ -10,12 +10,12 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from halls.models import Hall, HallVersion, Staff
-from halls.selectors import hall_get
+from halls.models import CityCompany, DistrictCompany, Hall, HallVersion, Staff
+from halls.selectors import hall_get, organisation_version
 from incentives.models import BonusSplit, SplitState
 from inspections.models import CoachingVisit, Inspection, Rectification
 from surveys.models import Complaint, ComplaintCare, RepairCase
-from tests.factories import HallFactory, StaffFactory
+from tests.factories import CityFactory, DistrictFactory, HallFactory, StaffFactory
 from tests.incentives.factories import hall_bonus_split
 from tests.reports.factories import JUNE, grading_run, inspection_submit, rectification, repair_case
 
@@ -182,3 +182,48 @@ def test_a_split_approved_through_a_queryset_raises_every_hall_of_the_split_and_
     assert version(world.hall_a1) > before[world.hall_a1.pk]
     assert version(world.hall_a2) > before[world.hall_a2.pk]
     assert version(world.hall_b1) == 0
+
+
+def _organisation_triggers() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname LIKE '%%_orgversion%%'"
+            )
+        else:
+            cursor.execute(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_orgversion%'"
+            )
+        return set(cursor.fetchall())
+
+
+def test_the_city_and_district_tables_have_their_organisation_triggers_on_this_database():
+    tables = {table for table, _name in _organisation_triggers()}
+    assert tables == {"halls_citycompany", "halls_districtcompany"}
+
+
+def test_every_write_to_a_city_or_district_raises_the_organisation_version_by_any_path(world):
+    district = world.hall_a1.district
+    seen = [organisation_version()]
+
+    def raised() -> bool:
+        seen.append(organisation_version())
+        return seen[-1] > seen[-2]
+
+    DistrictCompany.objects.filter(pk=district.pk).update(name="新区名")  # bypasses save()
+    assert raised()
+    city = CityFactory()
+    assert raised()
+    CityCompany.objects.filter(pk=city.pk).update(name="新市名")
+    assert raised()
+    other = DistrictFactory(city=city)
+    assert raised()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE halls_districtcompany SET code = code || 'x' WHERE id = %s", [other.pk])
+    assert raised()
+    DistrictCompany.objects.filter(pk=other.pk).delete()
+    assert raised()
+    Staff.objects.filter(hall=world.hall_a1).update(name="无关")  # not the organisation
+    seen.append(organisation_version())
+    assert seen[-1] == seen[-2]

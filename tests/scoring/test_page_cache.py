@@ -112,10 +112,40 @@ def test_a_published_ranking_page_is_rendered_once_then_read_from_the_cache(clie
         cached = _ranking(client, world.hq, month="2026-06")
     assert renders["ranking"] == 1
     assert cached.count("92.50") == first.count("92.50") >= 1
-    # What is left is the request's own: session, user, profile, unread count, then the runs and the filter's
-    # cities and districts, which the key and the form's validation need.
-    assert len(again) <= 6
-    assert "scoring_hallmonthresult" not in " ".join(q["sql"] for q in again.captured_queries)
+    # What is left is the request's own (session, user and profile, unread count) and the runs, which name the
+    # key: neither the results nor the filter's cities and districts.
+    assert len(again) <= 5
+    read_again = " ".join(q["sql"] for q in again.captured_queries)
+    assert "scoring_hallmonthresult" not in read_again and "halls_districtcompany" not in read_again
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"month": "2026-06", "city": "999999"},  # not a city of the viewer's: the filter shows an error
+        {"month": "2026-06", "kind": "kiosk"},
+        {"month": "2026-06", "utm": "mail"},  # not a parameter of the form: a key of the client's making
+        {"month": "2026-06", "page": "1000000"},
+        {"month": "1999-01"},  # a month the viewer cannot see
+    ],
+    ids=["foreign-city", "unknown-kind", "foreign-parameter", "long-page-number", "unseen-month"],
+)
+def test_a_ranking_query_in_error_or_of_the_clients_making_is_rendered_each_time(
+    client, world, gradings, renders, params
+):
+    _ranking(client, world.hq, **params)
+    _ranking(client, world.hq, **params)
+    assert renders["ranking"] == 2
+
+
+def test_a_month_added_to_the_picker_renews_a_cached_ranking_page(client, world, gradings, renders):
+    assert "2026-08" not in _ranking(client, world.hq, month="2026-06")
+    GradingRun.objects.create(
+        month=dt.date(2026, 8, 1), revision=1, state=RunState.DRAFT, policy=gradings.june.policy,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    assert "2026-08" in _ranking(client, world.hq, month="2026-06")
+    assert renders["ranking"] == 2
 
 
 def test_a_draft_month_stays_live(client, world, gradings, renders):
