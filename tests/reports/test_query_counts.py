@@ -27,8 +27,9 @@ MONTHS = [month_add(LAST, -offset) for offset in range(12)]
 # through the service, so none are stored and the city's items are summed as well: the worst case.
 MAX_QUERIES = 22
 # The rankings read the filter's cities and districts in one query (a COUNT and a cursor for each before),
-# and the page's six-month rank trends in one more.
-RANKING_MAX_QUERIES = 12
+# and the page's six-month rank trends in one more. A cold page also reads the organisation's version (one row):
+# it is part of the cached page's key, which lets a warm page skip the filter form and its lists altogether.
+RANKING_MAX_QUERIES = 13
 # The hall page also shows customer satisfaction (the city's dimension scores and index over twelve months, two
 # queries, cached per city under two one-row stamps: the newest response and hall change) and activity
 # participation (the hall's activities, the city's points and open halls: two).
